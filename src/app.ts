@@ -1,0 +1,142 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './platform/config.js';
+import { connectMySql } from './platform/db/mysql.js';
+import { runMigrations } from './platform/db/migrate.js';
+import type { Logger } from './platform/logging/logger.js';
+import { startQueue } from './platform/queue/boss.js';
+import { registerWorker } from './platform/queue/jobs.js';
+import { PgPubSub } from './platform/queue/pubsub.js';
+import { FieldLimiter } from './platform/rate-limit/field-limiter.js';
+import { WindowLimiter } from './platform/rate-limit/window-limiter.js';
+import { PRUNE_RATE_LIMITS_CRON, pruneRateLimitsJob } from './platform/rate-limit/prune.job.js';
+import { createRequestGate } from './platform/http/request-gate.js';
+import { createHttpServer } from './platform/http/server.js';
+import type { Services } from './platform/graphql/context.js';
+import { credentialFrom, type Principal } from './platform/auth/principal.js';
+import { KeyVerifier } from './modules/keys/index.js';
+import { buildAppSchema } from './schema.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface AppOptions {
+  /** Serve HTTP (GraphQL, GraphiQL, probes). */
+  http: boolean;
+  /** Run queue workers in this process. */
+  worker: boolean;
+}
+
+/**
+ * The composition root: config → logger → databases → queue → modules → HTTP. Everything is
+ * built here and passed in; nothing reaches for a global.
+ */
+export async function createApp(config: Config, logger: Logger, options: AppOptions) {
+  const mysql = connectMySql(config.DATABASE_URL, config.DB_POOL_SIZE);
+  const closers: Array<() => Promise<unknown>> = [() => mysql.close()];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer().catch((error: unknown) => logger.warn({ err: error }, 'error while closing'));
+  };
+
+  try {
+    await runMigrations(mysql.pool);
+    const boss = await startQueue({ url: config.QUEUE_DATABASE_URL, schema: config.QUEUE_SCHEMA, logger });
+    closers.push(() => boss.stop({ graceful: true, timeout: 10_000 }));
+    const pubsub = new PgPubSub(config.QUEUE_DATABASE_URL, logger);
+    closers.push(() => pubsub.close());
+    const verifier = new KeyVerifier(mysql.db, {
+      ttlMs: config.KEY_CACHE_TTL_MS,
+      flushMs: config.KEY_LAST_USED_FLUSH_MS,
+      logger,
+    });
+    verifier.start();
+    closers.push(() => verifier.stop());
+    const limiter = new WindowLimiter(mysql.pool);
+    const fieldLimiter = new FieldLimiter(mysql.pool);
+
+    const services: Services = { config, db: mysql.db, pool: mysql.pool, pubsub, boss, fieldLimiter, logger };
+
+    if (options.worker) {
+      await registerWorker(boss, logger, {
+        job: pruneRateLimitsJob,
+        handler: async () => {
+          const removed = (await limiter.prune()) + (await fieldLimiter.prune());
+          if (removed) logger.info({ removed }, 'pruned expired rate-limit windows');
+        },
+      });
+      await boss.schedule(pruneRateLimitsJob.name, PRUNE_RATE_LIMITS_CRON, {});
+    }
+
+    let server: Awaited<ReturnType<typeof createHttpServer>> | undefined;
+    if (options.http) {
+      const schema = await buildAppSchema({ verifier, pubsub, defaultRateLimit: config.RATE_LIMIT_PER_HOUR });
+      const insecurePrincipal: Principal | undefined =
+        config.INSECURE_NO_AUTH_ORG_ID === undefined
+          ? undefined
+          : {
+              kind: 'anonymous_insecure',
+              organizationId: config.INSECURE_NO_AUTH_ORG_ID,
+              id: '0',
+              label: 'insecure-no-auth',
+              scopes: ['*'],
+              rateLimitPerHour: null,
+            };
+      if (insecurePrincipal) logger.warn('INSECURE_NO_AUTH_ORG_ID is set: authentication and rate limits are OFF');
+      const gate = createRequestGate({
+        authenticate: async (headers) => {
+          const presented = credentialFrom(headers);
+          return presented === null ? null : verifier.verify(presented);
+        },
+        limiter,
+        spike: { limit: config.RATE_LIMIT_SPIKE, windowSeconds: config.RATE_LIMIT_SPIKE_WINDOW_S },
+        anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+        insecurePrincipal,
+      });
+      server = await createHttpServer({
+        schema,
+        services,
+        gate,
+        limits: {
+          maxDepth: config.QUERY_MAX_DEPTH,
+          maxAliases: config.QUERY_MAX_ALIASES,
+          maxComplexity: config.QUERY_MAX_COMPLEXITY,
+        },
+        bodyLimitBytes: config.BODY_LIMIT_BYTES,
+        graphiqlAssetsDir: config.GRAPHIQL_ASSETS_DIR ?? path.join(ROOT, 'dist', 'graphiql'),
+        readiness: {
+          mysql: async () => {
+            await mysql.pool.query('SELECT 1');
+          },
+          postgres: async () => {
+            await boss.getQueues();
+          },
+        },
+        logger,
+      });
+      // Apollo's drain plugin closes the HTTP server and the WebSocket server with it.
+      const started = server;
+      closers.push(() => started.stop());
+    }
+
+    return {
+      services,
+      verifier,
+      /** Listens on `port` (0 for any free port); resolves with the port. */
+      async listen(port: number, host: string): Promise<number> {
+        if (!server) throw new Error('this app was created without HTTP');
+        const httpServer = server.httpServer;
+        await new Promise<void>((resolve, reject) => {
+          httpServer.once('error', reject);
+          httpServer.listen(port, host, () => resolve());
+        });
+        return (httpServer.address() as AddressInfo).port;
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;

@@ -1,0 +1,125 @@
+// type-graphql reads decorator metadata through this polyfill; it must load before any decorated class.
+import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './platform/config.js';
+import { connectMySql, type Db } from './platform/db/mysql.js';
+import { runMigrations } from './platform/db/migrate.js';
+import { AppError } from './platform/errors/app-error.js';
+import { createLogger } from './platform/logging/logger.js';
+import { createOrganization, getOrganization } from './modules/organizations/index.js';
+import { createApiKey, KeyVerifier } from './modules/keys/index.js';
+import { buildAppSchema, printAppSchema } from './schema.js';
+
+const USAGE = `Usage: npm run trestle -- <command>
+
+  org create <name>                         Create an organization; prints its id
+  key create --org <id> [--scopes '*']      Create an API key; prints it once
+             [--name <name>] [--env live|test] [--rate-limit <per hour>]
+  migrate                                   Apply database migrations
+  schema print [--out <file>]               Print the GraphQL schema (SDL)
+
+Works whether or not the server runs; uses DATABASE_URL (default: the local MariaDB).`;
+
+const SYSTEM = { type: 'system' as const, id: 'cli' };
+
+async function withDb<T>(run: (db: Db) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const mysql = connectMySql(config.DATABASE_URL, 2);
+  try {
+    await runMigrations(mysql.pool);
+    return await run(mysql.db);
+  } finally {
+    await mysql.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [group, action, ...rest] = argv;
+  const command = [group, action].filter(Boolean).join(' ');
+  switch (command) {
+    case 'org create': {
+      const name = rest.join(' ').trim();
+      if (!name) throw new UsageError('org create needs a name');
+      const org = await withDb((db) => createOrganization(db, SYSTEM, { name }));
+      console.log(org.id);
+      console.error(`Created organization ${org.id} "${org.name}" (slug ${org.slug})`);
+      return 0;
+    }
+    case 'key create': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          org: { type: 'string' },
+          scopes: { type: 'string', default: '*' },
+          name: { type: 'string', default: 'CLI key' },
+          env: { type: 'string', default: 'live' },
+          'rate-limit': { type: 'string' },
+        },
+        strict: true,
+      });
+      const orgId = Number(values.org);
+      if (!values.org || !Number.isSafeInteger(orgId) || orgId < 1) throw new UsageError('key create needs --org <organization id>');
+      if (values.env !== 'live' && values.env !== 'test') throw new UsageError('--env must be live or test');
+      const environment = values.env;
+      const rateLimit = values['rate-limit'] === undefined ? undefined : Number(values['rate-limit']);
+      const config = loadConfig();
+      const created = await withDb(async (db) => {
+        await getOrganization(db, orgId);
+        return createApiKey(
+          db,
+          SYSTEM,
+          null,
+          {
+            organizationId: orgId,
+            name: values.name,
+            scopes: values.scopes.split(/[\s,]+/).filter(Boolean),
+            environment,
+            rateLimit,
+          },
+          config.RATE_LIMIT_PER_HOUR,
+        );
+      });
+      console.log(created.plaintext);
+      console.error(
+        `Created API key ${created.key.id} (${created.key.keyPrefix}…) for organization ${orgId} with scopes ${created.key.scopes.join(' ')}. It is shown only once.`,
+      );
+      return 0;
+    }
+    case 'migrate': {
+      await withDb(async () => undefined);
+      console.error('Migrations applied');
+      return 0;
+    }
+    case 'schema print': {
+      const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } }, strict: true });
+      const logger = createLogger('silent');
+      // Printing needs the resolvers, not the databases: the verifier is never called here.
+      const verifier = new KeyVerifier(null as unknown as Db, { ttlMs: 0, flushMs: 60_000, logger });
+      const schema = await buildAppSchema({
+        verifier,
+        pubsub: { publish: () => undefined, subscribe: () => ({ [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) }) },
+        defaultRateLimit: 1000,
+      });
+      const sdl = printAppSchema(schema);
+      if (values.out) writeFileSync(values.out, sdl);
+      else process.stdout.write(sdl);
+      return 0;
+    }
+    default:
+      console.error(USAGE);
+      return group === undefined || group === 'help' || group === '--help' ? 0 : 2;
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2))
+  .then((code) => process.exit(code))
+  .catch((error: unknown) => {
+    if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
+    else if (error instanceof ConfigError || error instanceof AppError) console.error(error.message);
+    else if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) console.error(`${error.message}\n\n${USAGE}`);
+    else console.error('Command failed:', error instanceof Error ? error.message : error);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  });

@@ -1,0 +1,5 @@
+export { apiKeys, KEY_ENVIRONMENTS, type ApiKeyRow, type KeyEnvironment } from './keys.table.js';
+export { createApiKey, getApiKey, listApiKeys, revokeApiKey, regenerateApiKey, keyState } from './keys.service.js';
+export { generateKey, isWellFormedKey, KEY_PATTERN } from './keys.format.js';
+export { KeyVerifier } from './keys.verifier.js';
+export { KeysResolver } from './keys.resolver.js';

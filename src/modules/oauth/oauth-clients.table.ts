@@ -1,0 +1,20 @@
+import { boolean, json, mysqlTable, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+import { createdAt, id, organizationId, updatedAt } from '../../platform/db/columns.js';
+
+/** The spec's oauth_clients: partner apps that obtain tokens from /oauth. The secret is stored hashed. */
+export const oauthClients = mysqlTable(
+  'oauth_clients',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    name: varchar('name', { length: 255 }).notNull(),
+    clientId: varchar('client_id', { length: 100 }).notNull(),
+    clientSecret: varchar('client_secret', { length: 255 }).notNull(),
+    redirectUris: json('redirect_uris').$type<string[]>().notNull(),
+    scopes: json('scopes').$type<string[]>().notNull(),
+    isConfidential: boolean('is_confidential').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('uq_oauth_clients_client_id').on(t.clientId)],
+);

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * The environment, validated once at start-up. Every bad variable is named in one error,
+ * so an operator fixes them all in a single pass instead of one crash at a time.
+ */
+
+const LOCAL_MYSQL = 'mysql://trestle:trestle@127.0.0.1:53306/trestle';
+const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:55432/trestle';
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: int(0, 65535).default(4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** MySQL / MariaDB: every business row. Defaults to the server that scripts/services.sh starts. */
+  DATABASE_URL: z.url({ protocol: /^mysql$/ }).default(LOCAL_MYSQL),
+  /** PostgreSQL: pg-boss queue and notifications. Defaults to the server that scripts/services.sh starts. */
+  QUEUE_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default(LOCAL_POSTGRES),
+  /** pg-boss schema inside QUEUE_DATABASE_URL. */
+  QUEUE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('pgboss'),
+  DB_POOL_SIZE: int(1, 500).default(10),
+  /** Largest JSON request body accepted by /graphql, in bytes. */
+  BODY_LIMIT_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
+  /** How long a validated API key stays in a process's cache; bounds how late a revocation takes effect. */
+  KEY_CACHE_TTL_MS: int(0, 60_000).default(5_000),
+  /** How often buffered last_used_at values are written back. */
+  KEY_LAST_USED_FLUSH_MS: int(100, 600_000).default(30_000),
+  /** Default hourly request limit of a new API key (the spec's api_keys.rate_limit default). */
+  RATE_LIMIT_PER_HOUR: int(1, 100_000_000).default(1000),
+  /** Short spike window on top of the hourly limit: at most RATE_LIMIT_SPIKE requests per RATE_LIMIT_SPIKE_WINDOW_S. */
+  RATE_LIMIT_SPIKE: int(1, 100_000_000).default(100),
+  RATE_LIMIT_SPIKE_WINDOW_S: int(1, 3600).default(10),
+  /** Requests per minute per client IP without credentials. */
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: int(1, 100_000_000).default(60),
+  QUERY_MAX_DEPTH: int(1, 100).default(12),
+  QUERY_MAX_ALIASES: int(1, 1000).default(30),
+  QUERY_MAX_COMPLEXITY: int(1, 1_000_000).default(5_000),
+  /** Run the pg-boss worker inside the server process (`npm start`); the worker entry sets it itself. */
+  RUN_WORKER: boolean.default(true),
+  /** Where the GraphiQL bundle was built. */
+  GRAPHIQL_ASSETS_DIR: z.string().optional(),
+  /**
+   * Benchmarks only: every request acts as an all-scopes principal of this organization with
+   * no key and no rate limit. Refused when NODE_ENV=production.
+   */
+  INSECURE_NO_AUTH_ORG_ID: int(1, Number.MAX_SAFE_INTEGER).optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; empty strings count as unset. Throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  const config = parsed.data;
+  if (config.NODE_ENV === 'production' && config.INSECURE_NO_AUTH_ORG_ID !== undefined) {
+    throw new ConfigError(['INSECURE_NO_AUTH_ORG_ID: must not be set when NODE_ENV=production']);
+  }
+  return config;
+}

@@ -1,0 +1,31 @@
+import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
+import mysql from 'mysql2/promise';
+
+export type Db = MySql2Database;
+/** A transaction or the database: functions that write take this so a caller can pass either. */
+export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface MySql {
+  pool: mysql.Pool;
+  db: Db;
+  close(): Promise<void>;
+}
+
+/** One pool per process; UTC on the wire so DATETIME columns round-trip as the same instant. */
+export function connectMySql(url: string, poolSize: number): MySql {
+  const pool = mysql.createPool({
+    uri: url,
+    connectionLimit: poolSize,
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    enableKeepAlive: true,
+    charset: 'utf8mb4_unicode_ci',
+  });
+  const db = drizzle({ client: pool });
+  return {
+    pool,
+    db,
+    close: () => pool.end(),
+  };
+}

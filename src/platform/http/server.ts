@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type ErrorRequestHandler, type Request } from 'express';
+import { GraphQLError, parse, validate, specifiedRules, getOperationAST, type GraphQLSchema } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { AppError, type ErrorCode } from '../errors/app-error.js';
+import type { Logger } from '../logging/logger.js';
+import type { GraphQLContext, Services } from '../graphql/context.js';
+import { createErrorFormatter, httpStatusFor, toGraphQLError } from '../graphql/errors.js';
+import { assertComplexity, depthAndAliasRules, type QueryLimits } from '../graphql/query-guard.js';
+import { graphiqlRouter } from './graphiql.js';
+import type { RequestGate } from './request-gate.js';
+
+export interface HttpServerOptions {
+  schema: GraphQLSchema;
+  services: Services;
+  gate: RequestGate;
+  limits: QueryLimits;
+  bodyLimitBytes: number;
+  graphiqlAssetsDir: string;
+  /** Probes for /readyz: each resolves when its dependency answers. */
+  readiness: Record<string, () => Promise<void>>;
+  logger: Logger;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+function requestIdOf(header: string | string[] | undefined): string {
+  return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+function headerValue(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
+  return undefined;
+}
+
+function jsonError(status: number, code: string, message: string) {
+  return { status, body: { errors: [{ message, extensions: { code } }] } };
+}
+
+/**
+ * Whole-request failures get the HTTP status of their code: when a response has errors and
+ * no data (nothing ran, or the root field failed), a 401, 403, 404 or 429 tells HTTP-level
+ * tooling what happened. Partial results stay 200, as GraphQL over HTTP expects.
+ */
+const statusFromErrors: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const { errors, data } = response.body.singleResult;
+        if (!errors?.length || (data !== undefined && data !== null)) return;
+        if (response.http.status && response.http.status !== 200) return;
+        const code = errors[0]?.extensions?.['code'];
+        const known: ErrorCode[] = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED', 'BAD_USER_INPUT', 'CONFLICT'];
+        if (typeof code === 'string' && (known as string[]).includes(code)) {
+          response.http.status = httpStatusFor(code as ErrorCode);
+          const retryAfter = errors[0]?.extensions?.['retryAfter'];
+          if (typeof retryAfter === 'number') response.http.headers.set('retry-after', String(retryAfter));
+        }
+      },
+    };
+  },
+};
+
+/**
+ * Builds the HTTP server: health probes, GraphiQL, GraphQL over HTTP and graphql-ws on the
+ * same path. The returned server is not listening yet.
+ */
+export async function createHttpServer(options: HttpServerOptions) {
+  const { schema, services, gate, limits, logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  const httpServer = http.createServer(app);
+
+  const validationRules = depthAndAliasRules(limits);
+  const formatError = createErrorFormatter(logger);
+
+  const complexityGuard: ApolloServerPlugin<GraphQLContext> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, request }) {
+          if (!operation) return;
+          try {
+            assertComplexity(schema, document, operation, request.variables ?? {}, limits.maxComplexity);
+          } catch (error) {
+            if (error instanceof GraphQLError) {
+              throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
+            }
+            throw error;
+          }
+        },
+      };
+    },
+  };
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: options.bodyLimitBytes });
+  const wsCleanup = useServer<Record<string, unknown>, { gate?: Awaited<ReturnType<RequestGate>>; requestId?: string }>(
+    {
+      schema,
+      // A subscription needs a credential from connection_init (GraphiQL sends its headers there).
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const lower = Object.fromEntries(Object.entries(params).map(([k, v]) => [k.toLowerCase(), v]));
+        const requestId = randomUUID();
+        try {
+          const result = await gate(
+            { authorization: headerValue(lower['authorization']), apiKey: headerValue(lower['x-api-key']) },
+            ctx.extra.request.socket.remoteAddress ?? 'unknown',
+          );
+          if (!result.principal) return false;
+          Object.assign(ctx.extra, { gate: result, requestId });
+          return true;
+        } catch (error) {
+          if (error instanceof AppError) return false;
+          throw error;
+        }
+      },
+      onSubscribe: (_ctx, _id, payload) => {
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('Could not parse the query')];
+        }
+        const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
+        if (errors.length) return errors;
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('Unknown operation')];
+        try {
+          assertComplexity(schema, document, operation, payload.variables ?? {}, limits.maxComplexity);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('Query rejected')];
+        }
+        return {
+          schema,
+          document,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? null,
+        };
+      },
+      context: (ctx): GraphQLContext => ({
+        requestId: ctx.extra.requestId ?? randomUUID(),
+        principal: ctx.extra.gate?.principal ?? null,
+        rateLimit: ctx.extra.gate?.rateLimit ?? null,
+        logger: logger.child({ requestId: ctx.extra.requestId }),
+        services,
+      }),
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return;
+        return {
+          data: result.data ?? null,
+          errors: result.errors.map((e) => formatError(e.toJSON(), e)),
+        };
+      },
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    validationRules,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    csrfPrevention: true,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      complexityGuard,
+      statusFromErrors,
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  app.use((req, res, next) => {
+    const id = requestIdOf(req.headers['x-request-id']);
+    res.locals['requestId'] = id;
+    res.setHeader('X-Request-Id', id);
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    let ready = true;
+    await Promise.all(
+      Object.entries(options.readiness).map(async ([name, probe]) => {
+        try {
+          await probe();
+          checks[name] = 'ok';
+        } catch {
+          ready = false;
+          checks[name] = 'unreachable';
+        }
+      }),
+    );
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  app.use(graphiqlRouter({ assetsDir: options.graphiqlAssetsDir, endpoint: '/graphql' }));
+
+  app.use(
+    '/graphql',
+    express.json({ limit: options.bodyLimitBytes }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }): Promise<GraphQLContext> => {
+        const requestId = String(res.locals['requestId']);
+        try {
+          const result = await gate(
+            { authorization: req.headers.authorization, apiKey: headerValue(req.headers['x-api-key']) },
+            clientAddress(req),
+          );
+          for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+          return {
+            requestId,
+            principal: result.principal,
+            rateLimit: result.rateLimit,
+            logger: logger.child({ requestId }),
+            services,
+          };
+        } catch (error) {
+          if (error instanceof AppError) {
+            const extra = (error as AppError & { headers?: Record<string, string> }).headers;
+            for (const [name, value] of Object.entries(extra ?? {})) res.setHeader(name, value);
+            throw toGraphQLError(error);
+          }
+          throw error;
+        }
+      },
+    }),
+  );
+
+  app.use((_req, res) => {
+    const { status, body } = jsonError(404, 'NOT_FOUND', 'No such route');
+    res.status(status).json(body);
+  });
+
+  // Body-parser and other pre-GraphQL failures: a clear status and message, never a stack.
+  const onError: ErrorRequestHandler = (error: { type?: string; status?: number; expose?: boolean; message?: string }, req, res, _next) => {
+    const requestId = String(res.locals['requestId'] ?? '');
+    let reply = jsonError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+    if (error.type === 'entity.too.large') {
+      reply = jsonError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${options.bodyLimitBytes} bytes`);
+    } else if (error.type === 'entity.parse.failed') {
+      reply = jsonError(400, 'BAD_REQUEST', 'Request body is not valid JSON');
+    } else if (error.expose && error.status && error.status >= 400 && error.status < 500) {
+      reply = jsonError(error.status, 'BAD_REQUEST', error.message ?? 'Bad request');
+    } else {
+      logger.error({ err: error, requestId, path: req.path }, 'unhandled HTTP error');
+    }
+    if (res.headersSent) return;
+    res.status(reply.status).json(reply.body);
+  };
+  app.use(onError);
+
+  return { app, httpServer, apollo, stop: () => apollo.stop() };
+}
+
+function clientAddress(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}

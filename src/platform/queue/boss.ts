@@ -1,0 +1,10 @@
+import { PgBoss } from 'pg-boss';
+import type { Logger } from '../logging/logger.js';
+
+/** Connects pg-boss to its own schema in the queue database; installs or migrates the schema. */
+export async function startQueue(options: { url: string; schema: string; logger: Logger }): Promise<PgBoss> {
+  const boss = new PgBoss({ connectionString: options.url, schema: options.schema, max: 5 });
+  boss.on('error', (error: unknown) => options.logger.error({ err: error }, 'queue error'));
+  await boss.start();
+  return boss;
+}

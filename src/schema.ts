@@ -1,0 +1,45 @@
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, type ContainerType, type PubSub } from 'type-graphql';
+import { authChecker } from './platform/graphql/auth-checker.js';
+import { AuditResolver } from './modules/audit/index.js';
+import { KeysResolver, type KeyVerifier } from './modules/keys/index.js';
+import { ProjectsResolver } from './modules/organizations/index.js';
+import { ViewerResolver } from './modules/viewer/index.js';
+
+export interface SchemaDeps {
+  verifier: KeyVerifier;
+  pubsub: PubSub;
+  defaultRateLimit: number;
+}
+
+/**
+ * The GraphQL schema of every module. Resolvers that need services get them through their
+ * constructor; this is the only place that builds them (no DI container).
+ */
+export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
+  const instances = new Map<unknown, unknown>([
+    [KeysResolver, new KeysResolver({ verifier: deps.verifier, defaultRateLimit: deps.defaultRateLimit })],
+    [ViewerResolver, new ViewerResolver()],
+    [ProjectsResolver, new ProjectsResolver()],
+    [AuditResolver, new AuditResolver()],
+  ]);
+  const container: ContainerType = {
+    get: (someClass) => {
+      const instance = instances.get(someClass);
+      if (!instance) throw new Error(`No resolver instance registered for ${String((someClass as { name?: string }).name)}`);
+      return instance;
+    },
+  };
+  return buildSchema({
+    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver],
+    container,
+    authChecker,
+    pubSub: deps.pubsub,
+    validate: false,
+  });
+}
+
+/** The schema as committed in schema/schema.graphql: sorted, so the file changes only when the API does. */
+export function printAppSchema(schema: GraphQLSchema): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}
