@@ -1,6 +1,15 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // graphql 16 ships CommonJS (main) and ESM (module) without an exports map. Node, and so
+    // Apollo Server and type-graphql, load the CommonJS build; Vite would pick the ESM one for
+    // our sources, and graphql refuses to mix the two ("from another module or realm").
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     // Only the TypeScript sources: compiled output in dist/ must not be tested twice.
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

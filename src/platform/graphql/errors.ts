@@ -78,7 +78,8 @@ export function createErrorFormatter(logger: Logger) {
       };
     }
     const code = formatted.extensions?.['code'];
-    if (typeof code === 'string' && KNOWN_GRAPHQL_CODES.has(code)) {
+    const deliberate = error instanceof GraphQLError && error.originalError === undefined && typeof code === 'string';
+    if (typeof code === 'string' && (KNOWN_GRAPHQL_CODES.has(code) || deliberate)) {
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }

@@ -2,8 +2,6 @@ import {
   GraphQLError,
   Kind,
   getNamedType,
-  getNullableType,
-  isListType,
   isObjectType,
   isInterfaceType,
   type DocumentNode,
@@ -102,9 +100,15 @@ function pageSize(field: FieldNode, variables: Record<string, unknown>): number 
   return DEFAULT_PAGE_SIZE;
 }
 
+/** A connection field: takes `first`. Every unbounded list of the API is one. */
+function isPaginated(args: readonly { name: string }[]): boolean {
+  return args.some((a) => a.name === 'first' || a.name === 'last');
+}
+
 /**
- * Estimated cost: each field costs 1; the fields under a list are multiplied by its page size
- * (`first`), or by the default page size when the list has none.
+ * Estimated cost: each field costs 1; what a connection field selects is multiplied by its page
+ * size (`first`, or the default page size when the query leaves it out). Lists without
+ * pagination are small by construction (scopes, rate-limit windows) and count once.
  */
 export function operationComplexity(
   schema: GraphQLSchema,
@@ -133,9 +137,7 @@ export function operationComplexity(
         let cost = 1;
         if (selection.selectionSet) {
           const inner = costOf(selection.selectionSet, fieldDef.type, seen);
-          const isList = isListType(getNullableType(fieldDef.type));
-          const hasPage = selection.arguments?.some((a) => a.name.value === 'first' || a.name.value === 'last');
-          cost += inner * (isList || hasPage ? pageSize(selection, variables) : 1);
+          cost += inner * (isPaginated(fieldDef.args) ? pageSize(selection, variables) : 1);
         }
         total += cost;
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {

@@ -1,0 +1,64 @@
+// Browser entry of the GraphiQL page. Bundled by scripts/build-graphiql.mjs with
+// esbuild only: plain JS (no JSX) so that neither tsc nor the build needs a JSX setup.
+import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { GraphiQL } from 'graphiql';
+import { createElement } from 'react';
+import { createRoot } from 'react-dom/client';
+// Not 'graphiql/style.css': that file is meant for CDN use and also carries all of
+// Monaco's CSS, which Monaco's own modules already import into this bundle. These
+// are its remaining parts, in the same order.
+import '@graphiql/react/font/roboto.css';
+import '@graphiql/react/font/fira-code.css';
+import '@graphiql/react/style.css';
+import '@graphiql/plugin-history/style.css';
+import '@graphiql/plugin-doc-explorer/style.css';
+import 'graphiql/graphiql.css';
+
+/* global __GRAPHIQL_WORKER_FILES__ -- { editor, json, graphql } hashed file names, injected by the build */
+const workerFiles = __GRAPHIQL_WORKER_FILES__;
+
+// Worker files sit next to this script, so resolve them against its own URL.
+globalThis.MonacoEnvironment = {
+  getWorker(_workerId, label) {
+    const file = workerFiles[label] ?? workerFiles.editor;
+    return new Worker(new URL(file, import.meta.url), { type: 'module' });
+  },
+};
+
+const DEFAULT_QUERY = `query Viewer {
+  viewer {
+    organization {
+      id
+      name
+    }
+    scopes
+  }
+}
+`;
+
+const DEFAULT_HEADERS = `{
+  "Authorization": "Bearer <your API key>"
+}
+`;
+
+const container = document.getElementById('graphiql');
+const url = new URL(container.dataset.endpoint, location.href);
+const subscriptionUrl = new URL(url);
+subscriptionUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+
+// For subscriptions the toolkit opens a graphql-ws client per operation whose
+// connection_init payload is the parsed headers editor, e.g. { "Authorization": "Bearer …" }.
+const fetcher = createGraphiQLFetcher({ url: url.href, subscriptionUrl: subscriptionUrl.href });
+
+createRoot(container).render(
+  createElement(GraphiQL, {
+    fetcher,
+    defaultQuery: DEFAULT_QUERY,
+    defaultHeaders: DEFAULT_HEADERS,
+    isHeadersEditorEnabled: true,
+    // Open the headers tab so users see where the API key goes.
+    defaultEditorToolsVisibility: 'headers',
+    // Keep API keys out of localStorage (this is already GraphiQL's default).
+    shouldPersistHeaders: false,
+  }),
+);
