@@ -6,10 +6,9 @@ import { ConfigError, loadConfig } from './platform/config.js';
 import { connectMySql, type Db } from './platform/db/mysql.js';
 import { runMigrations } from './platform/db/migrate.js';
 import { AppError } from './platform/errors/app-error.js';
-import { createLogger } from './platform/logging/logger.js';
 import { createOrganization, getOrganization } from './modules/organizations/index.js';
-import { createApiKey, KeyVerifier } from './modules/keys/index.js';
-import { buildAppSchema, printAppSchema } from './schema.js';
+import { createApiKey } from './modules/keys/index.js';
+import { buildDetachedSchema, printAppSchema } from './schema.js';
 
 const USAGE = `Usage: npm run trestle -- <command>
 
@@ -87,20 +86,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'migrate': {
-      await withDb(async () => undefined);
+      await withDb(() => Promise.resolve());
       console.error('Migrations applied');
       return 0;
     }
     case 'schema print': {
       const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } }, strict: true });
-      const logger = createLogger('silent');
-      // Printing needs the resolvers, not the databases: the verifier is never called here.
-      const verifier = new KeyVerifier(null as unknown as Db, { ttlMs: 0, flushMs: 60_000, logger });
-      const schema = await buildAppSchema({
-        verifier,
-        pubsub: { publish: () => undefined, subscribe: () => ({ [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) }) },
-        defaultRateLimit: 1000,
-      });
+      const schema = await buildDetachedSchema();
       const sdl = printAppSchema(schema);
       if (values.out) writeFileSync(values.out, sdl);
       else process.stdout.write(sdl);
@@ -117,9 +109,13 @@ class UsageError extends Error {}
 main(process.argv.slice(2))
   .then((code) => process.exit(code))
   .catch((error: unknown) => {
-    if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
+    const usage = error instanceof UsageError || isParseArgsError(error);
+    if (usage) console.error(`${(error as Error).message}\n\n${USAGE}`);
     else if (error instanceof ConfigError || error instanceof AppError) console.error(error.message);
-    else if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) console.error(`${error.message}\n\n${USAGE}`);
     else console.error('Command failed:', error instanceof Error ? error.message : error);
-    process.exit(error instanceof UsageError ? 2 : 1);
+    process.exit(usage ? 2 : 1);
   });
+
+function isParseArgsError(error: unknown): boolean {
+  return error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+}

@@ -2,7 +2,9 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema, type ContainerType, type PubSub } from 'type-graphql';
 import { authChecker } from './platform/graphql/auth-checker.js';
 import { AuditResolver } from './modules/audit/index.js';
-import { KeysResolver, type KeyVerifier } from './modules/keys/index.js';
+import { KeysResolver, KeyVerifier } from './modules/keys/index.js';
+import type { Db } from './platform/db/mysql.js';
+import { createLogger } from './platform/logging/logger.js';
 import { ProjectsResolver } from './modules/organizations/index.js';
 import { ViewerResolver } from './modules/viewer/index.js';
 
@@ -42,4 +44,17 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
 /** The schema as committed in schema/schema.graphql: sorted, so the file changes only when the API does. */
 export function printAppSchema(schema: GraphQLSchema): string {
   return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}
+
+/**
+ * The schema without databases, for printing and checks: resolvers are built but never run,
+ * so their services are inert stand-ins.
+ */
+export function buildDetachedSchema(): Promise<GraphQLSchema> {
+  const inert: PubSub = {
+    publish: () => undefined,
+    subscribe: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true, value: undefined }) }) }),
+  };
+  const verifier = new KeyVerifier(null as unknown as Db, { ttlMs: 0, flushMs: 60_000, logger: createLogger('silent') });
+  return buildAppSchema({ verifier, pubsub: inert, defaultRateLimit: 1000 });
 }

@@ -77,6 +77,12 @@ export function createErrorFormatter(logger: Logger) {
         extensions: { code: 'BAD_USER_INPUT' },
       };
     }
+    // Apollo re-wraps validation errors as GRAPHQL_VALIDATION_FAILED; a rule of ours that set
+    // its own code (QUERY_TOO_COMPLEX) keeps it.
+    if (original instanceof GraphQLError && original !== error && typeof original.extensions['code'] === 'string') {
+      const { http: _http, ...extensions } = original.extensions;
+      return { ...formatted, extensions };
+    }
     const code = formatted.extensions?.['code'];
     const deliberate = error instanceof GraphQLError && error.originalError === undefined && typeof code === 'string';
     if (typeof code === 'string' && (KNOWN_GRAPHQL_CODES.has(code) || deliberate)) {

@@ -12,7 +12,7 @@ export function fieldRateLimit(limit: FieldLimit): MiddlewareFn<GraphQLContext> 
   return async ({ context, args, info, root }, next) => {
     const principal = context.principal;
     // Unauthenticated calls are refused by the auth checker; nothing to count here.
-    if (!principal || principal.rateLimitPerHour === null) return next();
+    if (!principal || principal.rateLimitPerHour === null) return (await next()) as unknown;
     const identity = `${principal.kind}:${principal.id}`;
     const result = await context.services.fieldLimiter.check(identity, limit, { parent: root, args, info });
     if (!result.allowed) {
@@ -22,6 +22,6 @@ export function fieldRateLimit(limit: FieldLimit): MiddlewareFn<GraphQLContext> 
         { field: info.fieldName },
       );
     }
-    return next();
+    return (await next()) as unknown;
   };
 }

@@ -1,6 +1,7 @@
 import {
   GraphQLError,
   Kind,
+  OperationTypeNode,
   getNamedType,
   isObjectType,
   isInterfaceType,
@@ -14,7 +15,7 @@ import {
   type ValidationRule,
   type ValueNode,
 } from 'graphql';
-import { DEFAULT_PAGE_SIZE } from './pagination.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
 
 /**
  * Limits on what one operation may ask for: nesting depth, aliases, and an estimated cost.
@@ -47,6 +48,8 @@ function walk(
 ): void {
   for (const selection of set.selections) {
     if (selection.kind === Kind.FIELD) {
+      // Introspection (__schema, __type) nests deeply by design and is cheap: not guarded.
+      if (selection.name.value.startsWith('__')) continue;
       visit(selection, depth);
       if (selection.selectionSet) walk(selection.selectionSet, fragments, depth + 1, visit, seen);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
@@ -68,8 +71,6 @@ export function depthAndAliasRules(limits: Pick<QueryLimits, 'maxDepth' | 'maxAl
       let maxDepth = 0;
       let aliases = 0;
       walk(operation.selectionSet, fragments, 1, (field, depth) => {
-        // Introspection's own nesting (types of types of types) is not a cost we guard.
-        if (field.name.value.startsWith('__')) return;
         if (depth > maxDepth) maxDepth = depth;
         if (field.alias) aliases += 1;
       });
@@ -88,7 +89,12 @@ export function depthAndAliasRules(limits: Pick<QueryLimits, 'maxDepth' | 'maxAl
   return [rule];
 }
 
+/** The page size a connection field asks for, capped at the largest page: larger ones are refused anyway. */
 function pageSize(field: FieldNode, variables: Record<string, unknown>): number {
+  return Math.min(MAX_PAGE_SIZE, Math.max(0, requestedPageSize(field, variables)));
+}
+
+function requestedPageSize(field: FieldNode, variables: Record<string, unknown>): number {
   const arg = field.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'last');
   if (!arg) return DEFAULT_PAGE_SIZE;
   const value: ValueNode = arg.value;
@@ -118,9 +124,9 @@ export function operationComplexity(
 ): number {
   const fragments = fragmentsOf(document);
   const root =
-    operation.operation === 'query'
+    operation.operation === OperationTypeNode.QUERY
       ? schema.getQueryType()
-      : operation.operation === 'mutation'
+      : operation.operation === OperationTypeNode.MUTATION
         ? schema.getMutationType()
         : schema.getSubscriptionType();
   if (!root) return 0;

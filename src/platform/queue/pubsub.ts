@@ -78,7 +78,12 @@ export class PgPubSub {
   }
 
   private static key(topic: string, id?: unknown): string {
-    return id === undefined ? topic : `${topic}:${String(id)}`;
+    return id === undefined ? topic : `${topic}:${PgPubSub.idText(id)}`;
+  }
+
+  /** Topic ids are organization or job ids: numbers or strings. */
+  private static idText(id: unknown): string {
+    return typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint' ? String(id) : JSON.stringify(id);
   }
 
   /** Fire-and-forget, as type-graphql's PubSub requires; failures are logged. */
@@ -90,7 +95,7 @@ export class PgPubSub {
 
   /** Publishes `payload` to subscribers of `topic` (and of `topic:id` when an id is given). */
   async publishAsync(topic: string, id: unknown, payload: unknown): Promise<void> {
-    const envelope: Envelope = { t: topic, p: payload, ...(id === undefined ? {} : { i: String(id) }) };
+    const envelope: Envelope = { t: topic, p: payload, ...(id === undefined ? {} : { i: PgPubSub.idText(id) }) };
     const text = JSON.stringify(envelope);
     if (Buffer.byteLength(text) > MAX_PAYLOAD) throw new Error(`event on ${topic} exceeds ${MAX_PAYLOAD} bytes`);
     await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, text]);

@@ -1,0 +1,62 @@
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabases, type TestDatabases } from '../../../test/support/databases.js';
+import { runMigrations } from '../db/migrate.js';
+import { WindowLimiter, rateLimitHeaders } from './window-limiter.js';
+
+let databases: TestDatabases;
+let pools: mysql.Pool[];
+
+beforeAll(async () => {
+  databases = await createTestDatabases('window_limiter');
+  // Two pools stand for two server processes: nothing is shared but the database.
+  pools = [mysql.createPool({ uri: databases.mysqlUrl, connectionLimit: 10 }), mysql.createPool({ uri: databases.mysqlUrl, connectionLimit: 10 })];
+  await runMigrations(pools[0]!);
+});
+
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.end()));
+  await databases.drop();
+});
+
+describe('WindowLimiter', () => {
+  it('admits exactly the limit under concurrent hits from two pools', async () => {
+    const [a, b] = pools.map((pool) => new WindowLimiter(pool));
+    const hits = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => (i % 2 ? a! : b!).hit('key:concurrent', [{ name: 'hour', limit: 120, windowSeconds: 3600 }])),
+    );
+    expect(hits.filter((d) => d.allowed)).toHaveLength(120);
+    const counts = hits.map((d) => d.states[0]!.hits).sort((x, y) => x - y);
+    // Every hit saw a distinct count: the increment and the read were one atomic step.
+    expect(counts).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  });
+
+  it('refuses when any window is full and says when to retry', async () => {
+    const limiter = new WindowLimiter(pools[0]!, () => 1_000_000_005_000);
+    const rules = [
+      { name: 'hour', limit: 100, windowSeconds: 3600 },
+      { name: 'burst', limit: 2, windowSeconds: 10 },
+    ];
+    expect((await limiter.hit('key:burst', rules)).allowed).toBe(true);
+    expect((await limiter.hit('key:burst', rules)).allowed).toBe(true);
+    const refused = await limiter.hit('key:burst', rules);
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterSeconds).toBe(5);
+    expect(rateLimitHeaders(refused)).toEqual({
+      'RateLimit-Policy': '"hour";q=100;w=3600, "burst";q=2;w=10',
+      RateLimit: `"hour";r=97;t=${refused.states[0]!.resetSeconds}, "burst";r=0;t=5`,
+    });
+  });
+
+  it('starts a fresh count in the next window and prunes old windows', async () => {
+    let now = 2_000_000_000_000;
+    const limiter = new WindowLimiter(pools[0]!, () => now);
+    const rule = [{ name: 'minute', limit: 1, windowSeconds: 60 }];
+    expect((await limiter.hit('key:windows', rule)).allowed).toBe(true);
+    expect((await limiter.hit('key:windows', rule)).allowed).toBe(false);
+    now += 60_000;
+    expect((await limiter.hit('key:windows', rule)).allowed).toBe(true);
+    now += 3 * 3600_000;
+    expect(await limiter.prune()).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEY_PATTERN } from '../src/modules/keys/index.js';
+import { sha256Hex } from '../src/platform/crypto/tokens.js';
+import { createTestDatabases, type TestDatabases } from './support/databases.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+let databases: TestDatabases;
+
+function cli(...args: string[]) {
+  const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), ...args], {
+    env: { ...process.env, DATABASE_URL: databases.mysqlUrl, LOG_LEVEL: 'silent' },
+    encoding: 'utf8',
+  });
+  return { code: result.status, stdout: result.stdout.trim(), stderr: result.stderr };
+}
+
+beforeAll(async () => {
+  databases = await createTestDatabases('cli');
+});
+
+afterAll(async () => {
+  await databases.drop();
+});
+
+describe('operator CLI', () => {
+  it('creates an organization and a key without a running server', async () => {
+    const org = cli('org', 'create', 'Acme', 'Construction');
+    expect(org.code).toBe(0);
+    expect(org.stdout).toMatch(/^\d+$/);
+    expect(org.stderr).toContain('"Acme Construction"');
+
+    const key = cli('key', 'create', '--org', org.stdout, '--scopes', 'keys:read imports:write', '--env', 'test');
+    expect(key.code).toBe(0);
+    expect(key.stdout).toMatch(KEY_PATTERN);
+    expect(key.stdout.startsWith('trk_test_')).toBe(true);
+
+    const conn = await mysql.createConnection(databases.mysqlUrl);
+    const [rows] = await conn.query('SELECT organization_id, scopes, key_hash FROM api_keys');
+    await conn.end();
+    expect(rows).toEqual([{ organization_id: Number(org.stdout), scopes: ['keys:read', 'imports:write'], key_hash: sha256Hex(key.stdout) }]);
+  });
+
+  it('explains bad usage with exit code 2', () => {
+    const missing = cli('key', 'create');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('needs --org');
+    expect(cli('org', 'create').code).toBe(2);
+    expect(cli('frobnicate').code).toBe(2);
+    const unknownFlag = cli('key', 'create', '--org', '1', '--colour', 'red');
+    expect(unknownFlag.code).toBe(2);
+    expect(unknownFlag.stderr).toContain('--colour');
+  });
+
+  it('refuses an unknown organization and unknown scopes with exit code 1', () => {
+    const noOrg = cli('key', 'create', '--org', '987654');
+    expect(noOrg.code).toBe(1);
+    expect(noOrg.stderr).toContain('Organization 987654 was not found');
+    const org = cli('org', 'create', 'Scoped');
+    const badScope = cli('key', 'create', '--org', org.stdout, '--scopes', 'keys:everything');
+    expect(badScope.code).toBe(1);
+    expect(badScope.stderr).toContain('Unknown scopes: keys:everything');
+  });
+
+  it('prints the schema', () => {
+    const schema = cli('schema', 'print');
+    expect(schema.code).toBe(0);
+    expect(schema.stdout).toContain('type Query');
+  });
+});
