@@ -190,10 +190,25 @@ export async function createHttpServer(options: HttpServerOptions) {
   });
   await apollo.start();
 
+  // One access-log line per request, with its id; never headers or bodies (they carry keys).
   app.use((req, res, next) => {
     const id = requestIdOf(req.headers['x-request-id']);
+    const started = process.hrtime.bigint();
     res.locals['requestId'] = id;
     res.setHeader('X-Request-Id', id);
+    res.on('finish', () => {
+      logger.info(
+        {
+          requestId: id,
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          principal: res.locals['principal'] as string | undefined,
+          ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+        },
+        'request',
+      );
+    });
     next();
   });
 
@@ -232,6 +247,7 @@ export async function createHttpServer(options: HttpServerOptions) {
             clientAddress(req),
           );
           for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+          res.locals['principal'] = result.principal?.label;
           return {
             requestId,
             principal: result.principal,
