@@ -42,7 +42,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     await runMigrations(mysql.pool);
     const boss = await startQueue({ url: config.QUEUE_DATABASE_URL, schema: config.QUEUE_SCHEMA, logger });
     closers.push(() => boss.stop({ graceful: true, timeout: 10_000 }));
-    const pubsub = new PgPubSub(config.QUEUE_DATABASE_URL, logger);
+    const pubsub = new PgPubSub(config.QUEUE_DATABASE_URL, logger, config.QUEUE_SCHEMA);
     closers.push(() => pubsub.close());
     const verifier = new KeyVerifier(mysql.db, {
       ttlMs: config.KEY_CACHE_TTL_MS,

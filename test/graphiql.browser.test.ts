@@ -240,18 +240,18 @@ describe.skipIf(!chromiumPath)('GraphiQL in Chromium', () => {
     await typeInto(page, HEADERS_EDITOR, `{"Authorization": "${API_KEY}"}`);
     await typeOperation(page, 'query Viewer { viewer }', 'Viewer');
     await page.locator('.graphiql-execute-button').click();
-    await expect.poll(() => editorText(page, RESPONSE), { timeout: 15_000 }).toContain(`"viewer": "${API_KEY}"`);
-  }, 30_000);
+    await expect.poll(() => editorText(page, RESPONSE), { timeout: 45_000 }).toContain(`"viewer": "${API_KEY}"`);
+  }, 90_000);
 
   it('streams a subscription over graphql-ws, authenticated via connection_init', async () => {
     await typeOperation(page, 'subscription Ticks { ticks }', 'Ticks');
     await page.locator('.graphiql-execute-button').click();
-    await expect.poll(() => editorText(page, RESPONSE), { timeout: 15_000 }).toContain(`"ticks": "tick 3: ${API_KEY}"`);
+    await expect.poll(() => editorText(page, RESPONSE), { timeout: 45_000 }).toContain(`"ticks": "tick 3: ${API_KEY}"`);
     expect(connectionParams).toEqual([{ Authorization: API_KEY }]);
     const nextMessages = wsFramesReceived.filter((frame) => (JSON.parse(frame) as { type: string }).type === 'next');
     expect(nextMessages).toHaveLength(3);
     await page.screenshot({ path: '/tmp/graphiql.png' });
-  }, 30_000);
+  }, 90_000);
 
   it('loaded everything, workers included, from the local server only', () => {
     const local = new URL(baseUrl).host;

@@ -10,7 +10,6 @@ import type { Logger } from '../logging/logger.js';
  * subscribers. NOTIFY payloads are limited to 8000 bytes, so publish small events (ids,
  * counters) and let subscribers read anything larger from the database.
  */
-const CHANNEL = 'trestle_events';
 const MAX_PAYLOAD = 7900;
 
 interface Envelope {
@@ -69,10 +68,16 @@ export class PgPubSub {
   private readonly subscribers = new Map<string, Set<Subscription>>();
   private closed = false;
 
+  private readonly channel: string;
+
   constructor(
     private readonly url: string,
     private readonly logger: Logger,
+    namespace: string,
   ) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(namespace)) throw new Error(`invalid pubsub namespace ${namespace}`);
+    // PostgreSQL identifiers are at most 63 bytes.
+    this.channel = `trestle_events_${namespace}`.slice(0, 63);
     this.pool = new pg.Pool({ connectionString: url, max: 3 });
     this.pool.on('error', (error) => this.logger.warn({ err: error }, 'pubsub pool error'));
   }
@@ -98,7 +103,7 @@ export class PgPubSub {
     const envelope: Envelope = { t: topic, p: payload, ...(id === undefined ? {} : { i: PgPubSub.idText(id) }) };
     const text = JSON.stringify(envelope);
     if (Buffer.byteLength(text) > MAX_PAYLOAD) throw new Error(`event on ${topic} exceeds ${MAX_PAYLOAD} bytes`);
-    await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, text]);
+    await this.pool.query('SELECT pg_notify($1, $2)', [this.channel, text]);
   }
 
   subscribe(topic: string, id?: unknown): AsyncIterable<unknown> {
@@ -130,7 +135,7 @@ export class PgPubSub {
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url });
     client.on('notification', (message) => {
-      if (message.channel !== CHANNEL || !message.payload) return;
+      if (message.channel !== this.channel || !message.payload) return;
       this.dispatch(message.payload);
     });
     client.on('error', (error) => {
@@ -140,7 +145,7 @@ export class PgPubSub {
       if (!this.closed) setTimeout(() => void this.ensureListening().catch(() => undefined), 1000).unref();
     });
     await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    await client.query(`LISTEN ${this.channel}`);
     this.listener = client;
   }
 

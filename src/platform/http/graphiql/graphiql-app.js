@@ -48,7 +48,26 @@ subscriptionUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
 
 // For subscriptions the toolkit opens a graphql-ws client per operation whose
 // connection_init payload is the parsed headers editor, e.g. { "Authorization": "Bearer …" }.
-const fetcher = createGraphiQLFetcher({ url: url.href, subscriptionUrl: subscriptionUrl.href });
+const toolkitFetcher = createGraphiQLFetcher({ url: url.href, subscriptionUrl: subscriptionUrl.href });
+
+// The server rejects the placeholder key as malformed (401), which would also fail the
+// schema introspection GraphiQL runs on load. So while the Authorization header still
+// holds the untouched placeholder, send none: introspection then works anonymously and
+// an operation needing a key gets the server's plain "send an API key" error. The
+// toolkit takes these headers both for HTTP and for graphql-ws connection_init.
+const PLACEHOLDER_KEY = '<your API key>';
+
+function withoutPlaceholderKey(headers) {
+  if (headers === null || typeof headers !== 'object') return headers;
+  return Object.fromEntries(
+    Object.entries(headers).filter(
+      ([name, value]) => !(name.toLowerCase() === 'authorization' && typeof value === 'string' && value.includes(PLACEHOLDER_KEY)),
+    ),
+  );
+}
+
+const fetcher = (params, options) =>
+  toolkitFetcher(params, options && { ...options, headers: withoutPlaceholderKey(options.headers) });
 
 createRoot(container).render(
   createElement(GraphiQL, {
