@@ -5,12 +5,15 @@ CREATE TABLE `field_rate_limits` (
 	CONSTRAINT `field_rate_limits_identity` PRIMARY KEY(`identity`)
 );
 --> statement-breakpoint
-CREATE TABLE `rate_limit_windows` (
+CREATE TABLE `rate_limit_counters` (
 	`bucket` varchar(191) NOT NULL,
-	`window_start` bigint unsigned NOT NULL,
-	`hits` int unsigned NOT NULL,
+	`w1_start` bigint unsigned NOT NULL,
+	`w1_hits` int unsigned NOT NULL,
+	`w2_start` bigint unsigned NOT NULL,
+	`w2_hits` int unsigned NOT NULL,
+	`packed` bigint unsigned NOT NULL,
 	`expires_at` bigint unsigned NOT NULL,
-	CONSTRAINT `rate_limit_windows_bucket_window_start_pk` PRIMARY KEY(`bucket`,`window_start`)
+	CONSTRAINT `rate_limit_counters_bucket` PRIMARY KEY(`bucket`)
 );
 --> statement-breakpoint
 CREATE TABLE `audit_events` (
@@ -192,7 +195,7 @@ CREATE TABLE `webhooks` (
 );
 --> statement-breakpoint
 CREATE INDEX `idx_field_rate_limits_expires` ON `field_rate_limits` (`expires_at`);--> statement-breakpoint
-CREATE INDEX `idx_rate_limit_windows_expires` ON `rate_limit_windows` (`expires_at`);--> statement-breakpoint
+CREATE INDEX `idx_rate_limit_counters_expires` ON `rate_limit_counters` (`expires_at`);--> statement-breakpoint
 CREATE INDEX `idx_audit_org_created` ON `audit_events` (`organization_id`,`id`);--> statement-breakpoint
 CREATE INDEX `idx_audit_target` ON `audit_events` (`organization_id`,`target_type`,`target_id`);--> statement-breakpoint
 CREATE INDEX `idx_import_jobs_org` ON `import_jobs` (`organization_id`,`id`);--> statement-breakpoint

@@ -22,6 +22,12 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'DATABASE_URL', 'RATE_LIMIT_PER_HOUR', 'RUN_WORKER']) expect(problems).toContain(name);
   });
 
+  it('follows the ports of the local servers when no URL is given', () => {
+    const config = loadConfig({ TRESTLE_MYSQL_PORT: '43306', TRESTLE_PG_PORT: '45432' });
+    expect(config.DATABASE_URL).toBe('mysql://trestle:trestle@127.0.0.1:43306/trestle');
+    expect(config.QUEUE_DATABASE_URL).toBe('postgres://postgres@127.0.0.1:45432/trestle');
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(4000);
   });

@@ -5,8 +5,15 @@ import { z } from 'zod';
  * so an operator fixes them all in a single pass instead of one crash at a time.
  */
 
-const LOCAL_MYSQL = 'mysql://trestle:trestle@127.0.0.1:53306/trestle';
-const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:55432/trestle';
+/** The servers scripts/services.sh starts, on its ports (TRESTLE_MYSQL_PORT / TRESTLE_PG_PORT move both). */
+export function localDatabaseUrls(env: NodeJS.ProcessEnv = process.env): { mysql: string; postgres: string } {
+  const mysqlPort = env['TRESTLE_MYSQL_PORT'] || '53306';
+  const pgPort = env['TRESTLE_PG_PORT'] || '55432';
+  return {
+    mysql: `mysql://trestle:trestle@127.0.0.1:${mysqlPort}/trestle`,
+    postgres: `postgres://postgres@127.0.0.1:${pgPort}/trestle`,
+  };
+}
 
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -20,9 +27,9 @@ const ConfigSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** MySQL / MariaDB: every business row. Defaults to the server that scripts/services.sh starts. */
-  DATABASE_URL: z.url({ protocol: /^mysql$/ }).default(LOCAL_MYSQL),
+  DATABASE_URL: z.url({ protocol: /^mysql$/ }),
   /** PostgreSQL: pg-boss queue and notifications. Defaults to the server that scripts/services.sh starts. */
-  QUEUE_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default(LOCAL_POSTGRES),
+  QUEUE_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   /** pg-boss schema inside QUEUE_DATABASE_URL. */
   QUEUE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('pgboss'),
   DB_POOL_SIZE: int(1, 500).default(10),
@@ -65,6 +72,9 @@ export class ConfigError extends Error {
 /** Parses the environment; empty strings count as unset. Throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const local = localDatabaseUrls(cleaned);
+  cleaned['DATABASE_URL'] ??= local.mysql;
+  cleaned['QUEUE_DATABASE_URL'] ??= local.postgres;
   const parsed = ConfigSchema.safeParse(cleaned);
   if (!parsed.success) {
     throw new ConfigError(

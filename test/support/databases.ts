@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { localDatabaseUrls } from '../../src/platform/config.js';
 
 /** The servers the suite runs against: DATABASE_URL / QUEUE_DATABASE_URL, or the project's own. */
-export const MYSQL_URL = process.env['DATABASE_URL'] || 'mysql://trestle:trestle@127.0.0.1:53306/trestle';
-export const POSTGRES_URL = process.env['QUEUE_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:55432/trestle';
+export const MYSQL_URL = process.env['DATABASE_URL'] || localDatabaseUrls().mysql;
+export const POSTGRES_URL = process.env['QUEUE_DATABASE_URL'] || localDatabaseUrls().postgres;
 
 export interface TestDatabases {
   /** DATABASE_URL of a database of this suite's own. */

@@ -48,15 +48,33 @@ describe('WindowLimiter', () => {
     });
   });
 
+  it('counts one window alone, restarting it when it turns', async () => {
+    let now = 1_500_000_000_000;
+    const limiter = new WindowLimiter(pools[1]!, () => now);
+    const rule = [{ name: 'anonymous', limit: 2, windowSeconds: 60 }];
+    expect((await limiter.hit('ip:one', rule)).states.map((s) => s.hits)).toEqual([1]);
+    expect((await limiter.hit('ip:one', rule)).states.map((s) => s.hits)).toEqual([2]);
+    now += 60_000;
+    const next = await limiter.hit('ip:one', rule);
+    expect(next.states.map((s) => s.hits)).toEqual([1]);
+    expect(next.allowed).toBe(true);
+  });
+
   it('starts a fresh count in the next window and prunes old windows', async () => {
     let now = 2_000_000_000_000;
     const limiter = new WindowLimiter(pools[0]!, () => now);
-    const rule = [{ name: 'minute', limit: 1, windowSeconds: 60 }];
-    expect((await limiter.hit('key:windows', rule)).allowed).toBe(true);
-    expect((await limiter.hit('key:windows', rule)).allowed).toBe(false);
+    const rules = [
+      { name: 'hour', limit: 3, windowSeconds: 3600 },
+      { name: 'minute', limit: 1, windowSeconds: 60 },
+    ];
+    expect((await limiter.hit('key:windows', rules)).allowed).toBe(true);
+    expect((await limiter.hit('key:windows', rules)).allowed).toBe(false);
     now += 60_000;
-    expect((await limiter.hit('key:windows', rule)).allowed).toBe(true);
+    // The minute turned, the hour did not: 3 hits counted in it so far.
+    const third = await limiter.hit('key:windows', rules);
+    expect(third.states.map((s) => s.hits)).toEqual([3, 1]);
+    expect(third.allowed).toBe(true);
     now += 3 * 3600_000;
-    expect(await limiter.prune()).toBeGreaterThanOrEqual(2);
+    expect(await limiter.prune()).toBeGreaterThanOrEqual(1);
   });
 });
