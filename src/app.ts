@@ -51,7 +51,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     });
     verifier.start();
     closers.push(() => verifier.stop());
-    const limiter = new WindowLimiter(mysql.pool);
+    const limiter = new WindowLimiter(mysql.pool, { maxLease: config.RATE_LIMIT_MAX_LEASE });
     const fieldLimiter = new FieldLimiter(mysql.pool);
 
     const services: Services = { config, db: mysql.db, pool: mysql.pool, pubsub, boss, fieldLimiter, logger };

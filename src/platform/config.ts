@@ -44,6 +44,11 @@ const ConfigSchema = z.object({
   /** Short spike window on top of the hourly limit: at most RATE_LIMIT_SPIKE requests per RATE_LIMIT_SPIKE_WINDOW_S. */
   RATE_LIMIT_SPIKE: int(1, 100_000_000).default(100),
   RATE_LIMIT_SPIKE_WINDOW_S: int(1, 3600).default(10),
+  /**
+   * Most tokens a process leases from a shared rate-limit counter at once (at most 1/16 of what
+   * is left). 1 counts every request in MySQL; more saves round trips.
+   */
+  RATE_LIMIT_MAX_LEASE: int(1, 10_000).default(50),
   /** Requests per minute per client IP without credentials. */
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: int(1, 100_000_000).default(60),
   QUERY_MAX_DEPTH: int(1, 100).default(12),

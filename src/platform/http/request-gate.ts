@@ -51,9 +51,7 @@ export function createRequestGate(options: GateOptions) {
       const error = new RateLimitedError(
         `Rate limit exceeded: retry in ${decision.retryAfterSeconds} s`,
         decision.retryAfterSeconds,
-        {
-          policies: decision.states.filter((s) => s.hits > s.rule.limit).map((s) => s.rule.name),
-        },
+        { policies: decision.refusedBy },
       );
       throw Object.assign(error, { headers: rateHeaders });
     }
