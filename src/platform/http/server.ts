@@ -204,7 +204,7 @@ export async function createHttpServer(options: HttpServerOptions) {
         {
           requestId: id,
           method: req.method,
-          path: req.path,
+          path: req.originalUrl.split('?')[0],
           status: res.statusCode,
           principal: res.locals['principal'] as string | undefined,
           ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
