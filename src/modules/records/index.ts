@@ -1,0 +1,3 @@
+export { ENTITIES, ENTITY_TYPES, entityDef, isEntityType, type EntityDef, type EntityType, type FieldDef, type FieldType, type CrossFieldRule } from './records.catalog.js';
+export { RECORD_TABLES, columnOf } from './records.tables.js';
+export { upsertRecords, listRecords, recordOwners, type RecordScope, type RecordRow, type RecordFilter, type UpsertResult } from './records.service.js';

@@ -1,0 +1,19 @@
+import { mysqlEnum, mysqlTable, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+import { projectColumn, quantity, recordColumns } from './records.columns.js';
+
+/** A link between two schedule tasks, named by their origin ids. */
+export const taskDependencies = mysqlTable(
+  'task_dependencies',
+  {
+    ...recordColumns(),
+    projectId: projectColumn(),
+    predecessorId: varchar('predecessor_id', { length: 100 }).notNull(),
+    successorId: varchar('successor_id', { length: 100 }).notNull(),
+    type: mysqlEnum('type', ['FS', 'SS', 'FF', 'SF']).notNull().default('FS'),
+    lagDays: quantity('lag_days'),
+  },
+  (t) => [
+    uniqueIndex('uq_task_dependencies_origin').on(t.organizationId, t.originId),
+    uniqueIndex('uq_task_dependencies_link').on(t.organizationId, t.projectId, t.predecessorId, t.successorId),
+  ],
+);
