@@ -6,6 +6,7 @@ import { KeysResolver, KeyVerifier } from './modules/keys/index.js';
 import type { Db } from './platform/db/mysql.js';
 import { createLogger } from './platform/logging/logger.js';
 import { ProjectsResolver } from './modules/organizations/index.js';
+import { RECORD_RESOLVERS } from './modules/records/index.js';
 import { ViewerResolver } from './modules/viewer/index.js';
 
 export interface SchemaDeps {
@@ -24,6 +25,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     [ViewerResolver, new ViewerResolver()],
     [ProjectsResolver, new ProjectsResolver()],
     [AuditResolver, new AuditResolver()],
+    ...RECORD_RESOLVERS.map((R) => [R, new R()] as const),
   ]);
   const container: ContainerType = {
     get: (someClass) => {
@@ -33,7 +35,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     },
   };
   return buildSchema({
-    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver],
+    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ...RECORD_RESOLVERS] as unknown as [Function, ...Function[]],
     container,
     authChecker,
     pubSub: deps.pubsub,

@@ -132,3 +132,13 @@ export async function recordOwners(
   for (const row of rows) owners.set(String(row.value), (row.originId as string | null) ?? null);
   return owners;
 }
+
+/** One record of the organization by id, or null (other organizations' records read as missing). */
+export async function getRecord(db: Db, type: EntityType, organizationId: number, id: number): Promise<RecordRow | null> {
+  const table = RECORD_TABLES[type];
+  const [row] = await db
+    .select()
+    .from(table)
+    .where(and(eq(columnOf(table, 'organizationId'), organizationId), eq(columnOf(table, 'id'), id)));
+  return (row as RecordRow | undefined) ?? null;
+}
