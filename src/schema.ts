@@ -1,5 +1,5 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema, type ContainerType, type PubSub } from 'type-graphql';
+import { buildSchema, type BuildSchemaOptions, type ContainerType, type PubSub } from 'type-graphql';
 import { authChecker } from './platform/graphql/auth-checker.js';
 import { AuditResolver } from './modules/audit/index.js';
 import { KeysResolver, KeyVerifier } from './modules/keys/index.js';
@@ -35,7 +35,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     },
   };
   return buildSchema({
-    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ...RECORD_RESOLVERS] as unknown as [Function, ...Function[]],
+    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ...RECORD_RESOLVERS] as BuildSchemaOptions['resolvers'],
     container,
     authChecker,
     pubSub: deps.pubsub,

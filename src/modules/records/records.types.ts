@@ -120,6 +120,6 @@ export const RECORD_GRAPHQL_TYPES: Readonly<Record<EntityType, RecordGraphQLType
 /** A row as its GraphQL object: ids as strings. */
 export function toRecordObject(row: RecordRow): Record<string, unknown> {
   const out: Record<string, unknown> = { ...row, id: String(row.id) };
-  if (row['projectId'] !== undefined) out['projectId'] = String(row['projectId']);
+  if (typeof row['projectId'] === 'number') out['projectId'] = String(row['projectId']);
   return out;
 }
