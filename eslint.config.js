@@ -29,23 +29,17 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/modules/**'], message: 'platform/ must not import from modules/.' }] }],
     },
   },
-  {
-    // A module reaches another only through its index.ts.
-    files: ['src/modules/**/*.ts'],
+  // A module reaches another only through its index.ts: from a module's own folder, `../other/x`
+  // leaves the module; from one of its subfolders, `../../other/x` does.
+  ...[
+    ['src/modules/*/*.ts', '^\\.\\./[^./][^/]*/(?!index\\.js$)'],
+    ['src/modules/*/*/*.ts', '^\\.\\./\\.\\./[^./][^/]*/(?!index\\.js$)'],
+  ].map(([glob, regex]) => ({
+    files: [glob],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^\\.\\./[^/]+/(?!index\\.js$)[^/]+$',
-              message: 'Import another module through its index.js.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: [{ regex, message: 'Import another module through its index.js.' }] }],
     },
-  },
+  })),
   {
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: {

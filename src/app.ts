@@ -15,7 +15,12 @@ import { createRequestGate } from './platform/http/request-gate.js';
 import { createHttpServer } from './platform/http/server.js';
 import type { Services } from './platform/graphql/context.js';
 import { credentialFrom, type Principal } from './platform/auth/principal.js';
+import { Router } from 'express';
+import { FileStore } from './platform/storage/file-store.js';
 import { KeyVerifier } from './modules/keys/index.js';
+import { filesRouter, pruneDownloadLinks } from './modules/files/index.js';
+import { failImportRun, importsRouter, runImport, runImportJob } from './modules/imports/index.js';
+import { runExport, runExportJob } from './modules/exports/index.js';
 import { buildAppSchema } from './schema.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,7 +45,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
 
   try {
     await runMigrations(mysql.pool);
-    const boss = await startQueue({ url: config.QUEUE_DATABASE_URL, schema: config.QUEUE_SCHEMA, logger });
+    const boss = await startQueue({ url: config.QUEUE_DATABASE_URL, schema: config.QUEUE_SCHEMA, logger, superviseIntervalSeconds: config.QUEUE_SUPERVISE_INTERVAL_S });
     closers.push(() => boss.stop({ graceful: true, timeout: 10_000 }));
     const pubsub = new PgPubSub(config.QUEUE_DATABASE_URL, logger, config.QUEUE_SCHEMA);
     closers.push(() => pubsub.close());
@@ -55,6 +60,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     const fieldLimiter = new FieldLimiter(mysql.pool);
 
     const services: Services = { config, db: mysql.db, pool: mysql.pool, pubsub, boss, fieldLimiter, logger };
+    const store = new FileStore(config.STORAGE_DIR ?? path.join(ROOT, '.data', 'files'));
 
     if (options.worker) {
       await registerWorker(boss, logger, {
@@ -62,14 +68,36 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         handler: async () => {
           const removed = (await limiter.prune()) + (await fieldLimiter.prune());
           if (removed) logger.info({ removed }, 'pruned expired rate-limit windows');
+          await pruneDownloadLinks(mysql.db);
         },
       });
       await boss.schedule(pruneRateLimitsJob.name, PRUNE_RATE_LIMITS_CRON, {});
+      await registerWorker(boss, logger, {
+        job: runImportJob,
+        // Heartbeats: when a worker dies mid-import, another picks the job up within a minute and
+        // resumes after the last committed chunk.
+        heartbeatSeconds: config.IMPORT_HEARTBEAT_S,
+        concurrency: 2,
+        handler: async ({ importJobId, dryRun }, meta) => {
+          try {
+            await runImport({ db: mysql.db, store, pubsub, logger, chunkRows: config.IMPORT_CHUNK_ROWS }, importJobId, dryRun);
+          } catch (error) {
+            logger.error({ err: error, importJobId, attempt: meta.retryCount }, 'import run failed');
+            if (meta.retryCount >= 3) await failImportRun(mysql.db, importJobId, 'The import failed on an internal error; it was logged');
+            throw error;
+          }
+        },
+      });
+      await registerWorker(boss, logger, {
+        job: runExportJob,
+        concurrency: 2,
+        handler: async ({ exportJobId }) => runExport({ db: mysql.db, store, logger }, exportJobId),
+      });
     }
 
     let server: Awaited<ReturnType<typeof createHttpServer>> | undefined;
     if (options.http) {
-      const schema = await buildAppSchema({ verifier, pubsub, defaultRateLimit: config.RATE_LIMIT_PER_HOUR });
+      const schema = await buildAppSchema({ verifier, pubsub, defaultRateLimit: config.RATE_LIMIT_PER_HOUR, store, maxUploadBytes: config.MAX_UPLOAD_BYTES });
       const insecurePrincipal: Principal | undefined =
         config.INSECURE_NO_AUTH_ORG_ID === undefined
           ? undefined
@@ -92,7 +120,12 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
         insecurePrincipal,
       });
+      const rest = Router();
+      rest.use(filesRouter({ db: mysql.db, store }));
+      rest.use(importsRouter({ importDeps: { db: mysql.db, boss, store, maxUploadBytes: config.MAX_UPLOAD_BYTES }, gate, logger }));
       server = await createHttpServer({
+        restRouter: rest,
+        maxUploadBytes: config.MAX_UPLOAD_BYTES,
         schema,
         services,
         gate,

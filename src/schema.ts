@@ -7,12 +7,17 @@ import type { Db } from './platform/db/mysql.js';
 import { createLogger } from './platform/logging/logger.js';
 import { ProjectsResolver } from './modules/organizations/index.js';
 import { RECORD_RESOLVERS } from './modules/records/index.js';
+import { ImportsResolver } from './modules/imports/index.js';
+import { ExportsResolver } from './modules/exports/index.js';
+import { FileStore } from './platform/storage/file-store.js';
 import { ViewerResolver } from './modules/viewer/index.js';
 
 export interface SchemaDeps {
   verifier: KeyVerifier;
   pubsub: PubSub;
   defaultRateLimit: number;
+  store: FileStore;
+  maxUploadBytes: number;
 }
 
 /**
@@ -25,6 +30,8 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     [ViewerResolver, new ViewerResolver()],
     [ProjectsResolver, new ProjectsResolver()],
     [AuditResolver, new AuditResolver()],
+    [ImportsResolver, new ImportsResolver({ store: deps.store, maxUploadBytes: deps.maxUploadBytes })],
+    [ExportsResolver, new ExportsResolver()],
     ...RECORD_RESOLVERS.map((R) => [R, new R()] as const),
   ]);
   const container: ContainerType = {
@@ -35,7 +42,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     },
   };
   return buildSchema({
-    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ...RECORD_RESOLVERS] as BuildSchemaOptions['resolvers'],
+    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, ...RECORD_RESOLVERS] as BuildSchemaOptions['resolvers'],
     container,
     authChecker,
     pubSub: deps.pubsub,
@@ -58,5 +65,5 @@ export function buildDetachedSchema(): Promise<GraphQLSchema> {
     subscribe: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true, value: undefined }) }) }),
   };
   const verifier = new KeyVerifier(null as unknown as Db, { ttlMs: 0, flushMs: 60_000, logger: createLogger('silent') });
-  return buildAppSchema({ verifier, pubsub: inert, defaultRateLimit: 1000 });
+  return buildAppSchema({ verifier, pubsub: inert, defaultRateLimit: 1000, store: new FileStore('/nonexistent'), maxUploadBytes: 1 });
 }

@@ -35,6 +35,16 @@ const ConfigSchema = z.object({
   DB_POOL_SIZE: int(1, 500).default(10),
   /** Largest JSON request body accepted by /graphql, in bytes. */
   BODY_LIMIT_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
+  /** Largest file an import may upload, in bytes (default 100 MB). */
+  MAX_UPLOAD_BYTES: int(1, 100 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
+  /** Folder of stored files (uploads, error reports, exports); default .data/files in the project. */
+  STORAGE_DIR: z.string().min(1).optional(),
+  /** Seconds between an import worker's heartbeats; a worker silent this long is presumed dead and its job resumes elsewhere (min 10). */
+  IMPORT_HEARTBEAT_S: int(10, 3600).default(30),
+  /** How often pg-boss looks for dead workers' jobs, in seconds. */
+  QUEUE_SUPERVISE_INTERVAL_S: int(1, 3600).default(30),
+  /** Rows an import validates and writes per chunk (and per transaction when skipping bad rows). */
+  IMPORT_CHUNK_ROWS: int(1, 100_000).default(1000),
   /** How long a validated API key stays in a process's cache; bounds how late a revocation takes effect. */
   KEY_CACHE_TTL_MS: int(0, 60_000).default(5_000),
   /** How often buffered last_used_at values are written back. */

@@ -7,6 +7,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import { GraphQLError, parse, validate, specifiedRules, getOperationAST, type GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
+import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
 import { useServer } from 'graphql-ws/use/ws';
 import { AppError, type ErrorCode } from '../errors/app-error.js';
 import type { Logger } from '../logging/logger.js';
@@ -23,6 +24,10 @@ export interface HttpServerOptions {
   limits: QueryLimits;
   bodyLimitBytes: number;
   graphiqlAssetsDir: string;
+  /** The REST shim (uploads, downloads), mounted at /api/v1. */
+  restRouter?: express.Router;
+  /** Largest file a GraphQL multipart request may carry. */
+  maxUploadBytes: number;
   /** Probes for /readyz: each resolves when its dependency answers. */
   readiness: Record<string, () => Promise<void>>;
   logger: Logger;
@@ -238,8 +243,13 @@ export async function createHttpServer(options: HttpServerOptions) {
 
   app.use(graphiqlRouter({ assetsDir: options.graphiqlAssetsDir, endpoint: '/graphql' }));
 
+  if (options.restRouter) app.use('/api/v1', options.restRouter);
+
   app.use(
     '/graphql',
+    // Multipart requests (file uploads) only; Apollo's CSRF check still wants the
+    // Apollo-Require-Preflight header on them, so a browser form cannot upload on a user's behalf.
+    graphqlUploadExpress({ maxFileSize: options.maxUploadBytes, maxFiles: 1 }),
     express.json({ limit: options.bodyLimitBytes }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {

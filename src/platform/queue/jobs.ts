@@ -28,9 +28,14 @@ export async function sendJob<S extends z.ZodType>(
 
 export interface WorkerSpec<S extends z.ZodType> {
   job: JobDefinition<S>;
-  handler: (payload: z.output<S>, meta: { id: string }) => Promise<void>;
+  handler: (payload: z.output<S>, meta: { id: string; retryCount: number }) => Promise<void>;
   /** Jobs this process runs at once. */
   concurrency?: number;
+  /**
+   * Seconds between the worker's heartbeats for long jobs: a worker that dies stops beating,
+   * and the job is retried by another after this long instead of after its expiry.
+   */
+  heartbeatSeconds?: number;
 }
 
 /** Creates the queue if missing and runs its handler on this process. */
@@ -39,7 +44,7 @@ export async function registerWorker<S extends z.ZodType>(
   logger: Logger,
   spec: WorkerSpec<S>,
 ): Promise<void> {
-  await boss.createQueue(spec.job.name);
+  await boss.createQueue(spec.job.name, spec.heartbeatSeconds ? { heartbeatSeconds: spec.heartbeatSeconds } : {});
   await boss.work(spec.job.name, { localConcurrency: spec.concurrency ?? 1 }, async (jobs) => {
     for (const job of jobs) {
       const parsed = spec.job.schema.safeParse(job.data);
@@ -48,7 +53,7 @@ export async function registerWorker<S extends z.ZodType>(
         logger.error({ job: spec.job.name, jobId: job.id, issues: parsed.error.issues }, 'job payload invalid');
         throw new Error(`invalid payload for ${spec.job.name}`);
       }
-      await spec.handler(parsed.data, { id: job.id });
+      await spec.handler(parsed.data, { id: job.id, retryCount: (job as { retryCount?: number }).retryCount ?? 0 });
     }
   });
 }

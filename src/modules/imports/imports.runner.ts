@@ -1,0 +1,301 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../../platform/db/mysql.js';
+import type { Logger } from '../../platform/logging/logger.js';
+import type { PgPubSub } from '../../platform/queue/pubsub.js';
+import type { FileStore } from '../../platform/storage/file-store.js';
+import { AppError } from '../../platform/errors/app-error.js';
+import { entityDef, upsertRecords, type EntityType, type RecordScope } from '../records/index.js';
+import { createWriter, type RecordWriter } from '../exports/index.js';
+import { importJobs, type ImportJobRow } from './import-jobs.table.js';
+import { IMPORT_PROGRESS_TOPIC } from './imports.jobs.js';
+import { recordLookup } from './imports.lookup.js';
+import { openParsedFile, type CellValue } from './parsers/index.js';
+import { checkRowsInChunks, isFailed, RowValidator, type CheckedRow, type RowIssue } from './validation/validation.engine.js';
+import { ValidationSummary } from './validation/validation.summary.js';
+
+export interface RunnerDeps {
+  db: Db;
+  store: FileStore;
+  pubsub: PgPubSub;
+  logger: Logger;
+  /** Rows validated and written per chunk (and per transaction, when skipping invalid rows). */
+  chunkRows?: number;
+}
+
+/** What importProgress streams: small, so it fits a NOTIFY. */
+export interface ImportProgress {
+  jobId: string;
+  status: ImportJobRow['status'];
+  phase: string | null;
+  processedRows: number;
+  totalRows: number | null;
+  insertedRows: number;
+  updatedRows: number;
+  failedRows: number;
+  warningCount: number;
+  errorMessage: string | null;
+}
+
+class Cancelled extends Error {}
+
+const PROGRESS_INTERVAL_MS = 250;
+
+/** The error report: every failed row with its original cells, then where and why it failed. */
+async function openReport(deps: RunnerDeps, job: ImportJobRow): Promise<{ key: string; writer: RecordWriter }> {
+  const key = deps.store.newKey(job.organizationId, 'reports', 'csv');
+  const headers = job.headers ?? [];
+  const fields = [
+    ...headers.map((label, i) => ({ key: `c${i}`, label, type: 'string' as const })),
+    { key: 'row', label: 'Row', type: 'integer' as const },
+    { key: 'errors', label: 'Errors', type: 'string' as const },
+    { key: 'warnings', label: 'Warnings', type: 'string' as const },
+  ];
+  const target = deps.store.resolve(key);
+  await mkdir(path.dirname(target), { recursive: true });
+  return { key, writer: await createWriter('csv', fields, target) };
+}
+
+function cellText(value: CellValue | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}
+
+function describeIssues(issues: readonly RowIssue[], severity: 'error' | 'warning'): string {
+  return issues
+    .filter((i) => i.severity === severity)
+    .map((i) => (i.column ? `${i.column}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+/**
+ * Runs one import job: a dry run (validate everything, write nothing) or the import. Imports
+ * either skip invalid rows, committing each chunk with its checkpoint so a resumed job carries
+ * on after the last committed row, or are all-or-nothing: a validation pass, then every row in
+ * one transaction. Re-running never duplicates a record: rows upsert by origin id, and rows
+ * without one get `import:<job>:<row>`.
+ */
+export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean): Promise<void> {
+  const [job] = await deps.db.select().from(importJobs).where(eq(importJobs.id, jobId));
+  if (!job) return;
+  const expected = dryRun ? 'validating' : 'importing';
+  if (job.status !== expected) {
+    deps.logger.warn({ jobId, status: job.status, expected }, 'import run skipped: job is not waiting for it');
+    return;
+  }
+  const type = job.importType as EntityType;
+  const entity = entityDef(type);
+  const scope: RecordScope = { organizationId: job.organizationId, projectId: job.projectId };
+  let lastPublish = 0;
+  const progress: ImportProgress = {
+    jobId: String(job.id),
+    status: job.status,
+    phase: 'reading',
+    processedRows: 0,
+    totalRows: job.totalRows,
+    insertedRows: job.insertedRows,
+    updatedRows: job.updatedRows,
+    failedRows: 0,
+    warningCount: 0,
+    errorMessage: null,
+  };
+  const publish = async (force = false) => {
+    const now = Date.now();
+    if (!force && now - lastPublish < PROGRESS_INTERVAL_MS) return;
+    lastPublish = now;
+    await deps.pubsub.publishAsync(IMPORT_PROGRESS_TOPIC, job.id, progress).catch((error: unknown) => {
+      deps.logger.warn({ err: error, jobId }, 'could not publish import progress');
+    });
+  };
+  const save = async (fields: Partial<typeof importJobs.$inferInsert>, db: Db | Parameters<Parameters<Db['transaction']>[0]>[0] = deps.db) => {
+    await db.update(importJobs).set(fields).where(eq(importJobs.id, job.id));
+  };
+  const checkCancelled = async () => {
+    const [row] = await deps.db.select({ cancel: importJobs.cancelRequested }).from(importJobs).where(eq(importJobs.id, job.id));
+    if (row?.cancel) throw new Cancelled();
+  };
+
+  await save({ startedAt: new Date(), phase: dryRun ? 'validating' : 'importing' });
+  const report = await openReport(deps, job);
+  const summary = new ValidationSummary();
+  const resumeAfter = dryRun ? 0 : job.checkpointRow;
+
+  const pass = async (onChunk: (chunk: CheckedRow[], raw: Map<number, CellValue[]>) => Promise<void>) => {
+    const file = await openParsedFile(deps.store.resolve(job.filePath), { format: job.format as never, ...(job.options ?? {}) });
+    const validator = new RowValidator(entity, file.headers, job.mapping ?? {}, { lookup: recordLookup(deps.db, scope) });
+    // The raw cells of the current chunk, kept for the error report.
+    const raw = new Map<number, CellValue[]>();
+    const rows = (async function* () {
+      for await (const row of file.rows) {
+        raw.set(row.rowNumber, row.values);
+        yield row;
+      }
+    })();
+    try {
+      for await (const chunk of checkRowsInChunks(validator, rows, deps.chunkRows)) {
+        await onChunk(chunk, raw);
+        raw.clear();
+      }
+    } finally {
+      await file.close();
+    }
+  };
+
+  const writeReportRows = async (chunk: CheckedRow[], raw: Map<number, CellValue[]>) => {
+    for (const row of chunk) {
+      if (!isFailed(row.issues)) continue;
+      const cells = raw.get(row.rowNumber) ?? [];
+      const record: Record<string, unknown> = { row: row.rowNumber, errors: describeIssues(row.issues, 'error'), warnings: describeIssues(row.issues, 'warning') };
+      (job.headers ?? []).forEach((_h, i) => (record[`c${i}`] = cellText(cells[i])));
+      await report.writer.write(record);
+    }
+  };
+
+  const toRecords = (chunk: CheckedRow[]) =>
+    chunk
+      .filter((row) => !isFailed(row.issues) && row.rowNumber > resumeAfter)
+      .map((row) => ({ ...row.record, originId: row.record['originId'] || `import:${job.id}:${row.rowNumber}` }));
+
+  const account = (chunk: CheckedRow[]) => {
+    for (const row of chunk) summary.addRow(row.issues);
+    const r = summary.report();
+    progress.processedRows = r.rows;
+    progress.failedRows = r.failedRows;
+    progress.warningCount = r.warnings;
+  };
+
+  try {
+    if (dryRun || job.mode === 'all_or_nothing') {
+      progress.phase = 'validating';
+      await pass(async (chunk, raw) => {
+        account(chunk);
+        await writeReportRows(chunk, raw);
+        await save({ processedRows: progress.processedRows, failedRows: progress.failedRows, warningCount: progress.warningCount });
+        await publish();
+        await checkCancelled();
+      });
+    }
+    const validation = summary.report();
+    if (dryRun || validation.failedRows > 0) {
+      const done = await report.writer.close();
+      const failedAll = !dryRun;
+      progress.status = failedAll ? 'failed' : 'validated';
+      progress.phase = failedAll ? 'failed' : 'validated';
+      progress.totalRows = validation.rows;
+      progress.errorMessage = failedAll ? `${validation.failedRows} rows have errors; nothing was written (all-or-nothing)` : null;
+      await save({
+        status: progress.status,
+        phase: progress.phase,
+        totalRows: validation.rows,
+        successRows: validation.validRows,
+        errors: validation.issues,
+        errorMessage: progress.errorMessage,
+        reportKey: done.rows > 0 ? report.key : null,
+        completedAt: failedAll ? new Date() : null,
+      });
+      if (done.rows === 0) await deps.store.remove(report.key);
+      await publish(true);
+      return;
+    }
+
+    progress.phase = 'importing';
+    let final = validation;
+    let inserted = job.mode === 'all_or_nothing' ? 0 : job.insertedRows;
+    let updated = job.mode === 'all_or_nothing' ? 0 : job.updatedRows;
+    if (job.mode === 'all_or_nothing') {
+      // Validated clean: now every row, in one transaction, or none of them.
+      progress.processedRows = 0;
+      await deps.db.transaction(async (tx) => {
+        let processed = 0;
+        await pass(async (chunk) => {
+          const result = await upsertRecords(tx, type, scope, toRecords(chunk));
+          inserted += result.inserted;
+          updated += result.updated;
+          processed += chunk.length;
+          Object.assign(progress, { processedRows: processed, insertedRows: inserted, updatedRows: updated });
+          await publish();
+          await checkCancelled();
+        });
+        await save({ checkpointRow: processed }, tx);
+      });
+    } else {
+      const fresh = new ValidationSummary();
+      await pass(async (chunk, raw) => {
+        for (const row of chunk) fresh.addRow(row.issues);
+        await writeReportRows(chunk, raw);
+        const records = toRecords(chunk);
+        const last = chunk.at(-1)!.rowNumber;
+        const r = fresh.report();
+        await deps.db.transaction(async (tx) => {
+          if (records.length) {
+            const result = await upsertRecords(tx, type, scope, records);
+            inserted += result.inserted;
+            updated += result.updated;
+          }
+          // The chunk and its checkpoint commit together: a resumed job skips exactly these rows.
+          await save(
+            {
+              checkpointRow: Math.max(last, resumeAfter),
+              processedRows: r.rows,
+              insertedRows: inserted,
+              updatedRows: updated,
+              successRows: inserted + updated,
+              failedRows: r.failedRows,
+              warningCount: r.warnings,
+            },
+            tx,
+          );
+        });
+        Object.assign(progress, { processedRows: r.rows, insertedRows: inserted, updatedRows: updated, failedRows: r.failedRows, warningCount: r.warnings });
+        await publish();
+        await checkCancelled();
+      });
+      final = fresh.report();
+    }
+    const done = await report.writer.close();
+    if (done.rows === 0) await deps.store.remove(report.key);
+    Object.assign(progress, { status: 'completed', phase: 'completed', totalRows: final.rows, processedRows: final.rows });
+    await save({
+      status: 'completed',
+      phase: 'completed',
+      totalRows: final.rows,
+      processedRows: final.rows,
+      insertedRows: inserted,
+      updatedRows: updated,
+      successRows: inserted + updated,
+      failedRows: final.failedRows,
+      warningCount: final.warnings,
+      errors: final.issues,
+      reportKey: done.rows > 0 ? report.key : null,
+      completedAt: new Date(),
+    });
+    await publish(true);
+  } catch (error) {
+    await report.writer.abort().catch(() => undefined);
+    await deps.store.remove(report.key).catch(() => undefined);
+    if (error instanceof Cancelled) {
+      Object.assign(progress, { status: 'cancelled', phase: 'cancelled' });
+      await save({ status: 'cancelled', phase: 'cancelled', completedAt: new Date() });
+      await publish(true);
+      return;
+    }
+    if (error instanceof AppError) {
+      // The file or mapping cannot be processed: the caller's problem, recorded on the job.
+      Object.assign(progress, { status: 'failed', phase: 'failed', errorMessage: error.message });
+      await save({ status: 'failed', phase: 'failed', errorMessage: error.message, completedAt: new Date() });
+      await publish(true);
+      return;
+    }
+    throw error;
+  }
+}
+
+/** Marks a run that exhausted its retries as failed, so the job does not stay "importing" forever. */
+export async function failImportRun(db: Db, jobId: number, message: string): Promise<void> {
+  await db
+    .update(importJobs)
+    .set({ status: 'failed', phase: 'failed', errorMessage: message, completedAt: sql`CURRENT_TIMESTAMP(3)` })
+    .where(eq(importJobs.id, jobId));
+}

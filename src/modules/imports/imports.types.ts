@@ -1,0 +1,372 @@
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { GraphQLDateTime } from 'graphql-scalars';
+import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
+import type { FileUpload } from 'graphql-upload/processRequest.mjs';
+import { PageInfo } from '../../platform/graphql/pagination.js';
+import { ENTITY_TYPES, ENTITIES, type EntityType } from '../records/index.js';
+import type { ImportJobRow } from './import-jobs.table.js';
+import type { MappingSuggestion } from './mapping/mapping.match.js';
+import type { RowIssue } from './validation/validation.engine.js';
+
+export const ImportTypeEnum = Object.fromEntries(ENTITY_TYPES.map((t) => [t.toUpperCase(), t])) as Record<string, EntityType>;
+registerEnumType(ImportTypeEnum, { name: 'ImportType', description: 'Kinds of platform record an import writes.' });
+
+export enum ImportFormat {
+  CSV = 'csv',
+  TSV = 'tsv',
+  XLSX = 'xlsx',
+  JSON = 'json',
+  NDJSON = 'ndjson',
+  XML = 'xml',
+}
+registerEnumType(ImportFormat, { name: 'ImportFormat', description: 'Detected from the content when not given.' });
+
+export enum ImportStatus {
+  PENDING = 'pending',
+  VALIDATING = 'validating',
+  VALIDATED = 'validated',
+  IMPORTING = 'importing',
+  COMPLETED = 'completed',
+  FAILED = 'failed',
+  CANCELLED = 'cancelled',
+}
+registerEnumType(ImportStatus, {
+  name: 'ImportStatus',
+  valuesConfig: {
+    PENDING: { description: 'Uploaded; map the columns, then validate or execute.' },
+    VALIDATED: { description: 'The dry run finished: see the counts, issues and error report.' },
+  },
+});
+
+export enum ImportModeEnum {
+  SKIP_INVALID = 'skip_invalid',
+  ALL_OR_NOTHING = 'all_or_nothing',
+}
+registerEnumType(ImportModeEnum, {
+  name: 'ImportMode',
+  valuesConfig: {
+    SKIP_INVALID: { description: 'Write the valid rows, report the others.' },
+    ALL_OR_NOTHING: { description: 'Write nothing unless every row is valid.' },
+  },
+});
+
+export enum ReportFormat {
+  CSV = 'csv',
+  XLSX = 'xlsx',
+}
+registerEnumType(ReportFormat, { name: 'ReportFormat' });
+
+@ObjectType({ description: 'Which record field a column of the file fills.' })
+export class ColumnMapping {
+  @Field(() => String)
+  header!: string;
+
+  @Field(() => String, { nullable: true, description: 'Field key, or null to ignore the column.' })
+  field!: string | null;
+}
+
+@InputType()
+export class ColumnMappingInput {
+  @Field(() => String)
+  header!: string;
+
+  @Field(() => String, { nullable: true, description: 'Field key (see importTypes), or null to ignore the column.' })
+  field?: string | null;
+}
+
+@ObjectType()
+export class ColumnSuggestion {
+  @Field(() => String)
+  header!: string;
+
+  @Field(() => String, { nullable: true })
+  field!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'exact, alias or fuzzy.' })
+  confidence!: string | null;
+
+  @Field(() => Float)
+  score!: number;
+}
+
+@ObjectType({ description: 'A problem of one row.' })
+export class ImportIssue {
+  @Field(() => Int)
+  rowNumber!: number;
+
+  @Field(() => String, { description: 'The file’s header of the column.' })
+  column!: string;
+
+  @Field(() => String, { nullable: true })
+  field!: string | null;
+
+  @Field(() => String)
+  value!: string;
+
+  @Field(() => String)
+  message!: string;
+
+  @Field(() => String, { description: 'error or warning.' })
+  severity!: string;
+
+  @Field(() => String, { description: 'REQUIRED, TYPE, ENUM, RANGE, LENGTH, PATTERN, DUPLICATE_IN_FILE, DUPLICATE_IN_DATABASE, REFERENCE, RULE, UNMAPPED_REQUIRED.' })
+  code!: string;
+}
+
+@ObjectType()
+export class ImportJob {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ImportTypeEnum)
+  type!: string;
+
+  @Field(() => ID, { nullable: true })
+  projectId!: string | null;
+
+  @Field(() => String, { nullable: true })
+  fileName!: string | null;
+
+  @Field(() => Float, { description: 'Bytes.' })
+  fileSize!: number;
+
+  @Field(() => String, { description: 'The format read from the content.' })
+  format!: string;
+
+  @Field(() => ImportStatus)
+  status!: ImportStatus;
+
+  @Field(() => String, { nullable: true, description: 'queued, validating, importing, …' })
+  phase!: string | null;
+
+  @Field(() => ImportModeEnum)
+  mode!: ImportModeEnum;
+
+  @Field(() => [String], { description: 'The file’s headers.' })
+  headers!: string[];
+
+  @Field(() => [ColumnMapping])
+  mapping!: ColumnMapping[];
+
+  @Field(() => Int, { nullable: true, description: 'Known after a dry run or once the file was read to the end.' })
+  totalRows!: number | null;
+
+  @Field(() => Int)
+  processedRows!: number;
+
+  @Field(() => Int)
+  insertedRows!: number;
+
+  @Field(() => Int)
+  updatedRows!: number;
+
+  @Field(() => Int)
+  failedRows!: number;
+
+  @Field(() => Int)
+  warningCount!: number;
+
+  @Field(() => [ImportIssue], { description: 'The first issues (up to 1,000); the error report has every failed row.' })
+  issues!: ImportIssue[];
+
+  @Field(() => Boolean, { description: 'Whether importErrorReport has rows to give.' })
+  hasErrorReport!: boolean;
+
+  @Field(() => String, { nullable: true })
+  errorMessage!: string | null;
+
+  @Field(() => GraphQLDateTime)
+  createdAt!: Date;
+
+  @Field(() => GraphQLDateTime, { nullable: true })
+  startedAt!: Date | null;
+
+  @Field(() => GraphQLDateTime, { nullable: true })
+  completedAt!: Date | null;
+}
+
+@ObjectType()
+export class ImportJobConnection {
+  @Field(() => [ImportJob])
+  nodes!: ImportJob[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
+
+@ObjectType()
+export class CreateImportPayload {
+  @Field(() => ImportJob)
+  importJob!: ImportJob;
+
+  @Field(() => [ColumnSuggestion], { description: 'How each column was matched to a field.' })
+  suggestions!: ColumnSuggestion[];
+
+  @Field(() => Boolean, { description: 'The mapping is the one saved for files with these headers.' })
+  mappingFromSaved!: boolean;
+}
+
+@InputType()
+export class CreateImportInput {
+  @Field(() => GraphQLUpload, { description: 'The file (GraphQL multipart request).' })
+  file!: Promise<FileUpload>;
+
+  @Field(() => ImportTypeEnum)
+  type!: string;
+
+  @Field(() => ID, { nullable: true, description: 'Required for project records.' })
+  projectId?: string | null;
+
+  @Field(() => ImportFormat, { nullable: true })
+  format?: ImportFormat | null;
+
+  @Field(() => String, { nullable: true, description: 'XLSX: sheet name or 1-based number.' })
+  sheet?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'XML: path of the repeating record element, e.g. Vendors/Vendor.' })
+  recordPath?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'CSV: , ; | or \\t. Detected when not given.' })
+  delimiter?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'utf-8, utf-16le, utf-16be, windows-1252 or latin1. Detected when not given.' })
+  encoding?: string | null;
+}
+
+@ObjectType({ description: 'A link to download a file; it expires.' })
+export class DownloadLinkType {
+  @Field(() => String, { description: 'Path on this server; follow it without credentials before it expires.' })
+  url!: string;
+
+  @Field(() => GraphQLDateTime)
+  expiresAt!: Date;
+}
+
+@ObjectType()
+export class ImportFieldInfo {
+  @Field(() => String)
+  key!: string;
+
+  @Field(() => String)
+  label!: string;
+
+  @Field(() => String)
+  type!: string;
+
+  @Field(() => Boolean)
+  required!: boolean;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => String)
+  example!: string;
+
+  @Field(() => [String], { nullable: true })
+  values!: string[] | null;
+
+  @Field(() => String, { nullable: true, description: 'entity.field this value must exist as.' })
+  reference!: string | null;
+}
+
+@ObjectType({ description: 'What an import type accepts.' })
+export class ImportTypeInfo {
+  @Field(() => ImportTypeEnum)
+  type!: string;
+
+  @Field(() => String)
+  label!: string;
+
+  @Field(() => Boolean)
+  projectScoped!: boolean;
+
+  @Field(() => [ImportFieldInfo])
+  fields!: ImportFieldInfo[];
+}
+
+@ObjectType({ description: 'Live state of an import job.' })
+export class ImportProgressEvent {
+  @Field(() => ID)
+  jobId!: string;
+
+  @Field(() => ImportStatus)
+  status!: string;
+
+  @Field(() => String, { nullable: true })
+  phase!: string | null;
+
+  @Field(() => Int)
+  processedRows!: number;
+
+  @Field(() => Int, { nullable: true })
+  totalRows!: number | null;
+
+  @Field(() => Int)
+  insertedRows!: number;
+
+  @Field(() => Int)
+  updatedRows!: number;
+
+  @Field(() => Int)
+  failedRows!: number;
+
+  @Field(() => Int)
+  warningCount!: number;
+
+  @Field(() => String, { nullable: true })
+  errorMessage!: string | null;
+}
+
+export function toImportJob(row: ImportJobRow): ImportJob {
+  const mapping = row.mapping ?? {};
+  return {
+    id: String(row.id),
+    type: row.importType,
+    projectId: row.projectId === null ? null : String(row.projectId),
+    fileName: row.fileName,
+    fileSize: row.fileSize,
+    format: row.format,
+    status: row.status as ImportStatus,
+    phase: row.phase,
+    mode: row.mode as ImportModeEnum,
+    headers: row.headers ?? [],
+    mapping: (row.headers ?? []).map((header) => ({ header, field: mapping[header] ?? null })),
+    totalRows: row.totalRows,
+    processedRows: row.processedRows,
+    insertedRows: row.insertedRows,
+    updatedRows: row.updatedRows,
+    failedRows: row.failedRows,
+    warningCount: row.warningCount,
+    issues: ((row.errors ?? []) as RowIssue[]).map((i) => ({ ...i, field: i.field ?? null })),
+    hasErrorReport: row.reportKey !== null,
+    errorMessage: row.errorMessage,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    completedAt: row.completedAt,
+  };
+}
+
+export function toSuggestions(suggestion: MappingSuggestion | null): ColumnSuggestion[] {
+  return (suggestion?.headers ?? []).map((h) => ({ header: h.header, field: h.field, confidence: h.confidence, score: h.score }));
+}
+
+export function importTypeInfos(): ImportTypeInfo[] {
+  return ENTITY_TYPES.map((type) => {
+    const def = ENTITIES[type];
+    return {
+      type,
+      label: def.label,
+      projectScoped: def.projectScoped,
+      fields: def.fields.map((f) => ({
+        key: f.key,
+        label: f.label,
+        type: f.type,
+        required: f.required ?? false,
+        description: f.description,
+        example: f.example,
+        values: f.values ? [...f.values] : null,
+        reference: f.reference ? `${f.reference.entity}.${f.reference.field}` : null,
+      })),
+    };
+  });
+}

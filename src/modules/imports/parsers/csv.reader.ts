@@ -1,0 +1,153 @@
+import Papa from 'papaparse';
+import { detectDelimiter, NewlineNormalizer } from './csv.dialect.js';
+import type { FileHead } from './file.head.js';
+import { DEFAULT_MAX_RECORD_BYTES, ParseError, type CellValue, type ParsedFile, type ParsedRow, type ParseOptions } from './parser.types.js';
+import { createChunkDecoder, detectEncoding, readDecodedText } from './text.encoding.js';
+
+/** What papaparse's low-level Parser returns from parse(); its typings say `any`. */
+interface PapaChunkResult {
+  data: string[][];
+  errors: { code: string }[];
+  meta: { cursor: number };
+}
+
+const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+
+/** UTF-8 bytes of a string, computed only when its length leaves the answer open. */
+function exceeds(text: string | string[], maxBytes: number): boolean {
+  const length = typeof text === 'string' ? text.length : text.reduce((n, f) => n + f.length + 1, 0);
+  if (length > maxBytes) return true; // every UTF-16 unit is at least one UTF-8 byte
+  if (length * 3 <= maxBytes) return false; // and at most three
+  return Buffer.byteLength(typeof text === 'string' ? text : text.join(',')) > maxBytes;
+}
+
+function isBlankRecord(record: string[]): boolean {
+  return record.every((field) => field.trim() === '');
+}
+
+/**
+ * Records of the file as string arrays, each with its 1-based record number (blank lines count,
+ * as a spreadsheet shows them). papaparse's Parser is fed one decoded chunk at a time: it returns
+ * the complete records and where they end; the unfinished record is kept and re-fed with the
+ * next chunk. That remainder is the only thing that can grow, so it is what is bounded: a line
+ * (or an unterminated quoted field) longer than maxRecordBytes fails with RECORD_TOO_LARGE
+ * instead of accumulating the rest of the file.
+ */
+async function* records(
+  text: AsyncIterable<string>,
+  delimiter: string,
+  maxRecordBytes: number,
+): AsyncGenerator<{ rowNumber: number; fields: string[] }> {
+  const parser = new Papa.Parser({ delimiter, newline: '\n', quoteChar: '"' });
+  const newlines = new NewlineNormalizer();
+  let partial = '';
+  let rowNumber = 0;
+
+  function* emit(result: PapaChunkResult): Generator<{ rowNumber: number; fields: string[] }> {
+    for (const fields of result.data) {
+      rowNumber++;
+      if (exceeds(fields, maxRecordBytes)) {
+        throw new ParseError(`Row ${rowNumber} is larger than ${maxRecordBytes} bytes`, { reason: 'RECORD_TOO_LARGE', rowNumber });
+      }
+      yield { rowNumber, fields };
+    }
+  }
+
+  for await (const chunk of text) {
+    const aggregate = partial + newlines.push(chunk);
+    const result = parser.parse(aggregate, 0, true) as PapaChunkResult;
+    partial = aggregate.slice(result.meta.cursor);
+    yield* emit(result);
+    if (exceeds(partial, maxRecordBytes)) {
+      throw new ParseError(`Row ${rowNumber + 1} is larger than ${maxRecordBytes} bytes (a very long line, or a quote that is never closed)`, {
+        reason: 'RECORD_TOO_LARGE',
+        rowNumber: rowNumber + 1,
+      });
+    }
+  }
+  const last = partial + newlines.end();
+  if (last === '') return;
+  const result = parser.parse(last, 0, false) as PapaChunkResult;
+  if (result.errors.some((e) => e.code === 'MissingQuotes')) {
+    const at = rowNumber + result.data.length;
+    throw new ParseError(`Row ${at} has a quoted field that is never closed`, { reason: 'UNTERMINATED_QUOTE', rowNumber: at });
+  }
+  yield* emit(result);
+}
+
+/**
+ * Opens a CSV/TSV: encoding and delimiter are detected from the first 64 KiB (see
+ * detectEncoding, detectDelimiter) unless forced. The header is the first non-blank record,
+ * trimmed. Fully blank records are skipped. Fields are strings ('' for an empty field); a row
+ * shorter than the header is padded with null, a longer one keeps its extra values.
+ */
+export async function openCsv(path: string, head: FileHead, options: ParseOptions & { preferTab?: boolean } = {}): Promise<ParsedFile> {
+  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const encoding = detectEncoding(head.bytes, options.encoding);
+  const sample = new NewlineNormalizer().push(createChunkDecoder(encoding.encoding).write(head.bytes.subarray(encoding.bomLength)));
+  const delimiter = options.delimiter ?? detectDelimiter(sample, head.bytes.length === head.size, options.preferTab ? '\t' : undefined);
+  if (delimiter === '' || /["\r\n]/.test(delimiter)) {
+    throw new ParseError(`"${delimiter}" cannot be a delimiter`, { reason: 'UNSUPPORTED_FORMAT' });
+  }
+
+  const info: Record<string, string | number> = {
+    format: delimiter === '\t' ? 'tsv' : 'csv',
+    encoding: encoding.encoding,
+    encodingSource: encoding.source,
+    delimiter,
+    delimiterName: DELIMITER_NAMES[delimiter] ?? delimiter,
+  };
+  const text = readDecodedText(path, encoding, {
+    signal: options.signal,
+    onEnd: (fallbackBytes) => {
+      if (fallbackBytes > 0) info.encodingFallbackBytes = fallbackBytes;
+    },
+  });
+  const source = records(text, delimiter, maxRecordBytes);
+
+  let header: { rowNumber: number; fields: string[] } | undefined;
+  try {
+    // next() by hand: leaving a for-await loop would close the generator the rows still need.
+    for (let next = await source.next(); !next.done; next = await source.next()) {
+      if (!isBlankRecord(next.value.fields)) {
+        header = next.value;
+        break;
+      }
+    }
+  } catch (error) {
+    await source.return(undefined);
+    throw error;
+  }
+  if (!header) {
+    await source.return(undefined);
+    throw new ParseError('The file has no header row', { reason: 'EMPTY_FILE' });
+  }
+  const headers = header.fields.map((h) => h.trim());
+
+  async function* rows(): AsyncGenerator<ParsedRow> {
+    try {
+      for await (const record of source) {
+        options.signal?.throwIfAborted();
+        if (isBlankRecord(record.fields)) continue;
+        const values: CellValue[] = record.fields;
+        while (values.length < headers.length) values.push(null);
+        yield { rowNumber: record.rowNumber, values };
+      }
+    } finally {
+      await source.return(undefined);
+    }
+  }
+  const iterator = rows();
+
+  return {
+    format: delimiter === '\t' ? 'tsv' : 'csv',
+    headers,
+    headerRowNumber: header.rowNumber,
+    rows: iterator,
+    info,
+    close: async () => {
+      await iterator.return(undefined);
+      await source.return(undefined);
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import {
+  DEFAULT_MAX_RECORD_BYTES,
+  DEFAULT_ZIP_LIMITS,
+  ParseError,
+  type CellValue,
+  type ParsedFile,
+  type ParsedRow,
+  type ParseOptions,
+} from './parser.types.js';
+import { isBlank, type CellContext } from './xlsx.cells.js';
+import { chooseHeader, HEADER_SCAN_ROWS, type SheetRow } from './xlsx.header.js';
+import { inspectXlsx, type WorkbookSheet, type XlsxPackage } from './xlsx.package.js';
+import { sheetRows, STREAMABLE_SHEET } from './xlsx.stream.js';
+
+/** Rows buffered to find the header: the scan window plus rows to see what follows it. */
+const BUFFER_ROWS_UNTIL = HEADER_SCAN_ROWS * 2;
+
+function chooseSheet(pkg: XlsxPackage, wanted: string | number | undefined): WorkbookSheet {
+  const names = pkg.sheets.map((s) => s.name).join(', ');
+  if (wanted === undefined) {
+    // A hidden sheet with data (lookup tables, often) is taken only when no visible one has any.
+    const sheet = pkg.sheets.find((s) => s.scan.hasValues && s.state === 'visible') ?? pkg.sheets.find((s) => s.scan.hasValues);
+    if (!sheet) throw new ParseError('The workbook has no sheet with data', { reason: 'EMPTY_FILE' });
+    return sheet;
+  }
+  const byPosition = (position: number): WorkbookSheet | undefined => pkg.sheets.find((s) => s.position === position);
+  const sheet =
+    typeof wanted === 'number'
+      ? byPosition(wanted)
+      : (pkg.sheets.find((s) => s.name === wanted) ??
+        pkg.sheets.find((s) => s.name.trim().toLowerCase() === wanted.trim().toLowerCase()) ??
+        // "2" from a form field: a position, when no sheet is named so.
+        (/^\d+$/.test(wanted.trim()) ? byPosition(Number(wanted)) : undefined));
+  if (!sheet) throw new ParseError(`No sheet ${typeof wanted === 'number' ? `number ${wanted}` : `"${wanted}"`}; the workbook has: ${names}`, { reason: 'SHEET_NOT_FOUND' });
+  return sheet;
+}
+
+function rowTooLarge(values: CellValue[], maxRecordBytes: number): boolean {
+  let size = 0;
+  for (const v of values) size += typeof v === 'string' ? v.length : 8;
+  return size > maxRecordBytes / 3 && Buffer.byteLength(values.map((v) => (typeof v === 'string' ? v : '12345678')).join('')) > maxRecordBytes;
+}
+
+/**
+ * Opens an XLSX: integrity and ZIP-bomb checks first (see inspectXlsx), then the sheet is
+ * streamed. Values: dates (by number format, 1900 or 1904 system) as Date at UTC midnight of the
+ * shown day, formulas as their cached result, rich text as plain text, errors as their text
+ * ("#DIV/0!"). Merged cells: a header merge is spread over its columns; in data only the
+ * top-left cell holds the value, the others are null (as Excel stores them).
+ */
+export async function openXlsx(path: string, fileSize: number, options: ParseOptions = {}): Promise<ParsedFile> {
+  const limits = { ...DEFAULT_ZIP_LIMITS, ...options.zipLimits };
+  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const pkg = await inspectXlsx(path, fileSize, limits, options.signal);
+  const sheet = chooseSheet(pkg, options.sheet);
+  if (!STREAMABLE_SHEET.test(sheet.path)) {
+    throw new ParseError(`Sheet "${sheet.name}" is stored as "${sheet.path}", which the reader does not support`, { reason: 'UNSUPPORTED_FORMAT' });
+  }
+  const context: CellContext = { date1904: pkg.date1904, formulaResults: sheet.scan.formulaResults };
+  const source = sheetRows(path, sheet.path, context, options.signal);
+
+  const buffered: SheetRow[] = [];
+  let exhausted = false;
+  try {
+    for (;;) {
+      const next = await source.next();
+      if (next.done) {
+        exhausted = true;
+        break;
+      }
+      buffered.push(next.value);
+      if (next.value.rowNumber > BUFFER_ROWS_UNTIL) break;
+    }
+  } catch (error) {
+    await source.return(undefined);
+    throw error;
+  }
+  const header = chooseHeader(buffered, sheet.scan.merges);
+  const headers = header.headers;
+  const headerRowNumber = header.index >= 0 ? buffered[header.index]!.rowNumber : 0;
+
+  async function* rows(): AsyncGenerator<ParsedRow> {
+    const toParsed = (row: SheetRow): ParsedRow | undefined => {
+      options.signal?.throwIfAborted();
+      if (row.values.every(isBlank)) return undefined;
+      if (rowTooLarge(row.values, maxRecordBytes)) {
+        throw new ParseError(`Row ${row.rowNumber} is larger than ${maxRecordBytes} bytes`, { reason: 'RECORD_TOO_LARGE', rowNumber: row.rowNumber });
+      }
+      const values = row.values.slice();
+      while (values.length < headers.length) values.push(null);
+      return { rowNumber: row.rowNumber, values };
+    };
+    try {
+      for (const row of buffered.slice(header.index + 1)) {
+        const parsed = toParsed(row);
+        if (parsed) yield parsed;
+      }
+      buffered.length = 0;
+      if (exhausted) return;
+      for await (const row of source) {
+        const parsed = toParsed(row);
+        if (parsed) yield parsed;
+      }
+    } finally {
+      await source.return(undefined);
+    }
+  }
+
+  const iterator = rows();
+
+  return {
+    format: 'xlsx',
+    headers,
+    headerRowNumber,
+    rows: iterator,
+    info: {
+      format: 'xlsx',
+      sheet: sheet.name,
+      sheetPosition: sheet.position,
+      sheetCount: pkg.sheets.length,
+      date1904: pkg.date1904 ? 1 : 0,
+      header: header.rule,
+    },
+    close: async () => {
+      await iterator.return(undefined);
+      await source.return(undefined);
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import { XMLParser, XMLValidator, type EntityDecoderOptions } from 'fast-xml-parser';
+import type { FileHead } from './file.head.js';
+import { DEFAULT_MAX_RECORD_BYTES, ParseError, type ParsedFile, type ParseOptions } from './parser.types.js';
+import { openKeyedRecords, type KeyedRecord } from './record.columns.js';
+import { detectEncoding, normalizeEncoding, readDecodedText, type DetectedEncoding } from './text.encoding.js';
+import { RecordCutter, RecordPathFinder } from './xml.records.js';
+
+const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/**
+ * XML's own entities and character references, decoded in one pass (so `&amp;#233;` stays
+ * `&#233;`). Nothing declared is ever expanded: records never carry a DOCTYPE, and a file whose
+ * DOCTYPE declares entities is refused before any record is parsed.
+ */
+const xmlEntities: EntityDecoderOptions = {
+  setExternalEntities: () => undefined,
+  addInputEntities: () => undefined,
+  reset: () => undefined,
+  setXmlVersion: () => undefined,
+  decode: (text) =>
+    text.includes('&')
+      ? text.replace(/&(?:#(\d{1,7})|#x([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));/g, (whole, dec?: string, hex?: string, name?: string) => {
+          if (name) return PREDEFINED[name] ?? whole;
+          const code = dec !== undefined ? Number(dec) : parseInt(hex ?? '', 16);
+          return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+        })
+      : text,
+};
+
+const recordParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  // Values stay strings: typing is the mapping's job, and "007" must stay "007".
+  parseTagValue: false,
+  parseAttributeValue: false,
+  processEntities: true,
+  entityDecoder: xmlEntities,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+});
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A record element as flat fields: its attributes (`@id`), its text (`#text`), its child elements
+ * by name. A child with only text and attributes gives its text under its name and each attribute
+ * as `Name@attr`; a child with children of its own, or a repeated child, gives JSON text.
+ */
+export function recordFields(parsed: unknown): Record<string, unknown> {
+  if (!isPlainObject(parsed)) return parsed === '' || parsed === undefined ? {} : { '#text': parsed };
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (isPlainObject(value) && Object.keys(value).every((k) => k === '#text' || k.startsWith('@'))) {
+      fields[key] = value['#text'] ?? '';
+      for (const [attr, attrValue] of Object.entries(value)) if (attr !== '#text') fields[`${key}${attr}`] = attrValue;
+    } else {
+      fields[key] = value;
+    }
+  }
+  return fields;
+}
+
+function parseRecord(text: string, rowNumber: number): Record<string, unknown> {
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) {
+    throw new ParseError(`Record ${rowNumber} is not well-formed XML: ${valid.err.msg}`, { reason: 'INVALID_XML', rowNumber });
+  }
+  const parsed = recordParser.parse(text) as Record<string, unknown>;
+  const [element] = Object.values(parsed);
+  return recordFields(element);
+}
+
+/** BOM first, then the XML declaration's encoding, then detection as for text. */
+function xmlEncoding(head: Buffer, forced: string | undefined): DetectedEncoding {
+  const detected = detectEncoding(head, forced);
+  if (forced !== undefined || detected.source === 'bom' || detected.encoding.startsWith('utf-16')) return detected;
+  const declared = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head.toString('latin1', 0, 200))?.[1];
+  if (declared === undefined) return detected;
+  const encoding = normalizeEncoding(declared);
+  if (!encoding) throw new ParseError(`The XML declares encoding "${declared}", which is not supported`, { reason: 'UNSUPPORTED_ENCODING' });
+  return { encoding, bomLength: 0, source: 'detected' };
+}
+
+function splitPath(path: string): string[] {
+  return path.split('/').filter((segment) => segment !== '');
+}
+
+/**
+ * Opens an XML file: the record path is given or detected (RecordPathFinder, a first pass that
+ * stops early), then a second pass cuts out each record element and parses it alone with
+ * fast-xml-parser. Values are strings. Row numbers are the records' 1-based indexes.
+ */
+export async function openXml(path: string, head: FileHead, options: ParseOptions = {}): Promise<ParsedFile> {
+  const limits = { maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES };
+  const encoding = xmlEncoding(head.bytes, options.encoding);
+  const signal = options.signal;
+
+  let recordPath = options.recordPath === undefined ? undefined : splitPath(options.recordPath);
+  if (!recordPath || recordPath.length === 0) {
+    const finder = new RecordPathFinder(limits);
+    for await (const chunk of readDecodedText(path, encoding, { signal })) {
+      finder.feed(chunk);
+      if (finder.isStopped) break;
+    }
+    finder.finish();
+    recordPath = finder.result();
+    if (!recordPath) throw new ParseError('The XML has no elements below its root', { reason: 'RECORD_PATH_NOT_FOUND' });
+  }
+
+  const info: Record<string, string | number> = { format: 'xml', encoding: encoding.encoding, recordPath: recordPath.join('/') };
+  const cutter = new RecordCutter(recordPath, limits);
+
+  async function* records(): AsyncGenerator<KeyedRecord, void, undefined> {
+    let rowNumber = 0;
+    for await (const chunk of readDecodedText(path, encoding, { signal })) {
+      for (const text of cutter.take(chunk)) {
+        rowNumber++;
+        yield { rowNumber, fields: parseRecord(text, rowNumber), size: text.length };
+      }
+    }
+    cutter.finish();
+    info.recordPath = cutter.recordPath();
+    if (rowNumber === 0 && options.recordPath !== undefined) {
+      throw new ParseError(`No element at "${options.recordPath}"`, { reason: 'RECORD_PATH_NOT_FOUND' });
+    }
+  }
+
+  return openKeyedRecords(records(), { format: 'xml', info, signal: options.signal });
+}

@@ -1,0 +1,374 @@
+import { BadInputError } from '../../../platform/errors/app-error.js';
+import { ENTITIES, type EntityDef, type EntityType, type FieldDef } from '../../records/index.js';
+import { mappedColumns, validateMapping, type HeaderMapping, type MappingProblem } from '../mapping/index.js';
+import { coerceValue, type CellValue, type CoerceOptions } from './value.coerce.js';
+
+export type IssueCode =
+  | 'REQUIRED'
+  | 'TYPE'
+  | 'ENUM'
+  | 'RANGE'
+  | 'LENGTH'
+  | 'PATTERN'
+  | 'DUPLICATE_IN_FILE'
+  | 'DUPLICATE_IN_DATABASE'
+  | 'REFERENCE'
+  | 'RULE'
+  | 'UNMAPPED_REQUIRED';
+
+export const ISSUE_CODES: readonly IssueCode[] = [
+  'REQUIRED',
+  'TYPE',
+  'ENUM',
+  'RANGE',
+  'LENGTH',
+  'PATTERN',
+  'DUPLICATE_IN_FILE',
+  'DUPLICATE_IN_DATABASE',
+  'REFERENCE',
+  'RULE',
+  'UNMAPPED_REQUIRED',
+];
+
+export interface RowIssue {
+  rowNumber: number;
+  /** The file's header of the offending column; '' when no column is concerned (an unmapped field). */
+  column: string;
+  field: string | null;
+  /** The cell as the file had it (at most VALUE_PREVIEW_CHARS characters); '' for an empty cell. */
+  value: string;
+  message: string;
+  severity: 'error' | 'warning';
+  code: IssueCode;
+}
+
+export interface ReferenceLookup {
+  /** Which of `values` exist for entity.field in the caller's organization (and project, for project records). Called with batches. */
+  existing(entity: EntityType, field: string, values: string[]): Promise<Set<string>>;
+  /**
+   * For each of `values` held by some entity record: value → originId of the record holding it
+   * (null when that record has none). Values held by no record are absent. Called with batches.
+   */
+  owners(entity: EntityType, field: string, values: string[]): Promise<Map<string, string | null>>;
+}
+
+export interface RowValidatorOptions {
+  /** Without it, references and database uniqueness are not checked (checkBatch does nothing). */
+  lookup?: ReferenceLookup;
+  /**
+   * Default true: a unique field's value already held in the database by a record with a
+   * DIFFERENT originId is an error; the same originId is an update of that record, which is fine.
+   */
+  uniqueAgainstDatabase?: boolean;
+  /**
+   * Values that count as existing for references, beyond the database, keyed "entity.field" of
+   * the referenced field (e.g. "vendors.code" → codes an earlier step of the same import adds).
+   * The validator does not collect these itself: a file of one entity never creates records a
+   * reference of the same file could point to, except through the caller.
+   */
+  alsoExisting?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** How to read numeric slash dates; see CoerceOptions. */
+  dateOrder?: CoerceOptions['dateOrder'];
+}
+
+/** A parsed row (ParsedRow of the parsers): cells aligned with the headers, possibly shorter or longer. */
+export interface RowInput {
+  rowNumber: number;
+  values: CellValue[];
+}
+
+/** What checkBatch needs of a checked row; its issues receive the batch's findings. */
+export type BatchRow = Pick<CheckedRow, 'rowNumber' | 'record' | 'issues'>;
+
+export interface CheckedRow {
+  rowNumber: number;
+  /** Field key → canonical value, for every mapped field (null when empty or invalid). */
+  record: Record<string, unknown>;
+  issues: RowIssue[];
+}
+
+/** Values quoted in issues are cut here: the summary keeps up to a thousand issues in memory. */
+export const VALUE_PREVIEW_CHARS = 200;
+
+/** A row with any error is failed; warnings alone do not fail it. */
+export function isFailed(issues: readonly RowIssue[]): boolean {
+  return issues.some((issue) => issue.severity === 'error');
+}
+
+function preview(raw: unknown): string {
+  let text: string;
+  if (raw === null || raw === undefined) text = '';
+  else if (raw instanceof Date) text = Number.isNaN(raw.getTime()) ? '' : raw.toISOString();
+  else if (typeof raw === 'string') text = raw;
+  else if (typeof raw === 'number' || typeof raw === 'boolean') text = String(raw);
+  else text = JSON.stringify(raw) ?? '';
+  return text.length > VALUE_PREVIEW_CHARS ? `${text.slice(0, VALUE_PREVIEW_CHARS - 1)}…` : text;
+}
+
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
+
+/**
+ * How unique values and references compare: case-insensitively, as the records' MySQL
+ * collation (utf8mb4, case-insensitive) compares them in unique indexes and lookups.
+ */
+function foldKey(value: unknown): string {
+  const text = String(value);
+  // Printable ASCII needs no Unicode normalisation, and it is nearly every code and number.
+  return (NOT_PRINTABLE_ASCII.test(text) ? text.normalize('NFC') : text).toLowerCase();
+}
+
+function hasValue(value: unknown): boolean {
+  return value !== null && value !== undefined && value !== '';
+}
+
+interface MappedField {
+  field: FieldDef;
+  column: number;
+  header: string;
+}
+
+/**
+ * Validates the rows of one import file against the catalog, built for streaming:
+ *
+ * ```ts
+ * const validator = new RowValidator(entity, file.headers, mapping, { lookup });
+ * for each chunk of ~1,000 parsed rows:
+ *   const checked = chunk.map((row) => validator.checkRow(row));   // synchronous
+ *   await validator.checkBatch(checked);                            // one lookup per field
+ *   for (const row of checked) summary.addRow(row.issues);          // or write the valid ones
+ * ```
+ *
+ * (`checkRowsInChunks` does exactly that.) checkBatch adds its issues to the rows it is given, so
+ * read a row's issues only after its batch is checked.
+ *
+ * Memory: besides the chunk, the validator keeps, for each unique field, every distinct value seen
+ * so far with the row it was first seen in (to report "duplicates row 12"). That grows with the
+ * number of distinct values, not rows; about 100 bytes a value, so a million-row file with two
+ * unique fields holds some 200 MB at worst. Everything else is per chunk.
+ */
+export class RowValidator {
+  readonly entity: EntityDef;
+  /** Problems of the mapping itself; REQUIRED_UNMAPPED ones also fail every row (UNMAPPED_REQUIRED). */
+  readonly mappingProblems: readonly MappingProblem[];
+  private readonly mapped: readonly MappedField[];
+  private readonly unmappedRequired: readonly FieldDef[];
+  private readonly seen = new Map<string, Map<string, number>>();
+  private readonly options: RowValidatorOptions;
+
+  /** @throws BadInputError when the mapping names unknown fields or headers, or fills a field twice. */
+  constructor(entity: EntityDef, headers: string[], mapping: HeaderMapping, options: RowValidatorOptions = {}) {
+    this.entity = entity;
+    this.options = options;
+    this.mappingProblems = validateMapping(entity, headers, mapping);
+    const fatal = this.mappingProblems.filter((p) => p.severity === 'error' && p.code !== 'REQUIRED_UNMAPPED');
+    if (fatal.length > 0) {
+      throw new BadInputError(`The column mapping cannot be used: ${fatal.map((p) => p.message).join('; ')}`, {
+        problems: fatal.map(({ code, header, field }) => ({ code, header, field })),
+      });
+    }
+    const columns = mappedColumns(entity, headers, mapping);
+    this.mapped = entity.fields.flatMap((field) => {
+      const column = columns.get(field.key);
+      return column === undefined ? [] : [{ field, column, header: headers[column]! }];
+    });
+    this.unmappedRequired = entity.fields.filter((f) => f.required && !columns.has(f.key));
+    for (const { field } of this.mapped) if (field.unique) this.seen.set(field.key, new Map());
+  }
+
+  /**
+   * Synchronous checks of one row: coercion, required, ranges, patterns, duplicates within the
+   * file so far, cross-field rules. Cells beyond the header are ignored; missing cells are empty.
+   */
+  checkRow(row: RowInput): CheckedRow {
+    const { rowNumber } = row;
+    const record: Record<string, unknown> = {};
+    const issues: RowIssue[] = [];
+    const raws = new Map<string, CellValue>();
+    const coerceOptions: CoerceOptions = this.options.dateOrder ? { dateOrder: this.options.dateOrder } : {};
+
+    for (const { field, column, header } of this.mapped) {
+      const raw = row.values[column] ?? null;
+      raws.set(field.key, raw);
+      const result = coerceValue(field, raw, coerceOptions);
+      const base = { rowNumber, column: header, field: field.key, value: preview(raw) };
+      if (!result.ok) {
+        record[field.key] = null;
+        issues.push({ ...base, code: result.code, severity: 'error', message: `${field.label} ${result.message}` });
+        continue;
+      }
+      record[field.key] = result.value;
+      if (result.warning !== undefined) issues.push({ ...base, code: 'TYPE', severity: 'warning', message: `${field.label} ${result.warning}` });
+      if (result.value === null && field.required) issues.push({ ...base, code: 'REQUIRED', severity: 'error', message: `${field.label} is required` });
+    }
+
+    for (const field of this.unmappedRequired) {
+      issues.push({ rowNumber, column: '', field: field.key, value: '', code: 'UNMAPPED_REQUIRED', severity: 'error', message: `${field.label} is required but no column is mapped to it` });
+    }
+
+    for (const { field, header } of this.mapped) {
+      const seen = this.seen.get(field.key);
+      const value = record[field.key];
+      if (!seen || !hasValue(value)) continue;
+      const key = foldKey(value);
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, rowNumber);
+      else {
+        issues.push({
+          rowNumber,
+          column: header,
+          field: field.key,
+          value: preview(raws.get(field.key)),
+          code: 'DUPLICATE_IN_FILE',
+          severity: 'error',
+          message: `${field.label} "${preview(value)}" is already used in row ${first} of this file`,
+        });
+      }
+    }
+
+    for (const rule of this.entity.rules ?? []) {
+      if (!rule.fields.every((key) => hasValue(record[key]))) continue;
+      if (rule.check(record)) continue;
+      // The last field of a rule is the one its message is about ("Due Date is before Invoice Date").
+      const blamed = this.mapped.find((m) => m.field.key === rule.fields[rule.fields.length - 1]);
+      issues.push({
+        rowNumber,
+        column: blamed?.header ?? '',
+        field: blamed?.field.key ?? null,
+        value: blamed ? preview(raws.get(blamed.field.key)) : '',
+        code: 'RULE',
+        severity: rule.severity,
+        message: rule.message,
+      });
+    }
+    return { rowNumber, record, issues };
+  }
+
+  /**
+   * Asynchronous checks of rows already through checkRow: references exist, unique values are
+   * not held by another record in the database. One lookup call per field for the whole batch,
+   * with each distinct value once; lookups of different fields run concurrently. Issues are
+   * appended to the rows' `issues` once every lookup has answered, in catalog field order, so
+   * the outcome does not depend on which lookup answers first.
+   */
+  async checkBatch(rows: ReadonlyArray<BatchRow>): Promise<void> {
+    const lookup = this.options.lookup;
+    if (!lookup || rows.length === 0) return;
+    const tasks: Array<Promise<Array<[BatchRow, RowIssue]>>> = [];
+    for (const mapped of this.mapped) {
+      const { field } = mapped;
+      if (field.reference) tasks.push(this.checkReferences(lookup, mapped, field.reference, rows));
+      // originId is the key imports upsert by: a value already in the database is the update of that record.
+      if (field.unique && field.key !== 'originId' && this.options.uniqueAgainstDatabase !== false) {
+        tasks.push(this.checkDatabaseDuplicates(lookup, mapped, rows));
+      }
+    }
+    // Findings come grouped by task (field order), so each row receives its issues in field order.
+    for (const findings of await Promise.all(tasks)) for (const [row, issue] of findings) row.issues.push(issue);
+  }
+
+  private async checkReferences(
+    lookup: ReferenceLookup,
+    { field, header }: MappedField,
+    reference: { entity: EntityType; field: string },
+    rows: ReadonlyArray<BatchRow>,
+  ): Promise<Array<[BatchRow, RowIssue]>> {
+    const extra = this.options.alsoExisting?.get(`${reference.entity}.${reference.field}`);
+    const known = new Set<string>();
+    for (const value of extra ?? []) known.add(foldKey(value));
+    const values = distinctValues(rows, field.key).filter((v) => !known.has(foldKey(v)));
+    if (values.length > 0) for (const value of await lookup.existing(reference.entity, reference.field, values)) known.add(foldKey(value));
+    const target = ENTITIES[reference.entity].label;
+    const issues: Array<[BatchRow, RowIssue]> = [];
+    for (const row of rows) {
+      const value = row.record[field.key];
+      if (!hasValue(value) || known.has(foldKey(value))) continue;
+      issues.push([
+        row,
+        {
+          rowNumber: row.rowNumber,
+          column: header,
+          field: field.key,
+          value: preview(value),
+          code: 'REFERENCE',
+          severity: 'error',
+          message: `${field.label} "${preview(value)}" does not match any ${target}`,
+        },
+      ]);
+    }
+    return issues;
+  }
+
+  private async checkDatabaseDuplicates(lookup: ReferenceLookup, { field, header }: MappedField, rows: ReadonlyArray<BatchRow>): Promise<Array<[BatchRow, RowIssue]>> {
+    const values = distinctValues(rows, field.key);
+    if (values.length === 0) return [];
+    const owners = new Map<string, string | null>();
+    for (const [value, owner] of await lookup.owners(this.entity.type, field.key, values)) owners.set(foldKey(value), owner);
+    const issues: Array<[BatchRow, RowIssue]> = [];
+    for (const row of rows) {
+      const value = row.record[field.key];
+      if (!hasValue(value)) continue;
+      const key = foldKey(value);
+      if (!owners.has(key)) continue;
+      const owner = owners.get(key) ?? null;
+      const origin = row.record['originId'];
+      // A row without an origin id becomes a new record, so any holder is a conflict.
+      if (owner !== null && hasValue(origin) && foldKey(origin) === foldKey(owner)) continue;
+      issues.push([
+        row,
+        {
+          rowNumber: row.rowNumber,
+          column: header,
+          field: field.key,
+          value: preview(value),
+          code: 'DUPLICATE_IN_DATABASE',
+          severity: 'error',
+          message:
+            owner === null
+              ? `${field.label} "${preview(value)}" is already used by another ${this.entity.label}`
+              : `${field.label} "${preview(value)}" is already used by the ${this.entity.label} with Origin ID "${owner}"`,
+        },
+      ]);
+    }
+    return issues;
+  }
+}
+
+function distinctValues(rows: ReadonlyArray<{ record: Record<string, unknown> }>, key: string): string[] {
+  const byFold = new Map<string, string>();
+  for (const row of rows) {
+    const value = row.record[key];
+    if (!hasValue(value)) continue;
+    const text = String(value);
+    const fold = foldKey(text);
+    if (!byFold.has(fold)) byFold.set(fold, text);
+  }
+  return [...byFold.values()];
+}
+
+/** Default chunk for streaming: large enough to batch lookups well, small enough to hold in memory. */
+export const DEFAULT_CHUNK_ROWS = 1000;
+
+/**
+ * Runs parsed rows through the validator chunk by chunk (checkRow each, then checkBatch the
+ * chunk) and yields each checked chunk, so the caller can count, store or import it before the
+ * next is read.
+ */
+export async function* checkRowsInChunks(
+  validator: RowValidator,
+  rows: AsyncIterable<RowInput> | Iterable<RowInput>,
+  chunkRows = DEFAULT_CHUNK_ROWS,
+): AsyncGenerator<CheckedRow[], void, undefined> {
+  let chunk: CheckedRow[] = [];
+  for await (const row of rows) {
+    chunk.push(validator.checkRow(row));
+    if (chunk.length >= chunkRows) {
+      await validator.checkBatch(chunk);
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) {
+    await validator.checkBatch(chunk);
+    yield chunk;
+  }
+}
