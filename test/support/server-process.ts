@@ -13,7 +13,22 @@ export interface ServerProcess {
 
 /** Runs the compiled server (`node dist/main.js`) as its own process, as production would. */
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/main.js')], {
+  const started = await startProcess('dist/main.js', env, /"port":(\d+)/, timeoutMs);
+  return { ...started, url: `http://127.0.0.1:${started.match[1]}/graphql` };
+}
+
+/** Runs the compiled worker (`node dist/worker.js`): jobs only. */
+export async function startWorkerProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<Omit<ServerProcess, 'url'>> {
+  return startProcess('dist/worker.js', env, /worker is running/, timeoutMs);
+}
+
+async function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  timeoutMs: number,
+): Promise<Omit<ServerProcess, 'url'> & { match: RegExpExecArray }> {
+  const child = spawn(process.execPath, [path.join(ROOT, entry)], {
     cwd: ROOT,
     // info level: the port is read from the "listening" log line.
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env, LOG_LEVEL: 'info' },
@@ -22,24 +37,24 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), timeoutMs);
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry} did not start:\n${output}`)), timeoutMs);
     const onData = () => {
-      const match = /"port":(\d+)/.exec(output);
-      if (match) {
+      const found = ready.exec(output);
+      if (found) {
         clearTimeout(timer);
         child.stdout.off('data', onData);
-        resolve(Number(match[1]));
+        resolve(found);
       }
     };
     child.stdout.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
+      reject(new Error(`${entry} exited with ${code}:\n${output}`));
     });
   });
   return {
-    url: `http://127.0.0.1:${port}/graphql`,
+    match,
     child,
     output: () => output,
     stop: () =>

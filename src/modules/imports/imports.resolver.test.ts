@@ -301,3 +301,14 @@ describe('import templates', () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe('import: origin ids', () => {
+  test('rows whose origin id cell is empty still import, once', async ({ app, key }) => {
+    const created = await upload(app, key, 'Origin ID,Vendor Code,Name\nERP-9,K1,Keyed\n,K2,Unkeyed\n');
+    await execute(app.url, ExecuteImportDocument, { id: created.importJob.id }, { key });
+    const done = await settled(app, key, created.importJob.id, ['COMPLETED', 'FAILED']);
+    expect(done).toMatchObject({ status: 'COMPLETED', insertedRows: 2, failedRows: 0 });
+    const vendors = await execute(app.url, VendorsDocument, {}, { key });
+    expect(vendors.data?.vendors.nodes.map((v) => v.originId).sort()).toEqual(['ERP-9', `import:${created.importJob.id}:3`]);
+  });
+});

@@ -122,15 +122,32 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
   const summary = new ValidationSummary();
   const resumeAfter = dryRun ? 0 : job.checkpointRow;
 
+  // Rows without an origin id get `import:<job>:<row>`, given to the validator as a column of
+  // its own: then re-validating a row a crashed run already wrote reads as an update of that
+  // record, not as a duplicate of it.
+  const mapping = { ...(job.mapping ?? {}) };
+  const syntheticOrigin = !Object.values(mapping).includes('originId');
+  const ORIGIN_COLUMN = '\u0000origin';
+  if (syntheticOrigin) mapping[ORIGIN_COLUMN] = 'originId';
+
   const pass = async (onChunk: (chunk: CheckedRow[], raw: Map<number, CellValue[]>) => Promise<void>) => {
     const file = await openParsedFile(deps.store.resolve(job.filePath), { format: job.format as never, ...(job.options ?? {}) });
-    const validator = new RowValidator(entity, file.headers, job.mapping ?? {}, { lookup: recordLookup(deps.db, scope) });
+    const width = file.headers.length;
+    const headers = syntheticOrigin ? [...file.headers, ORIGIN_COLUMN] : file.headers;
+    const validator = new RowValidator(entity, headers, mapping, { lookup: recordLookup(deps.db, scope) });
     // The raw cells of the current chunk, kept for the error report.
     const raw = new Map<number, CellValue[]>();
     const rows = (async function* () {
       for await (const row of file.rows) {
         raw.set(row.rowNumber, row.values);
-        yield row;
+        if (!syntheticOrigin) {
+          yield row;
+          continue;
+        }
+        const values = row.values.slice(0, width);
+        while (values.length < width) values.push(null);
+        values.push(`import:${job.id}:${row.rowNumber}`);
+        yield { rowNumber: row.rowNumber, values };
       }
     })();
     try {
@@ -156,6 +173,7 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
   const toRecords = (chunk: CheckedRow[]) =>
     chunk
       .filter((row) => !isFailed(row.issues) && row.rowNumber > resumeAfter)
+      // A mapped origin-id column may still be empty on some rows.
       .map((row) => ({ ...row.record, originId: row.record['originId'] || `import:${job.id}:${row.rowNumber}` }));
 
   const account = (chunk: CheckedRow[]) => {
