@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
+import type { RowDataPacket } from 'mysql2';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMySql, type MySql } from '../src/platform/db/mysql.js';
@@ -84,7 +85,7 @@ describe('an import whose worker is killed', () => {
       expect(done.status).toBe('completed');
       expect(done.insertedRows).toBe(ROWS);
       expect(done.failedRows).toBe(0);
-      const [counts] = await mysql.pool.query<Array<{ n: number; distinctCodes: number } & import('mysql2').RowDataPacket>>(
+      const [counts] = await mysql.pool.query<Array<{ n: number; distinctCodes: number } & RowDataPacket>>(
         'SELECT COUNT(*) AS n, COUNT(DISTINCT code) AS distinctCodes FROM vendors WHERE organization_id = ?',
         [org.id],
       );
