@@ -20,7 +20,7 @@ import { FileStore } from './platform/storage/file-store.js';
 import { KeyVerifier } from './modules/keys/index.js';
 import { filesRouter, pruneDownloadLinks } from './modules/files/index.js';
 import { failImportRun, importsRouter, runImport, runImportJob } from './modules/imports/index.js';
-import { runExport, runExportJob } from './modules/exports/index.js';
+import { exportsRouter, runExport, runExportJob } from './modules/exports/index.js';
 import { buildAppSchema } from './schema.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -123,6 +123,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       const rest = Router();
       rest.use(filesRouter({ db: mysql.db, store }));
       rest.use(importsRouter({ importDeps: { db: mysql.db, boss, store, maxUploadBytes: config.MAX_UPLOAD_BYTES }, gate, logger }));
+      rest.use(exportsRouter({ db: mysql.db, boss, store, gate, logger }));
       server = await createHttpServer({
         restRouter: rest,
         maxUploadBytes: config.MAX_UPLOAD_BYTES,

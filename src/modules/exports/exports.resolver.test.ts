@@ -82,3 +82,47 @@ describe('exports', () => {
     ]);
   });
 });
+
+describe('exports over REST', () => {
+  test('POST /api/v1/export, then GET /api/v1/export/{id} and its download', async ({ app, org, key }) => {
+    const base = `${app.url.replace(/\/graphql$/, '')}/api/v1`;
+    await upsertRecords(app.app.services.db, 'cost_codes', { organizationId: org.id, projectId: null }, [{ originId: 'C1', code: '03-30-00', name: 'Concrete' }]);
+    const post = (body: unknown, auth: Record<string, string> = { authorization: `Bearer ${key}` }) =>
+      fetch(`${base}/export`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
+    const created = await post({ type: 'cost_codes', format: 'ndjson' });
+    expect(created.status).toBe(202);
+    const { exportJob } = (await created.json()) as { exportJob: { id: string } };
+    const done = await eventually(async () => {
+      const res = await fetch(`${base}/export/${exportJob.id}`, { headers: { authorization: `Bearer ${key}` } });
+      const body = (await res.json()) as { exportJob: { status: string; sha256: string } };
+      return body.exportJob.status === 'completed' ? body.exportJob : null;
+    });
+    const download = await fetch(`${base}/export/${exportJob.id}/download`, { headers: { authorization: `Bearer ${key}` } });
+    expect(download.headers.get('content-type')).toBe('application/zip');
+    expect(sha256(Buffer.from(await download.arrayBuffer()))).toBe(done.sha256);
+
+    expect((await post({ type: 'cost_codes', format: 'pdf' })).status).toBe(400);
+    expect((await post({ type: 'cost_codes', format: 'csv', extra: true })).status).toBe(400);
+    expect((await post({ type: 'invoices', format: 'csv' })).status).toBe(400);
+    const bad = await fetch(`${base}/export`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: '{nope' });
+    expect(bad.status).toBe(400);
+    expect((await post({ type: 'cost_codes', format: 'csv' }, {})).status).toBe(401);
+    const reader = await app.createKey(org.id, ['exports:read']);
+    expect((await post({ type: 'cost_codes', format: 'csv' }, { 'x-api-key': reader.plaintext })).status).toBe(403);
+    const other = await app.createOrganization();
+    const otherKey = (await app.createKey(other.id)).plaintext;
+    expect((await fetch(`${base}/export/${exportJob.id}/download`, { headers: { authorization: `Bearer ${otherKey}` } })).status).toBe(404);
+  });
+
+  test('GET /api/v1/import/templates/{type} and /api/v1/import/{id}/status', async ({ app, key }) => {
+    const base = `${app.url.replace(/\/graphql$/, '')}/api/v1`;
+    const auth = { authorization: `Bearer ${key}` };
+    const csv = await fetch(`${base}/import/templates/cost_codes?format=csv`, { headers: auth });
+    expect(csv.status).toBe(200);
+    expect((await csv.text()).replace(/^\uFEFF/, '').split('\r\n')[0]).toBe('Origin ID,Cost Code,Name,Division,Cost Type');
+    expect((await fetch(`${base}/import/templates/spaceships`, { headers: auth })).status).toBe(400);
+    expect((await fetch(`${base}/import/templates/cost_codes`)).status).toBe(401);
+    expect((await fetch(`${base}/import/999999/status`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${base}/import/abc/status`, { headers: auth })).status).toBe(400);
+  });
+});

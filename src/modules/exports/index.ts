@@ -4,3 +4,4 @@ export { exportJobs, type ExportJobRow } from './export-jobs.table.js';
 export { createExport, getExportJob, listExportJobs, runExport, RECORD_SCHEMA_VERSION } from './exports.service.js';
 export { runExportJob } from './exports.jobs.js';
 export { ExportsResolver } from './exports.resolver.js';
+export { exportsRouter } from './exports.routes.js';

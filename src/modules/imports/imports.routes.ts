@@ -1,33 +1,33 @@
+import { Readable } from 'node:stream';
 import { Router } from 'express';
 import type { RequestGate } from '../../platform/http/request-gate.js';
-import { hasScope } from '../../platform/auth/scopes.js';
-import { AppError, AuthenticationError, BadInputError, ForbiddenError } from '../../platform/errors/app-error.js';
-import { httpStatusFor } from '../../platform/graphql/errors.js';
+import { restActor, restHandler } from '../../platform/http/rest.js';
+import { BadInputError } from '../../platform/errors/app-error.js';
 import type { Logger } from '../../platform/logging/logger.js';
-import { createImport, type ImportDeps } from './imports.service.js';
+import { entityDef, isEntityType } from '../records/index.js';
+import { createImport, getImportJob, type ImportDeps } from './imports.service.js';
 import { toImportJob, toSuggestions } from './imports.types.js';
 import type { ImportOptions } from './import-jobs.table.js';
 import { FILE_FORMATS, type FileFormat } from './parsers/index.js';
+import { buildImportTemplate, TEMPLATE_CONTENT_TYPES, templateFileName, type TemplateFormat } from './templates/template.builder.js';
+
+function queryOf(req: { query: unknown }): Record<string, string | undefined> {
+  const query = req.query as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(query).map(([k, v]) => [k, typeof v === 'string' ? v : undefined]));
+}
 
 /**
- * POST /api/v1/import/upload?type=vendors&projectId=…&fileName=…  with the file as the raw
- * request body, for clients that cannot send a GraphQL multipart request. Same rules as
- * createImport: API key with imports:write, size limit, job created with a suggested mapping.
+ * The REST side of imports, for clients that cannot send GraphQL multipart requests:
+ *   POST /api/v1/import/upload?type=vendors&projectId=…&fileName=…   (the file is the raw body)
+ *   GET  /api/v1/import/{id}/status
+ *   GET  /api/v1/import/templates/{type}?format=xlsx|csv
  */
 export function importsRouter(deps: { importDeps: ImportDeps; gate: RequestGate; logger: Logger }): Router {
   const router = Router();
-  router.post('/import/upload', async (req, res) => {
-    try {
-      const gate = await deps.gate(
-        { authorization: req.headers.authorization, apiKey: typeof req.headers['x-api-key'] === 'string' ? req.headers['x-api-key'] : undefined },
-        req.ip ?? 'unknown',
-      );
-      for (const [name, value] of Object.entries(gate.headers)) res.setHeader(name, value);
-      if (!gate.principal) throw new AuthenticationError('MISSING', 'Authentication required: send an API key');
-      if (!hasScope(gate.principal.scopes, 'imports:write')) {
-        throw new ForbiddenError('This operation requires the scope imports:write', { reason: 'INSUFFICIENT_SCOPE' });
-      }
-      const query = req.query as Record<string, string | undefined>;
+  router.post(
+    '/import/upload',
+    restHandler(deps, 'imports:write', async (req, res, principal) => {
+      const query = queryOf(req);
       if (!query['type']) throw new BadInputError('Pass the import type as ?type=', { field: 'type' });
       const format = query['format'];
       if (format !== undefined && !FILE_FORMATS.includes(format as FileFormat)) throw new BadInputError(`Unknown format ${format}`, { field: 'format' });
@@ -40,9 +40,9 @@ export function importsRouter(deps: { importDeps: ImportDeps; gate: RequestGate;
       if (query['encoding']) options.encoding = query['encoding'];
       const created = await createImport(
         deps.importDeps,
-        { type: gate.principal.kind, id: gate.principal.id, requestId: String(res.locals['requestId'] ?? '') },
+        restActor(principal, res),
         {
-          organizationId: gate.principal.organizationId,
+          organizationId: principal.organizationId,
           importType: query['type'],
           projectId: projectId ? Number(projectId) : null,
           fileName: query['fileName'] ?? 'upload',
@@ -52,16 +52,28 @@ export function importsRouter(deps: { importDeps: ImportDeps; gate: RequestGate;
         req,
       );
       res.status(201).json({ importJob: toImportJob(created.job), suggestions: toSuggestions(created.suggestion), mappingFromSaved: created.mappingFromSaved });
-    } catch (error) {
-      if (error instanceof AppError) {
-        const retryAfter = error.context['retryAfter'];
-        if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
-        res.status(httpStatusFor(error.code)).json({ error: { code: error.code, message: error.message, ...error.context } });
-        return;
-      }
-      deps.logger.error({ err: error }, 'upload failed');
-      res.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' } });
-    }
-  });
+    }),
+  );
+  router.get(
+    '/import/:id/status',
+    restHandler(deps, 'imports:read', async (req, res, principal) => {
+      const id = String(req.params['id']);
+      if (!/^\d{1,18}$/.test(id)) throw new BadInputError('id is not a valid id', { field: 'id' });
+      res.json({ importJob: toImportJob(await getImportJob(deps.importDeps.db, principal.organizationId, Number(id))) });
+    }),
+  );
+  router.get(
+    '/import/templates/:type',
+    restHandler(deps, 'imports:read', async (req, res) => {
+      const type = String(req.params['type']);
+      if (!isEntityType(type)) throw new BadInputError(`Unknown import type ${type}`, { field: 'type' });
+      const format = (queryOf(req)['format'] ?? 'xlsx') as TemplateFormat;
+      if (format !== 'xlsx' && format !== 'csv') throw new BadInputError('format must be xlsx or csv', { field: 'format' });
+      const entity = entityDef(type);
+      res.setHeader('Content-Type', TEMPLATE_CONTENT_TYPES[format]);
+      res.setHeader('Content-Disposition', `attachment; filename="${templateFileName(entity, format)}"`);
+      Readable.from([await buildImportTemplate(entity, format)]).pipe(res);
+    }),
+  );
   return router;
 }
