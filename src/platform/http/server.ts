@@ -63,7 +63,7 @@ const statusFromErrors: ApolloServerPlugin<GraphQLContext> = {
         if (!errors?.length || (data !== undefined && data !== null)) return;
         if (response.http.status && response.http.status !== 200) return;
         const code = errors[0]?.extensions?.['code'];
-        const known: ErrorCode[] = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED', 'BAD_USER_INPUT', 'CONFLICT'];
+        const known: ErrorCode[] = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED', 'BAD_USER_INPUT', 'CONFLICT', 'PAYLOAD_TOO_LARGE'];
         if (typeof code === 'string' && (known as string[]).includes(code)) {
           response.http.status = httpStatusFor(code as ErrorCode);
           const retryAfter = errors[0]?.extensions?.['retryAfter'];
@@ -249,7 +249,9 @@ export async function createHttpServer(options: HttpServerOptions) {
     '/graphql',
     // Multipart requests (file uploads) only; Apollo's CSRF check still wants the
     // Apollo-Require-Preflight header on them, so a browser form cannot upload on a user's behalf.
-    graphqlUploadExpress({ maxFileSize: options.maxUploadBytes, maxFiles: 1 }),
+    // One byte of slack: the file store's own limit trips first and refuses the file whole,
+    // where graphql-upload would truncate it.
+    graphqlUploadExpress({ maxFileSize: options.maxUploadBytes + 1, maxFiles: 1 }),
     express.json({ limit: options.bodyLimitBytes }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {

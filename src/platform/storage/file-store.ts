@@ -57,6 +57,8 @@ export class FileStore {
       await pipeline(source, meter, createWriteStream(target, { flags: 'wx' }));
     } catch (error) {
       await rm(target, { force: true });
+      // The upload parser (graphql-upload) enforces the same limit on its side with a 413.
+      if ((error as { status?: number }).status === 413 && Number.isFinite(maxBytes)) throw new FileTooLargeError(maxBytes);
       throw error;
     }
     return { key, size, sha256: hash.digest('hex') };
