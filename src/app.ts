@@ -21,6 +21,7 @@ import { KeyVerifier } from './modules/keys/index.js';
 import { filesRouter, pruneDownloadLinks } from './modules/files/index.js';
 import { failImportRun, importsRouter, runImport, runImportJob } from './modules/imports/index.js';
 import { exportsRouter, runExport, runExportJob } from './modules/exports/index.js';
+import { docsRouter } from './modules/docs/index.js';
 import { buildAppSchema } from './schema.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -126,6 +127,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       rest.use(exportsRouter({ db: mysql.db, boss, store, gate, logger }));
       server = await createHttpServer({
         restRouter: rest,
+        docsRouter: docsRouter(),
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         schema,
         services,

@@ -26,6 +26,8 @@ export interface HttpServerOptions {
   graphiqlAssetsDir: string;
   /** The REST shim (uploads, downloads), mounted at /api/v1. */
   restRouter?: express.Router;
+  /** The REST shim's OpenAPI document and its UI, mounted at the root. */
+  docsRouter?: express.Router;
   /** Largest file a GraphQL multipart request may carry. */
   maxUploadBytes: number;
   /** Probes for /readyz: each resolves when its dependency answers. */
@@ -243,6 +245,7 @@ export async function createHttpServer(options: HttpServerOptions) {
 
   app.use(graphiqlRouter({ assetsDir: options.graphiqlAssetsDir, endpoint: '/graphql' }));
 
+  if (options.docsRouter) app.use(options.docsRouter);
   if (options.restRouter) app.use('/api/v1', options.restRouter);
 
   app.use(

@@ -1,0 +1,2 @@
+export { docsRouter } from './docs.routes.js';
+export { openApiDocument } from './openapi.document.js';

@@ -1,0 +1,190 @@
+import { ENTITY_TYPES } from '../records/index.js';
+
+/**
+ * The OpenAPI 3.1 description of the REST shim (file transfer, status, downloads). GraphQL is
+ * the main API and describes itself (schema/schema.graphql, introspection); this document covers
+ * only what lives beside it under /api/v1.
+ */
+const errorBody = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', examples: ['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE'] },
+        message: { type: 'string' },
+      },
+      additionalProperties: true,
+    },
+  },
+} as const;
+
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [
+      String(status),
+      {
+        description:
+          { 400: 'Bad input', 401: 'No or invalid API key', 403: 'Missing scope', 404: 'Not found (also for other organizations’ resources)', 409: 'Not in a state for this', 413: 'File too large', 429: 'Rate limited (see Retry-After)' }[status] ?? 'Error',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      },
+    ]),
+  );
+
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' } };
+const jobObject = (description: string) => ({ type: 'object', description, additionalProperties: true });
+
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Trestle REST shim',
+      version: '1',
+      description:
+        'File transfer and downloads beside the GraphQL API (POST /graphql, which describes itself). Authenticate with `Authorization: Bearer <API key>` or `X-API-Key`. Responses carry `RateLimit-Policy` and `RateLimit` headers.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }, { apiKey: [] }],
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API key such as trk_live_…' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      },
+      schemas: {
+        Error: errorBody,
+        EntityType: { type: 'string', enum: [...ENTITY_TYPES] },
+        ImportJob: jobObject('An import job, as the GraphQL ImportJob type.'),
+        ExportJob: jobObject('An export job, as the GraphQL ExportJob type, with its manifest.'),
+      },
+    },
+    paths: {
+      '/api/v1/import/upload': {
+        post: {
+          operationId: 'uploadImport',
+          summary: 'Upload a file to import',
+          description: 'The request body is the file itself. Creates an import job with the suggested column mapping; continue with the GraphQL mutations validateImport and executeImport. Scope imports:write.',
+          parameters: [
+            { name: 'type', in: 'query', required: true, schema: { $ref: '#/components/schemas/EntityType' } },
+            { name: 'projectId', in: 'query', schema: { type: 'string', pattern: '^[0-9]+$' }, description: 'Required for project records.' },
+            { name: 'fileName', in: 'query', schema: { type: 'string' } },
+            { name: 'format', in: 'query', schema: { type: 'string', enum: ['csv', 'tsv', 'xlsx', 'json', 'ndjson', 'xml'] }, description: 'Detected from the content when omitted.' },
+            { name: 'sheet', in: 'query', schema: { type: 'string' } },
+            { name: 'recordPath', in: 'query', schema: { type: 'string' } },
+            { name: 'delimiter', in: 'query', schema: { type: 'string' } },
+            { name: 'encoding', in: 'query', schema: { type: 'string' } },
+          ],
+          requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+          responses: {
+            '201': {
+              description: 'The import job',
+              content: { 'application/json': { schema: { type: 'object', properties: { importJob: { $ref: '#/components/schemas/ImportJob' }, suggestions: { type: 'array', items: { type: 'object' } }, mappingFromSaved: { type: 'boolean' } } } } },
+            },
+            ...errors(400, 401, 403, 404, 413, 429),
+          },
+        },
+      },
+      '/api/v1/import/{id}/status': {
+        get: {
+          operationId: 'getImportStatus',
+          summary: 'State of an import job',
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The job', content: { 'application/json': { schema: { type: 'object', properties: { importJob: { $ref: '#/components/schemas/ImportJob' } } } } } },
+            ...errors(400, 401, 403, 404, 429),
+          },
+        },
+      },
+      '/api/v1/import/templates/{type}': {
+        get: {
+          operationId: 'getImportTemplate',
+          summary: 'Template of an import type',
+          description: 'XLSX with data validation and a sheet documenting every field, or CSV with the labelled header and an example row. Scope imports:read.',
+          parameters: [
+            { name: 'type', in: 'path', required: true, schema: { $ref: '#/components/schemas/EntityType' } },
+            { name: 'format', in: 'query', schema: { type: 'string', enum: ['xlsx', 'csv'], default: 'xlsx' } },
+          ],
+          responses: {
+            '200': {
+              description: 'The template',
+              content: {
+                'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', format: 'binary' } },
+                'text/csv': { schema: { type: 'string' } },
+              },
+            },
+            ...errors(400, 401, 403, 429),
+          },
+        },
+      },
+      '/api/v1/export': {
+        post: {
+          operationId: 'createExport',
+          summary: 'Start an export',
+          description: 'Runs in the background; poll GET /api/v1/export/{id}. Scope exports:write.',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['type', 'format'],
+                  properties: {
+                    type: { $ref: '#/components/schemas/EntityType' },
+                    format: { type: 'string', enum: ['csv', 'xlsx', 'json', 'ndjson', 'xml'] },
+                    projectId: { type: 'string', pattern: '^[0-9]+$' },
+                    filters: {
+                      type: 'object',
+                      additionalProperties: false,
+                      properties: { search: { type: 'string' }, originIds: { type: 'array', items: { type: 'string' }, maxItems: 1000 }, updatedSince: { type: 'string', format: 'date-time' } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '202': { description: 'The export job', content: { 'application/json': { schema: { type: 'object', properties: { exportJob: { $ref: '#/components/schemas/ExportJob' } } } } } },
+            ...errors(400, 401, 403, 404, 429),
+          },
+        },
+      },
+      '/api/v1/export/{id}': {
+        get: {
+          operationId: 'getExport',
+          summary: 'State of an export, with its manifest when done',
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The export job', content: { 'application/json': { schema: { type: 'object', properties: { exportJob: { $ref: '#/components/schemas/ExportJob' } } } } } },
+            ...errors(400, 401, 403, 404, 429),
+          },
+        },
+      },
+      '/api/v1/export/{id}/download': {
+        get: {
+          operationId: 'downloadExport',
+          summary: 'The finished export: a ZIP of the data file and manifest.json',
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The ZIP; the Digest header carries its SHA-256', content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } },
+            ...errors(400, 401, 403, 404, 409, 429),
+          },
+        },
+      },
+      '/api/v1/files/{token}': {
+        get: {
+          operationId: 'downloadFile',
+          summary: 'Follow an expiring download link',
+          description: 'Links come from GraphQL (importTemplate, importErrorReport, exportDownload). The token is the credential; no API key is needed.',
+          security: [],
+          parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9A-Za-z]{40}$' } }],
+          responses: {
+            '200': { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+            ...errors(404),
+          },
+        },
+      },
+    },
+  };
+}
