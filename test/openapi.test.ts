@@ -67,7 +67,7 @@ describe('OpenAPI document of the REST shim', () => {
         page.on('pageerror', (e) => errors.push(e.message));
         await page.goto(`${base}/api/docs`);
         await page.waitForSelector('.opblock-summary-path', { timeout: 30_000 });
-        const paths = await page.$$eval('.opblock-summary-path', (els) => els.map((e) => e.getAttribute('data-path')));
+        const paths = await Promise.all((await page.$$('.opblock-summary-path')).map((el) => el.getAttribute('data-path')));
         expect(paths).toContain('/api/v1/export/{id}/download');
         expect(foreign).toEqual([]);
         expect(errors).toEqual([]);
