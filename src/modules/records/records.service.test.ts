@@ -41,6 +41,17 @@ describe('records service', () => {
     ]);
   });
 
+  it('updates only the fields the records carry; an empty NOT NULL field takes its default', async () => {
+    const scope = { organizationId: 3, projectId: null };
+    await upsertRecords(db.db, 'vendors', scope, [{ originId: 'P1', code: 'PART', name: 'Partial', paymentTerms: 'net_60', status: 'inactive' }]);
+    expect(await upsertRecords(db.db, 'vendors', scope, [{ originId: 'P1', code: 'PART', name: 'Partial Renamed' }])).toEqual({ inserted: 0, updated: 1 });
+    const [row] = await listRecords(db.db, 'vendors', scope, { limit: 1, beforeId: null });
+    expect(row).toMatchObject({ name: 'Partial Renamed', paymentTerms: 'net_60', status: 'inactive' });
+    await upsertRecords(db.db, 'vendors', scope, [{ originId: 'P2', code: 'EMPTY', name: 'Empty Status', status: null }]);
+    const [second] = await listRecords(db.db, 'vendors', scope, { limit: 1, beforeId: null });
+    expect(second).toMatchObject({ code: 'EMPTY', status: 'active' });
+  });
+
   it('keeps organizations apart: same origin ids and codes, separate rows', async () => {
     expect(await upsertRecords(db.db, 'vendors', other, [{ originId: 'QB-1', code: 'ACME', name: 'Other Acme' }])).toEqual({
       inserted: 1,

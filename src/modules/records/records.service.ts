@@ -1,4 +1,5 @@
-import { and, desc, eq, inArray, like, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableName, inArray, like, lt, or, sql, type SQL } from 'drizzle-orm';
+import { escape, type ResultSetHeader } from 'mysql2';
 import type { Db, DbOrTx } from '../../platform/db/mysql.js';
 import type { Page } from '../../platform/graphql/pagination.js';
 import { entityDef, type EntityType } from './records.catalog.js';
@@ -32,9 +33,16 @@ export interface UpsertResult {
 
 /**
  * Inserts or updates records by origin id in one multi-row statement. Every record must carry
- * an origin id. The origin id of an existing row is never rewritten, so a record whose unique
- * code collides with another row's updates that row rather than stealing its identity; the
- * validation engine reports such collisions before anything is written.
+ * an origin id. Only the fields the records carry are written: an import that maps some columns
+ * updates those and leaves the others alone. An empty value in a NOT NULL column with a default
+ * takes the default. The origin id of an existing row is never rewritten, so a record whose
+ * unique code collides with another row's updates that row rather than stealing its identity;
+ * the validation engine reports such collisions before anything is written.
+ *
+ * The statement is built here rather than with drizzle's builder: for a thousand rows that
+ * builder cost a third of an import's time (see README, Benchmarks). Values go through mysql2's
+ * escaping. Inserted and updated rows are told apart by the affected-row count (1 per insert,
+ * 2 per update: updated_at always changes).
  */
 export async function upsertRecords(
   db: DbOrTx,
@@ -45,34 +53,34 @@ export async function upsertRecords(
   if (records.length === 0) return { inserted: 0, updated: 0 };
   const def = entityDef(type);
   if (def.projectScoped && scope.projectId === null) throw new Error(`${type} need a project`);
+  if (records.some((r) => typeof r['originId'] !== 'string' || r['originId'] === '')) throw new Error('every record needs an originId');
   const table = RECORD_TABLES[type];
-  const keys = writableKeys(type);
-  const originIds = records.map((r) => r['originId']);
-  if (originIds.some((o) => typeof o !== 'string' || o === '')) throw new Error('every record needs an originId');
-
-  const existing = await db
-    .select({ originId: columnOf(table, 'originId') })
-    .from(table)
-    .where(and(scopeWhere(type, scope), inArray(columnOf(table, 'originId'), originIds as string[])));
-  const known = new Set(existing.map((r) => r.originId as string));
-
-  const rows = records.map((record) => {
-    const row: Record<string, unknown> = { organizationId: scope.organizationId };
-    if (def.projectScoped) row['projectId'] = scope.projectId;
-    for (const key of keys) if (record[key] !== undefined) row[key] = record[key];
-    return row;
+  const columns = writableKeys(type)
+    .filter((key) => records.some((r) => r[key] !== undefined))
+    .map((key) => {
+      const column = columnOf(table, key);
+      return { key, name: column.name, defaultWhenEmpty: column.notNull && column.hasDefault };
+    });
+  const fixed = def.projectScoped ? [escape(scope.organizationId), escape(scope.projectId)] : [escape(scope.organizationId)];
+  const tuples = records.map((record) => {
+    const cells = columns.map(({ key, defaultWhenEmpty }) => {
+      const value = record[key];
+      if (value === null || value === undefined) return defaultWhenEmpty ? 'DEFAULT' : 'NULL';
+      return escape(value as string | number | boolean | Date);
+    });
+    return `(${[...fixed, ...cells].join(',')})`;
   });
-  const set: Record<string, SQL> = {};
-  for (const key of keys) {
-    if (key === 'originId') continue;
-    const column = columnOf(table, key);
-    set[key] = sql.raw(`VALUES(\`${column.name}\`)`);
-  }
-  set['updatedAt'] = sql`CURRENT_TIMESTAMP(3)`;
-  await db.insert(table).values(rows).onDuplicateKeyUpdate({ set });
-  const unique = new Set(originIds as string[]);
-  const updated = [...unique].filter((o) => known.has(o)).length;
-  return { inserted: unique.size - updated, updated };
+  const names = [...(def.projectScoped ? ['organization_id', 'project_id'] : ['organization_id']), ...columns.map((c) => c.name)];
+  const updates = [
+    ...columns.filter((c) => c.key !== 'originId').map((c) => `\`${c.name}\` = VALUES(\`${c.name}\`)`),
+    '`updated_at` = CURRENT_TIMESTAMP(3)',
+  ];
+  const statement =
+    `INSERT INTO \`${getTableName(table)}\` (${names.map((n) => `\`${n}\``).join(',')}) VALUES ${tuples.join(',')} ` +
+    `ON DUPLICATE KEY UPDATE ${updates.join(', ')}`;
+  const [result] = (await db.execute(sql.raw(statement))) as unknown as [ResultSetHeader];
+  const updated = Math.max(0, Math.min(records.length, result.affectedRows - records.length));
+  return { inserted: records.length - updated, updated };
 }
 
 export interface RecordFilter {
