@@ -240,12 +240,11 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
       });
     } else {
       const fresh = new ValidationSummary();
-      await pass(async (chunk, raw) => {
-        for (const row of chunk) fresh.addRow(row.issues);
-        await writeReportRows(chunk, raw);
-        const records = toRecords(chunk);
-        const last = chunk.at(-1)!.rowNumber;
-        const r = fresh.report();
+      // While one chunk is written (MySQL's work, on the other core) the next is read and
+      // checked: one write in flight at a time, so chunks and checkpoints still commit in order.
+      let inFlight: Promise<void> = Promise.resolve();
+      let writeFailure: Error | undefined;
+      const writeChunk = async (records: Record<string, unknown>[], last: number, r: ReturnType<ValidationSummary['report']>) => {
         await deps.db.transaction(async (tx) => {
           if (records.length) {
             const result = await upsertRecords(tx, type, scope, records);
@@ -268,8 +267,30 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
         });
         Object.assign(progress, { processedRows: r.rows, insertedRows: inserted, updatedRows: updated, failedRows: r.failedRows, warningCount: r.warnings });
         await publish();
+      };
+      const settle = async () => {
+        await inFlight;
+        if (writeFailure) throw writeFailure;
+      };
+      try {
+        await pass(async (chunk, raw) => {
+        for (const row of chunk) fresh.addRow(row.issues);
+        await writeReportRows(chunk, raw);
+        const records = toRecords(chunk);
+        const last = chunk.at(-1)!.rowNumber;
+        const r = fresh.report();
+        await settle();
         await checkCancelled();
-      });
+        // Caught at once and rethrown by settle(): a rejection left unobserved would end the process.
+        inFlight = writeChunk(records, last, r).catch((error: unknown) => {
+          writeFailure = error instanceof Error ? error : new Error('writing a chunk failed', { cause: error });
+        });
+        });
+      } finally {
+        // Whatever stopped the pass, the last write settles before the job's outcome is recorded.
+        await inFlight;
+      }
+      await settle();
       final = fresh.report();
     }
     const done = await report.writer.close();
