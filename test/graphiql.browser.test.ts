@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { buildSchema, graphql } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, editorText, HEADERS_EDITOR, launchChromium, QUERY_EDITOR, RESPONSE, typeInto } from './support/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { graphiqlRouter } from '../src/platform/http/graphiql.js';
@@ -24,11 +24,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const assetsDir = path.join(repoRoot, 'dist', 'graphiql');
 const buildScript = path.join(repoRoot, 'scripts', 'build-graphiql.mjs');
 
-const CHROMIUM = '/usr/bin/chromium';
-const chromiumPath = existsSync(CHROMIUM) ? CHROMIUM : '';
-if (!chromiumPath) {
-  console.warn(`graphiql.browser.test: ${CHROMIUM} not found, skipping the browser checks (apt-get install -y chromium).`);
-}
+const chromiumPath = chromiumAvailable('graphiql.browser.test');
 
 /** Listens on a free loopback port; returns the base URL. */
 async function listen(server: Server): Promise<string> {
@@ -124,24 +120,8 @@ const subscriptionRoot = {
   },
 };
 
-const QUERY_EDITOR = '.graphiql-query-editor .monaco-editor';
-const HEADERS_EDITOR = '.graphiql-editor-tool .graphiql-editor:not(.hidden) .monaco-editor';
-const RESPONSE = '.graphiql-response .monaco-editor';
 const API_KEY = 'Bearer test-key-123';
 
-/** Visible text of a Monaco editor (Monaco renders spaces as &nbsp;). */
-async function editorText(page: Page, editor: string): Promise<string> {
-  return (await page.locator(`${editor} .view-lines`).innerText()).replaceAll('\u00a0', ' ');
-}
-
-/** Replaces an editor's contents the way a user would: click, select all, delete, type. */
-async function typeInto(page: Page, editor: string, text: string): Promise<void> {
-  await page.locator(`${editor} .view-lines`).click();
-  await page.keyboard.press('ControlOrMeta+A');
-  // Typing "{" over a selection would make Monaco wrap the selection, not replace it.
-  await page.keyboard.press('Backspace');
-  await page.keyboard.type(text);
-}
 
 /** Types an operation, then waits for GraphiQL to parse it (debounced): the tab takes its name. */
 async function typeOperation(page: Page, operation: string, name: string): Promise<void> {
@@ -201,10 +181,7 @@ describe.skipIf(!chromiumPath)('GraphiQL in Chromium', () => {
     );
     baseUrl = await listen(server);
 
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     context.on('request', (request) => requested.push(request.url()));
     context.on('response', (response) => {

@@ -4,8 +4,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import type { Browser, Page, Request } from 'playwright-core';
+import { chromiumAvailable, editorText, HEADERS_EDITOR, launchChromium, QUERY_EDITOR, RESPONSE, typeInto } from './support/browser.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AUDIT_TOPIC } from '../src/modules/audit/audit.service.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -13,30 +13,10 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const buildScript = path.join(repoRoot, 'scripts', 'build-graphiql.mjs');
 
-const CHROMIUM = '/usr/bin/chromium';
-const chromiumPath = existsSync(CHROMIUM) ? CHROMIUM : '';
-if (!chromiumPath) {
-  console.warn(`graphiql.e2e.test: ${CHROMIUM} not found, skipping the end-to-end GraphiQL checks (apt-get install -y chromium).`);
-}
+const chromiumPath = chromiumAvailable('graphiql.e2e.test');
 
-const QUERY_EDITOR = '.graphiql-query-editor .monaco-editor';
-const HEADERS_EDITOR = '.graphiql-editor-tool .graphiql-editor:not(.hidden) .monaco-editor';
-const RESPONSE = '.graphiql-response .monaco-editor';
 const ORG_NAME = 'Riverside Builders';
 
-/** Visible text of a Monaco editor (Monaco renders spaces as &nbsp;). */
-async function editorText(page: Page, editor: string): Promise<string> {
-  return (await page.locator(`${editor} .view-lines`).innerText()).replaceAll('\u00a0', ' ');
-}
-
-/** Replaces an editor's contents the way a user would: click, select all, delete, type. */
-async function typeInto(page: Page, editor: string, text: string): Promise<void> {
-  await page.locator(`${editor} .view-lines`).click();
-  await page.keyboard.press('ControlOrMeta+A');
-  // Typing "{" over a selection would make Monaco wrap the selection, not replace it.
-  await page.keyboard.press('Backspace');
-  await page.keyboard.type(text);
-}
 
 /** Runs the operator CLI as a user would (`node dist/cli.js …`), against the suite's database. */
 function cli(app: TestApp, args: string[]): string {
@@ -89,10 +69,7 @@ describe.skipIf(!chromiumPath)('GraphiQL end to end against the real app', () =>
     key = cli(app, ['key', 'create', '--org', organizationId, '--scopes', '*']);
     expect(key).toMatch(/^\S{16,}$/);
 
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const local = new URL(base).host;
     // Anything not served by the app is refused (and recorded), so an offline miss cannot pass unnoticed.

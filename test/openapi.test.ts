@@ -1,8 +1,5 @@
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from './support/browser.js';
 import { describe, expect, test } from './support/fixtures.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 function refsOf(value: unknown, found: string[] = []): string[] {
   if (Array.isArray(value)) value.forEach((v) => refsOf(v, found));
@@ -49,14 +46,10 @@ describe('OpenAPI document of the REST shim', () => {
     }
   });
 
-  describe.skipIf(!existsSync(CHROMIUM))('Swagger UI', () => {
-    if (!existsSync(CHROMIUM)) console.warn(`${CHROMIUM} absent: skipping the Swagger UI browser test`);
+  describe.skipIf(!chromiumAvailable('openapi.test'))('Swagger UI', () => {
     test('renders the operations offline, loading nothing from other hosts', async ({ app }) => {
       const base = app.url.replace(/\/graphql$/, '');
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         const foreign: string[] = [];
