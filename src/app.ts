@@ -22,6 +22,8 @@ import { filesRouter, pruneDownloadLinks } from './modules/files/index.js';
 import { failImportRun, importsRouter, runImport, runImportJob } from './modules/imports/index.js';
 import { exportsRouter, runExport, runExportJob } from './modules/exports/index.js';
 import { docsRouter } from './modules/docs/index.js';
+import { startWebhookWorker, webhookSettings } from './modules/webhooks/index.js';
+import { SecretBox } from './platform/crypto/secret-box.js';
 import { buildAppSchema } from './schema.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,6 +62,11 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     const limiter = new WindowLimiter(mysql.pool, { maxLease: config.RATE_LIMIT_MAX_LEASE });
     const fieldLimiter = new FieldLimiter(mysql.pool);
 
+    if (!config.ENCRYPTION_KEY) logger.warn('ENCRYPTION_KEY is not set: stored secrets are sealed with a development key');
+    const secrets = config.ENCRYPTION_KEY
+      ? new SecretBox(Buffer.from(config.ENCRYPTION_KEY, 'base64'))
+      : SecretBox.fromPassphrase('trestle-development-key-not-for-production');
+    const hooks = webhookSettings(config);
     const services: Services = { config, db: mysql.db, pool: mysql.pool, pubsub, boss, fieldLimiter, logger };
     const store = new FileStore(config.STORAGE_DIR ?? path.join(ROOT, '.data', 'files'));
 
@@ -94,11 +101,21 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         concurrency: 2,
         handler: async ({ exportJobId }) => runExport({ db: mysql.db, store, logger }, exportJobId),
       });
+      const webhookWorker = await startWebhookWorker({ db: mysql.db, pool: mysql.pool, boss, secrets, logger, settings: hooks });
+      closers.push(() => webhookWorker.stop());
     }
 
     let server: Awaited<ReturnType<typeof createHttpServer>> | undefined;
     if (options.http) {
-      const schema = await buildAppSchema({ verifier, pubsub, defaultRateLimit: config.RATE_LIMIT_PER_HOUR, store, maxUploadBytes: config.MAX_UPLOAD_BYTES });
+      const schema = await buildAppSchema({
+        verifier,
+        pubsub,
+        defaultRateLimit: config.RATE_LIMIT_PER_HOUR,
+        store,
+        maxUploadBytes: config.MAX_UPLOAD_BYTES,
+        secrets,
+        webhookSettings: hooks,
+      });
       const insecurePrincipal: Principal | undefined =
         config.INSECURE_NO_AUTH_ORG_ID === undefined
           ? undefined

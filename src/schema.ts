@@ -11,6 +11,9 @@ import { ImportsResolver } from './modules/imports/index.js';
 import { ExportsResolver } from './modules/exports/index.js';
 import { FileStore } from './platform/storage/file-store.js';
 import { ViewerResolver } from './modules/viewer/index.js';
+import { WebhooksResolver, webhookSettings, type WebhookSettings } from './modules/webhooks/index.js';
+import { SecretBox } from './platform/crypto/secret-box.js';
+import { loadConfig } from './platform/config.js';
 
 export interface SchemaDeps {
   verifier: KeyVerifier;
@@ -18,6 +21,8 @@ export interface SchemaDeps {
   defaultRateLimit: number;
   store: FileStore;
   maxUploadBytes: number;
+  secrets: SecretBox;
+  webhookSettings: WebhookSettings;
 }
 
 /**
@@ -32,6 +37,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     [AuditResolver, new AuditResolver()],
     [ImportsResolver, new ImportsResolver({ store: deps.store, maxUploadBytes: deps.maxUploadBytes })],
     [ExportsResolver, new ExportsResolver()],
+    [WebhooksResolver, new WebhooksResolver({ secrets: deps.secrets, settings: deps.webhookSettings })],
     ...RECORD_RESOLVERS.map((R) => [R, new R()] as const),
   ]);
   const container: ContainerType = {
@@ -42,7 +48,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     },
   };
   return buildSchema({
-    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, ...RECORD_RESOLVERS] as BuildSchemaOptions['resolvers'],
+    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, ...RECORD_RESOLVERS] as BuildSchemaOptions['resolvers'],
     container,
     authChecker,
     pubSub: deps.pubsub,
@@ -65,5 +71,13 @@ export function buildDetachedSchema(): Promise<GraphQLSchema> {
     subscribe: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true, value: undefined }) }) }),
   };
   const verifier = new KeyVerifier(null as unknown as Db, { ttlMs: 0, flushMs: 60_000, logger: createLogger('silent') });
-  return buildAppSchema({ verifier, pubsub: inert, defaultRateLimit: 1000, store: new FileStore('/nonexistent'), maxUploadBytes: 1 });
+  return buildAppSchema({
+    verifier,
+    pubsub: inert,
+    defaultRateLimit: 1000,
+    store: new FileStore('/nonexistent'),
+    maxUploadBytes: 1,
+    secrets: SecretBox.fromPassphrase('detached'),
+    webhookSettings: webhookSettings(loadConfig({ NODE_ENV: 'test' })),
+  });
 }

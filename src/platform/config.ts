@@ -69,6 +69,34 @@ const ConfigSchema = z.object({
   /** Where the GraphiQL bundle was built. */
   GRAPHIQL_ASSETS_DIR: z.string().optional(),
   /**
+   * Key that seals secrets stored for later use (webhook signing secrets, provider tokens):
+   * 32 bytes, base64. Required when NODE_ENV=production; elsewhere a fixed development key is used.
+   */
+  ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
+  /** Webhook receivers on 127.0.0.0/8 and ::1 (local development and tests). */
+  WEBHOOK_ALLOW_LOOPBACK: boolean.default(false),
+  /** Webhook receivers on private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7). */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: boolean.default(false),
+  /**
+   * Seconds before each delivery attempt, comma-separated: the first is the initial attempt,
+   * each further one a retry (jitter of ±10 % is added). The default spans about three days.
+   */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'must be comma-separated whole seconds')
+    .default('0,5,300,1800,7200,18000,36000,50400,72000,86400'),
+  /** A receiver must answer with a 2xx within this many milliseconds. */
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(15_000),
+  /** An endpoint failing every attempt for this long is disabled (default 5 days). */
+  WEBHOOK_DISABLE_AFTER_S: int(1, 365 * 86400).default(5 * 86400),
+  /** Deliveries in flight at once to one endpoint, across all workers. */
+  WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 1000).default(10),
+  /** How often a worker looks for new outbox events when idle, in milliseconds. */
+  WEBHOOK_OUTBOX_POLL_MS: int(10, 60_000).default(200),
+  /**
    * Benchmarks only: every request acts as an all-scopes principal of this organization with
    * no key and no rate limit. Refused when NODE_ENV=production.
    */
@@ -100,5 +128,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.NODE_ENV === 'production' && config.INSECURE_NO_AUTH_ORG_ID !== undefined) {
     throw new ConfigError(['INSECURE_NO_AUTH_ORG_ID: must not be set when NODE_ENV=production']);
   }
+  if (config.NODE_ENV === 'production' && config.ENCRYPTION_KEY === undefined) {
+    throw new ConfigError(['ENCRYPTION_KEY: required when NODE_ENV=production (32 random bytes, base64)']);
+  }
   return config;
+}
+
+/** The retry schedule as numbers of seconds. */
+export function retrySchedule(config: Pick<Config, 'WEBHOOK_RETRY_SCHEDULE'>): number[] {
+  return config.WEBHOOK_RETRY_SCHEDULE.split(',').map(Number);
 }

@@ -9,28 +9,32 @@ afterEach(({ task }) => {
 /**
  * Chained fixtures: app (one per file, on databases of its own) → org → key.
  * The file's databases are dropped only when every test in it passed, so a failure leaves its
- * data to look at.
+ * data to look at. `overrides` are environment variables of the file's app.
  */
-export const test = base
-  .extend<{ app: TestApp }>({
-    app: [
-      async ({}, use) => {
-        const app = await startTestApp('suite');
-        await use(app);
-        await app.close({ dropData: failures === 0 });
+export function appFixtures(overrides: Record<string, string> = {}) {
+  return base
+    .extend<{ app: TestApp }>({
+      app: [
+        async ({}, use) => {
+          const app = await startTestApp('suite', overrides);
+          await use(app);
+          await app.close({ dropData: failures === 0 });
+        },
+        { scope: 'file' },
+      ],
+    })
+    .extend<{ org: { id: number; name: string } }>({
+      org: async ({ app }, use) => {
+        await use(await app.createOrganization());
       },
-      { scope: 'file' },
-    ],
-  })
-  .extend<{ org: { id: number; name: string } }>({
-    org: async ({ app }, use) => {
-      await use(await app.createOrganization());
-    },
-  })
-  .extend<{ key: string }>({
-    key: async ({ app, org }, use) => {
-      await use((await app.createKey(org.id, ['*'])).plaintext);
-    },
-  });
+    })
+    .extend<{ key: string }>({
+      key: async ({ app, org }, use) => {
+        await use((await app.createKey(org.id, ['*'])).plaintext);
+      },
+    });
+}
+
+export const test = appFixtures();
 
 export { expect, describe } from 'vitest';

@@ -5,3 +5,4 @@ export { createExport, getExportJob, listExportJobs, runExport, RECORD_SCHEMA_VE
 export { runExportJob } from './exports.jobs.js';
 export { ExportsResolver } from './exports.resolver.js';
 export { exportsRouter } from './exports.routes.js';
+export { EXPORT_EVENTS, exportCompleted } from './exports.events.js';

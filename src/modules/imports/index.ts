@@ -6,3 +6,4 @@ export { runImportJob, IMPORT_PROGRESS_TOPIC } from './imports.jobs.js';
 export { ImportsResolver } from './imports.resolver.js';
 export { importsRouter } from './imports.routes.js';
 export { DownloadLinkType, ImportTypeEnum } from './imports.types.js';
+export { IMPORT_EVENTS, importCompleted, importFailed } from './imports.events.js';

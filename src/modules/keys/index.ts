@@ -3,3 +3,4 @@ export { createApiKey, getApiKey, listApiKeys, revokeApiKey, regenerateApiKey, k
 export { generateKey, isWellFormedKey, KEY_PATTERN } from './keys.format.js';
 export { KeyVerifier } from './keys.verifier.js';
 export { KeysResolver } from './keys.resolver.js';
+export { apiKeyCreated, apiKeyRevoked, KEY_EVENTS } from './keys.events.js';

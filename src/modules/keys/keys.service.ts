@@ -5,7 +5,9 @@ import { BadInputError } from '../../platform/errors/app-error.js';
 import { sha256Hex } from '../../platform/crypto/tokens.js';
 import type { Page } from '../../platform/graphql/pagination.js';
 import { recordAudit, type Actor, type AuditEventRow } from '../audit/index.js';
+import { emitEvent } from '../../platform/events/outbox.js';
 import { generateKey } from './keys.format.js';
+import { apiKeyCreated, apiKeyRevoked } from './keys.events.js';
 import { apiKeys, type ApiKeyRow, type KeyEnvironment } from './keys.table.js';
 import { ApiKeyNotActiveError, ApiKeyNotFoundError, InvalidScopesError, ScopeEscalationError } from './keys.errors.js';
 
@@ -37,6 +39,11 @@ export function keyState(key: Pick<ApiKeyRow, 'isActive' | 'expiresAt' | 'replac
   if (key.expiresAt && key.expiresAt <= now) return 'expired';
   if (key.replacedById) return 'rotating';
   return 'active';
+}
+
+/** What events say about a key: never its secret or hash. */
+function keySummary(key: ApiKeyRow) {
+  return { id: String(key.id), name: key.name, prefix: key.keyPrefix, environment: key.environment, scopes: key.scopes };
 }
 
 const MAX_OVERLAP_SECONDS = 7 * 24 * 3600;
@@ -104,6 +111,7 @@ export async function createApiKey(
       targetId: key.id,
       metadata: { name: key.name, prefix: key.keyPrefix, scopes: key.scopes, environment: key.environment },
     });
+    await emitEvent(tx, apiKeyCreated, { apiKey: keySummary(key) }, { organizationId: key.organizationId });
     return { key, plaintext, audit: [audit] };
   });
 }
@@ -150,6 +158,7 @@ export async function revokeApiKey(
       targetId: id,
       metadata: { prefix: current.keyPrefix },
     });
+    await emitEvent(tx, apiKeyRevoked, { apiKey: keySummary(current) }, { organizationId });
     return { key: { ...current, isActive: false, revokedAt }, audit: [audit] };
   });
 }
@@ -209,6 +218,8 @@ export async function regenerateApiKey(
       targetId: id,
       metadata: { replacedById: key.id, prefix: key.keyPrefix, overlapSeconds },
     });
+    await emitEvent(tx, apiKeyCreated, { apiKey: keySummary(key) }, { organizationId });
+    if (overlapSeconds === 0) await emitEvent(tx, apiKeyRevoked, { apiKey: keySummary(current) }, { organizationId });
     return { key, plaintext, previous: { ...current, ...previousUpdate }, audit: [audit] };
   });
 }

@@ -3,3 +3,4 @@ export { RECORD_TABLES, columnOf } from './records.tables.js';
 export { upsertRecords, listRecords, getRecord, recordOwners, type RecordScope, type RecordRow, type RecordFilter, type UpsertResult } from './records.service.js';
 export { GRAPHQL_NAMES, RECORD_GRAPHQL_TYPES } from './records.types.js';
 export { RECORD_RESOLVERS, recordScope } from './records.resolver.js';
+export { RECORD_EVENTS, RECORD_CHANGES, recordEventName, type RecordChange } from './records.events.js';

@@ -10,13 +10,26 @@ export const webhooks = mysqlTable(
     projectId: ref('project_id'),
     name: varchar('name', { length: 255 }).notNull(),
     url: varchar('url', { length: 1000 }).notNull(),
+    /** Event types and patterns (`import.*`, `*`). */
     events: json('events').$type<string[]>().notNull(),
+    /** The signing secret (`whsec_…`), sealed with the service's encryption key. */
     secret: varchar('secret', { length: 255 }),
+    /** During a rotation, the old secret still signs until `previous_secret_expires_at`. */
+    previousSecret: varchar('previous_secret', { length: 255 }),
+    previousSecretExpiresAt: time('previous_secret_expires_at'),
     isActive: boolean('is_active').notNull().default(true),
+    /** Set when the service disabled the endpoint (410 Gone, or failing for too long). */
+    disabledAt: time('disabled_at'),
+    disabledReason: varchar('disabled_reason', { length: 500 }),
+    /** Start of the current run of failed attempts; null after a success. */
+    failingSince: time('failing_since'),
     lastTriggeredAt: time('last_triggered_at'),
+    /** Failed attempts since the last success. */
     failureCount: int('failure_count').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [index('idx_webhooks_org').on(t.organizationId, t.id)],
 );
+
+export type WebhookRow = typeof webhooks.$inferSelect;

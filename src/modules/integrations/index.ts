@@ -1,0 +1,1 @@
+export { integrationError, INTEGRATION_EVENTS, syncCompleted, syncFailed } from './integrations.events.js';

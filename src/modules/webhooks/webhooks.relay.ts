@@ -1,0 +1,193 @@
+import type mysql from 'mysql2/promise';
+import type { PgBoss } from 'pg-boss';
+import type { Logger } from '../../platform/logging/logger.js';
+import { subscribed } from './webhooks.catalog.js';
+import { deliverWebhookJob, endpointGroup } from './webhooks.jobs.js';
+
+/** Events fanned out per transaction. */
+const BATCH = 500;
+
+interface PendingEvent {
+  id: number;
+  organizationId: number;
+  projectId: number | null;
+  eventType: string;
+  targetWebhookId: number | null;
+  occurredAt: Date;
+}
+
+interface Endpoint {
+  id: number;
+  organizationId: number;
+  projectId: number | null;
+  events: string[];
+  createdAt: Date;
+}
+
+/**
+ * Moves events from the outbox to the queue. Each pass locks a batch of undispatched events
+ * (SKIP LOCKED, so several workers share the work), writes one delivery row per subscribed
+ * endpoint and stamps the events dispatched, in one transaction; then sends a job per new
+ * delivery. A crash before the commit leaves the events for the next pass; a crash after it
+ * leaves pending deliveries that the sweeper re-sends.
+ */
+export async function relayOnce(pool: mysql.Pool, boss: PgBoss): Promise<number> {
+  const conn = await pool.getConnection();
+  let events: PendingEvent[];
+  try {
+    await conn.beginTransaction();
+    const [rows] = await conn.query<mysql.RowDataPacket[]>(
+      `SELECT id, organization_id, project_id, event_type, target_webhook_id, occurred_at FROM outbox_events
+       WHERE dispatched_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
+      [BATCH],
+    );
+    events = rows.map((r) => ({
+      id: Number(r['id']),
+      organizationId: Number(r['organization_id']),
+      projectId: r['project_id'] == null ? null : Number(r['project_id']),
+      eventType: String(r['event_type']),
+      targetWebhookId: r['target_webhook_id'] == null ? null : Number(r['target_webhook_id']),
+      occurredAt: r['occurred_at'] as Date,
+    }));
+    if (events.length === 0) {
+      await conn.commit();
+      return 0;
+    }
+    const orgIds = [...new Set(events.map((e) => e.organizationId))];
+    const [hookRows] = await conn.query<mysql.RowDataPacket[]>(
+      'SELECT id, organization_id, project_id, events, created_at FROM webhooks WHERE organization_id IN (?) AND is_active = 1',
+      [orgIds],
+    );
+    const byOrg = new Map<number, Endpoint[]>();
+    for (const r of hookRows) {
+      const endpoint: Endpoint = {
+        id: Number(r['id']),
+        organizationId: Number(r['organization_id']),
+        projectId: r['project_id'] == null ? null : Number(r['project_id']),
+        events: (typeof r['events'] === 'string' ? JSON.parse(r['events']) : r['events']) as string[],
+        createdAt: r['created_at'] as Date,
+      };
+      byOrg.set(endpoint.organizationId, [...(byOrg.get(endpoint.organizationId) ?? []), endpoint]);
+    }
+    const values: Array<[number, number, number, string, number]> = [];
+    for (const event of events) {
+      for (const endpoint of byOrg.get(event.organizationId) ?? []) {
+        const wanted =
+          event.targetWebhookId !== null
+            ? endpoint.id === event.targetWebhookId
+            : // An endpoint gets the events that happened after it was created, not a backlog.
+              endpoint.createdAt <= event.occurredAt &&
+              (endpoint.projectId === null || endpoint.projectId === event.projectId) &&
+              subscribed(endpoint.events, event.eventType);
+        if (wanted) values.push([event.organizationId, endpoint.id, event.id, 'pending', 0]);
+      }
+    }
+    if (values.length) {
+      await conn.query(
+        'INSERT IGNORE INTO webhook_deliveries (organization_id, webhook_id, event_id, status, attempt_count, next_attempt_at) VALUES ' +
+          values.map(() => '(?, ?, ?, ?, ?, NOW(3))').join(', '),
+        values.flat(),
+      );
+    }
+    await conn.query('UPDATE outbox_events SET dispatched_at = NOW(3) WHERE id IN (?)', [events.map((e) => e.id)]);
+    await conn.commit();
+  } catch (error) {
+    await conn.rollback().catch(() => undefined);
+    throw error;
+  } finally {
+    conn.release();
+  }
+
+  const [deliveries] = await pool.query<mysql.RowDataPacket[]>(
+    "SELECT id, webhook_id FROM webhook_deliveries WHERE event_id IN (?) AND status = 'pending' AND attempt_count = 0",
+    [events.map((e) => e.id)],
+  );
+  await sendDeliveries(boss, deliveries.map((d) => ({ deliveryId: Number(d['id']), webhookId: Number(d['webhook_id']), attempt: 0 })));
+  return events.length;
+}
+
+/** Hands deliveries to the queue, one job each, in their endpoint's concurrency group. */
+export async function sendDeliveries(boss: PgBoss, deliveries: Array<{ deliveryId: number; webhookId: number; attempt: number }>): Promise<void> {
+  for (let i = 0; i < deliveries.length; i += 1000) {
+    const slice = deliveries.slice(i, i + 1000);
+    await boss.insert(
+      deliverWebhookJob.name,
+      slice.map((d) => ({ data: { deliveryId: d.deliveryId, attempt: d.attempt }, group: endpointGroup(d.webhookId) })),
+    );
+  }
+}
+
+/**
+ * Re-sends deliveries whose job was lost: pending and overdue by more than `graceSeconds`, or
+ * claimed by a worker whose lease ran out. A job sent twice is harmless: only one claims the row.
+ */
+export async function sweepDeliveries(pool: mysql.Pool, boss: PgBoss, graceSeconds = 300): Promise<number> {
+  const [rows] = await pool.query<mysql.RowDataPacket[]>(
+    `(SELECT id, webhook_id, attempt_count FROM webhook_deliveries
+      WHERE status = 'pending' AND next_attempt_at < NOW(3) - INTERVAL ? SECOND LIMIT 1000)
+     UNION ALL
+     (SELECT id, webhook_id, attempt_count FROM webhook_deliveries
+      WHERE status = 'delivering' AND lease_until < NOW(3) LIMIT 1000)`,
+    [graceSeconds],
+  );
+  await sendDeliveries(boss, rows.map((r) => ({ deliveryId: Number(r['id']), webhookId: Number(r['webhook_id']), attempt: Number(r['attempt_count']) })));
+  return rows.length;
+}
+
+/** The relay loop of one worker process: a pass, then a pause when the outbox was drained. */
+export class OutboxRelay {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly pool: mysql.Pool,
+    private readonly boss: PgBoss,
+    private readonly logger: Logger,
+    private readonly pollMs: number,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Runs a pass now instead of at the next poll (after this process wrote events). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let relayed: number;
+      try {
+        relayed = await relayOnce(this.pool, this.boss);
+      } catch (error) {
+        if (!this.running) break;
+        this.logger.error({ err: error }, 'webhook outbox relay failed; retrying');
+        await this.pause(1000);
+        continue;
+      }
+      if (relayed < BATCH) await this.pause(this.pollMs);
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}
