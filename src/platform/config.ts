@@ -96,6 +96,10 @@ const ConfigSchema = z.object({
   WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 1000).default(10),
   /** How often a worker looks for new outbox events when idle, in milliseconds. */
   WEBHOOK_OUTBOX_POLL_MS: int(10, 60_000).default(200),
+  /** SMTP server for alert e-mails, e.g. smtps://user:pass@smtp.example.com:465; no e-mail when unset. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** Sender of alert e-mails. */
+  SMTP_FROM: z.string().min(3).default('Trestle <alerts@trestle.invalid>'),
   /**
    * Benchmarks only: every request acts as an all-scopes principal of this organization with
    * no key and no rate limit. Refused when NODE_ENV=production.
