@@ -108,13 +108,24 @@ interface LoadedDelivery {
   message: OutgoingMessage;
 }
 
-async function claim(pool: mysql.Pool, deliveryId: number, attempt: number, leaseMs: number): Promise<boolean> {
+/**
+ * Takes a delivery for attempt `attempt + 1`: `claimed`; `stale` when that attempt was made
+ * already (a duplicate job); or `leased` with the seconds left when another run holds it, which
+ * is a job handed over from a worker that died mid-attempt before its lease ran out.
+ */
+async function claim(pool: mysql.Pool, deliveryId: number, attempt: number, leaseMs: number): Promise<{ kind: 'claimed' | 'stale' } | { kind: 'leased'; seconds: number }> {
   const [result] = await pool.query<mysql.ResultSetHeader>(
     `UPDATE webhook_deliveries SET status = 'delivering', lease_until = NOW(3) + INTERVAL ? SECOND
      WHERE id = ? AND attempt_count = ? AND (status = 'pending' OR (status = 'delivering' AND lease_until < NOW(3)))`,
     [Math.ceil(leaseMs / 1000), deliveryId, attempt],
   );
-  return result.affectedRows === 1;
+  if (result.affectedRows === 1) return { kind: 'claimed' };
+  const [rows] = await pool.query<mysql.RowDataPacket[]>(
+    `SELECT TIMESTAMPDIFF(SECOND, NOW(3), lease_until) AS seconds FROM webhook_deliveries
+     WHERE id = ? AND attempt_count = ? AND status = 'delivering' AND lease_until >= NOW(3)`,
+    [deliveryId, attempt],
+  );
+  return rows[0] ? { kind: 'leased', seconds: Number(rows[0]['seconds']) } : { kind: 'stale' };
 }
 
 async function load(pool: mysql.Pool, deliveryId: number): Promise<LoadedDelivery | null> {
@@ -184,14 +195,23 @@ export async function disableEndpoint(tx: DbOrTx, organizationId: number, webhoo
   return true;
 }
 
+/** How long a delivery stays claimed beyond the receiver's deadline, for recording the outcome. */
+const LEASE_MARGIN_MS = 5_000;
+
 /**
  * Runs attempt `attempt + 1` of a delivery, records it, and schedules the next one when it
  * failed. Returns false when the job was stale (another run already made this attempt).
  */
 export async function runDelivery(deps: DeliveryDeps, deliveryId: number, attempt: number): Promise<boolean> {
   const { settings } = deps;
-  if (!(await claim(deps.pool, deliveryId, attempt, settings.timeoutMs + 30_000))) return false;
+  const claimed = await claim(deps.pool, deliveryId, attempt, settings.timeoutMs + LEASE_MARGIN_MS);
+  if (claimed.kind === 'stale') return false;
   const loaded = await load(deps.pool, deliveryId);
+  if (claimed.kind === 'leased') {
+    // Come back when the lease has run out; if the holder finished meanwhile, that run is stale.
+    if (loaded) await sendJob(deps.boss, deliverWebhookJob, { deliveryId, attempt }, { startAfter: claimed.seconds + 1, group: endpointGroup(loaded.webhookId) });
+    return false;
+  }
   if (!loaded) return false;
   if (!loaded.target || !loaded.isActive) {
     await deps.db
