@@ -38,6 +38,7 @@ let boss: PgBoss;
 let mysqlProxy: TcpProxy;
 let pgProxy: TcpProxy;
 const receivers: WebhookReceiver[] = [];
+const workers: Array<Awaited<ReturnType<typeof startWorkerProcess>>> = [];
 let passed = false;
 
 /** Fails the first attempt of every message as `first` says, then answers 200. */
@@ -68,6 +69,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  // Also when the test failed half-way: no worker outlives the suite.
+  await Promise.all(workers.map((w) => w.stop()));
   await Promise.all(receivers.map((r) => r.close()));
   await boss?.stop({ graceful: false });
   await mysql?.close();
@@ -132,6 +135,7 @@ describe('webhook deliveries under failure', () => {
     wrap(resetting, resetting.url);
 
     let worker = await startWorkerProcess(env, 60_000);
+    workers.push(worker);
     const messageIds = new Set<string>();
     for (let i = 0; i < EVENTS; i += 1) {
       const emitted = await emitEvent(
@@ -148,6 +152,7 @@ describe('webhook deliveries under failure', () => {
     worker.child.kill('SIGKILL');
     await new Promise((resolve) => worker.child.once('exit', resolve));
     worker = await startWorkerProcess(env, 60_000);
+    workers.push(worker);
 
     // Both databases drop every connection and refuse new ones for three seconds.
     await eventually(async () => acknowledged(erroring, acked).size >= 80, 60_000, 20).catch(async (error: unknown) => {

@@ -35,6 +35,9 @@ export async function relayOnce(pool: mysql.Pool, boss: PgBoss): Promise<number>
   const conn = await pool.getConnection();
   let events: PendingEvent[];
   try {
+    // READ COMMITTED: no gap locks, so the locking read never blocks a transaction that is
+    // writing new events behind the batch (under REPEATABLE READ it would, and could deadlock).
+    await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
     await conn.beginTransaction();
     const [rows] = await conn.query<mysql.RowDataPacket[]>(
       `SELECT id, organization_id, project_id, event_type, target_webhook_id, occurred_at FROM outbox_events

@@ -4,9 +4,13 @@ import { runDelivery, type DeliveryDeps } from './webhooks.delivery.js';
 import { deliverWebhookJob, SWEEP_WEBHOOKS_CRON, sweepWebhooksJob } from './webhooks.jobs.js';
 import { OutboxRelay, sweepDeliveries } from './webhooks.relay.js';
 
-/** Jobs fetched per poll by each of a process's delivery loops. */
-const BATCH_SIZE = 25;
-const DELIVERY_LOOPS = 4;
+/**
+ * Jobs fetched at once by each of a process's delivery loops. A loop fetches again as soon as
+ * its batch is done while batches come back full; when they come back short it polls (or is
+ * woken by pg-boss's NOTIFY when new jobs arrive).
+ */
+const BATCH_SIZE = 10;
+const DELIVERY_LOOPS = 10;
 
 /**
  * The webhook side of a worker process: the outbox relay, the delivery workers and the sweeper.
@@ -31,7 +35,8 @@ export async function startWebhookWorker(deps: DeliveryDeps): Promise<{ stop(): 
       batchSize: BATCH_SIZE,
       localConcurrency: DELIVERY_LOOPS,
       groupConcurrency: settings.endpointConcurrency,
-      pollingIntervalSeconds: 1,
+      pollingIntervalSeconds: 0.5,
+      burstWhenBatchFull: true,
       perJobResults: true,
     },
     async (jobs) => {

@@ -1,0 +1,256 @@
+// bench:webhooks: throughput and latency of webhook delivery, outbox to receiver.
+//
+// A worker process (dist/worker.js, as in production) delivers events that this process writes
+// to the outbox of a fresh database, to RECEIVERS HTTP receivers on loopback run by this process.
+// Every event goes to every receiver (all subscribe to import.*), signed, through the relay,
+// pg-boss and the delivery jobs.
+//
+// Phases:
+//   reference  the same number of signed POSTs sent straight from this process, 100 at a time:
+//              the physical floor (no outbox, no queue, no database);
+//   burst      EVENTS events written at once: deliveries/s until the last one arrived;
+//   steady     RATE events/s for STEADY_S seconds: latency from the commit of the event to its
+//              arrival at the receiver, p50 and p99;
+//   failing    the same with 30 % of the receivers answering 500: latency at the healthy ones
+//              (isolation: a failing endpoint must not delay the others) and attempts/s in all.
+//
+// Goals (2 cores): >= 1,000 deliveries/s, p50 < 1 s.
+//
+// Env: BENCH_WEBHOOK_EVENTS (1000), BENCH_WEBHOOK_RECEIVERS (10), BENCH_WEBHOOK_RATE (50 events/s),
+//      BENCH_WEBHOOK_STEADY_S (10), DATABASE_URL / QUEUE_DATABASE_URL.
+// Everything created (a MariaDB database, a PostgreSQL schema, the worker) is removed at the end.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import path from 'node:path';
+import pg from 'pg';
+import {
+  freshDatabase,
+  loadDist,
+  machineInfo,
+  onCleanup,
+  perSecond,
+  positiveInt,
+  POSTGRES_URL,
+  printTable,
+  ROOT,
+  runBench,
+  suffix,
+} from './bench-support.mjs';
+
+const EVENTS = positiveInt('BENCH_WEBHOOK_EVENTS', 1000);
+const RECEIVERS = positiveInt('BENCH_WEBHOOK_RECEIVERS', 10);
+const RATE = positiveInt('BENCH_WEBHOOK_RATE', 50);
+const STEADY_S = positiveInt('BENCH_WEBHOOK_STEADY_S', 10);
+const GOAL_RPS = 1000;
+const GOAL_P50_MS = 1000;
+const SYSTEM = { type: 'system', id: 'bench' };
+
+const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A receiver on loopback: answers `status`, records when each message id arrived (first time). */
+async function startReceiver() {
+  const receiver = { status: 200, arrivals: new Map(), requests: 0, url: '' };
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      receiver.requests += 1;
+      const id = req.headers['webhook-id'];
+      if (receiver.status < 300 && id && !receiver.arrivals.has(id)) receiver.arrivals.set(id, performance.timeOrigin + performance.now());
+      res.writeHead(receiver.status).end();
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver.url = `http://127.0.0.1:${server.address().port}/hooks`;
+  onCleanup('close a receiver', () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  return receiver;
+}
+
+/** Starts dist/worker.js against the bench's databases; resolves once it runs. */
+function startWorker(env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/worker.js')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    onCleanup(`stop worker ${child.pid}`, () => new Promise((done) => {
+      if (child.exitCode !== null) return done();
+      child.once('exit', () => done());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    }));
+    let output = '';
+    const onData = (chunk) => {
+      output += chunk;
+      if (output.includes('worker is running')) resolve(child);
+      for (const line of chunk.toString().split('\n')) if (/"level":(4|5|6)0/.test(line)) console.log(`  [worker] ${line.slice(0, 300)}`);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk) => process.stderr.write(chunk));
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code}:\n${output.slice(-2000)}`)));
+  });
+}
+
+async function main() {
+  const [{ connectMySql }, { runMigrations }, { createOrganization }, { createWebhook }, { webhookSettings }, { SecretBox }, { emitEvent }, { importCompleted }, { loadConfig }, { postOnce }, { signedHeaders }] =
+    await loadDist(
+      'platform/db/mysql.js',
+      'platform/db/migrate.js',
+      'modules/organizations/index.js',
+      'modules/webhooks/webhooks.service.js',
+      'modules/webhooks/index.js',
+      'platform/crypto/secret-box.js',
+      'platform/events/outbox.js',
+      'modules/imports/index.js',
+      'platform/config.js',
+      'platform/http/outbound.js',
+      'modules/webhooks/webhooks.signing.js',
+    );
+  console.log(`bench:webhooks — ${machineInfo()}`);
+  console.log(`${EVENTS} events x ${RECEIVERS} receivers; steady phases at ${RATE} events/s for ${STEADY_S} s\n`);
+
+  const db = await freshDatabase();
+  const queueSchema = `bench_wh_${suffix}`;
+  onCleanup(`drop schema ${queueSchema}`, async () => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS "${queueSchema}" CASCADE`);
+    } finally {
+      await client.end();
+    }
+  });
+  const encryptionKey = randomBytes(32).toString('base64');
+  const env = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: db.url,
+    QUEUE_DATABASE_URL: POSTGRES_URL,
+    QUEUE_SCHEMA: queueSchema,
+    ENCRYPTION_KEY: encryptionKey,
+    WEBHOOK_ALLOW_LOOPBACK: 'true',
+    ...(process.env.BENCH_WORKER_POOL ? { DB_POOL_SIZE: process.env.BENCH_WORKER_POOL } : {}),
+  };
+  const config = loadConfig(env);
+  const conn = connectMySql(db.url, 8);
+  onCleanup('close the MySQL pool', () => conn.close());
+  await runMigrations(conn.pool);
+  const secrets = new SecretBox(Buffer.from(encryptionKey, 'base64'));
+  const deps = { db: conn.db, boss: null, secrets, settings: webhookSettings(config) };
+  const org = await createOrganization(conn.db, SYSTEM, { name: 'Bench GC' });
+  const receivers = [];
+  const plainSecrets = [];
+  for (let i = 0; i < RECEIVERS; i += 1) {
+    const receiver = await startReceiver();
+    receivers.push(receiver);
+    const created = await createWebhook(deps, SYSTEM, org.id, { name: `receiver ${i}`, url: receiver.url, events: ['import.*'] });
+    plainSecrets.push(created.secret);
+  }
+
+  // Reference: the same signed POSTs, straight from here, 100 in flight.
+  const total = EVENTS * RECEIVERS;
+  const body = JSON.stringify({ type: 'import.completed', timestamp: new Date().toISOString(), data: { importJobId: '1' } });
+  let next = 0;
+  const refStart = performance.now();
+  await Promise.all(
+    Array.from({ length: 100 }, async () => {
+      while (next < total) {
+        const n = next++;
+        const headers = { 'content-type': 'application/json', ...signedHeaders([plainSecrets[n % RECEIVERS]], `msg_ref${n}`, Math.floor(Date.now() / 1000), body) };
+        await postOnce(receivers[n % RECEIVERS].url, body, { policy: deps.settings.policy, timeoutMs: 15_000, maxBodyBytes: 2048, headers });
+      }
+    }),
+  );
+  const refMs = performance.now() - refStart;
+  for (const r of receivers) r.arrivals.clear();
+
+  await startWorker(env);
+
+  const emitted = new Map();
+  const payload = (i) => ({ importJobId: String(i), importType: 'vendors', fileName: `f${i}.csv`, projectId: null, totalRows: 1, insertedRows: 1, updatedRows: 0, skippedRows: 0, failedRows: 0 });
+  /** Writes `count` events, `perTx` per transaction; records each one's commit time. */
+  async function emit(count, perTx) {
+    for (let done = 0; done < count; ) {
+      const ids = [];
+      const n = Math.min(perTx, count - done);
+      await conn.db.transaction(async (tx) => {
+        for (let i = 0; i < n; i += 1) ids.push((await emitEvent(tx, importCompleted, payload(done + i), { organizationId: org.id })).messageId);
+      });
+      const committed = performance.timeOrigin + performance.now();
+      for (const id of ids) emitted.set(id, committed);
+      done += n;
+    }
+    return emitted;
+  }
+  async function waitDelivered(ids, among, timeoutMs = 600_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const missing = among.reduce((sum, r) => sum + ids.filter((id) => !r.arrivals.has(id)).length, 0);
+      if (missing === 0) return;
+      if (Date.now() > deadline) throw new Error(`${missing} deliveries missing after ${timeoutMs / 1000} s`);
+      await sleep(50);
+    }
+  }
+  function latencies(ids, among) {
+    const values = [];
+    for (const r of among) for (const id of ids) values.push(r.arrivals.get(id) - emitted.get(id));
+    return values.sort((a, b) => a - b);
+  }
+  async function steady() {
+    const ids = [];
+    const start = performance.now();
+    for (let s = 0; s < STEADY_S * 10; s += 1) {
+      const before = emitted.size;
+      await emit(Math.max(1, Math.round(RATE / 10)), 100);
+      ids.push(...[...emitted.keys()].slice(before));
+      const due = start + (s + 1) * 100;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+    }
+    return ids;
+  }
+
+  // Burst: every event at once.
+  const burstStart = performance.timeOrigin + performance.now();
+  await emit(EVENTS, 100);
+  const burstIds = [...emitted.keys()];
+  await waitDelivered(burstIds, receivers);
+  const burstEnd = Math.max(...receivers.flatMap((r) => burstIds.map((id) => r.arrivals.get(id))));
+  const burstMs = burstEnd - burstStart;
+
+  // Steady, all healthy.
+  const steadyIds = await steady();
+  await waitDelivered(steadyIds, receivers);
+  const steadyLat = latencies(steadyIds, receivers);
+
+  // Steady with 30 % failing.
+  const failing = receivers.slice(0, Math.round(RECEIVERS * 0.3));
+  const healthy = receivers.slice(failing.length);
+  for (const r of failing) r.status = 500;
+  const requestsBefore = receivers.reduce((s, r) => s + r.requests, 0);
+  const failStart = performance.now();
+  const failIds = await steady();
+  await waitDelivered(failIds, healthy);
+  const failMs = performance.now() - failStart;
+  const failLat = latencies(failIds, healthy);
+  const attempts = receivers.reduce((s, r) => s + r.requests, 0) - requestsBefore;
+
+  const burstRps = perSecond(total, burstMs);
+  const refRps = perSecond(total, refMs);
+  const ms = (v) => `${Math.round(v)} ms`;
+  console.log('');
+  printTable(
+    ['phase', 'deliveries', 'seconds', 'deliveries/s', 'p50', 'p99', 'goal'],
+    [
+      ['reference: signed POSTs only', String(total), (refMs / 1000).toFixed(1), String(refRps), '', '', ''],
+      ['burst through the outbox', String(total), (burstMs / 1000).toFixed(1), String(burstRps), '', '', `>= ${GOAL_RPS}/s ${burstRps >= GOAL_RPS ? 'met' : 'NOT met'}`],
+      ['burst / reference', '', '', (burstRps / refRps).toFixed(2), '', '', ''],
+      [`steady ${RATE} events/s`, String(steadyIds.length * RECEIVERS), String(STEADY_S), '', ms(percentile(steadyLat, 50)), ms(percentile(steadyLat, 99)), `p50 < ${GOAL_P50_MS} ms ${percentile(steadyLat, 50) < GOAL_P50_MS ? 'met' : 'NOT met'}`],
+      [`30 % failing: healthy endpoints`, String(failIds.length * healthy.length), (failMs / 1000).toFixed(1), '', ms(percentile(failLat, 50)), ms(percentile(failLat, 99)), `p50 < ${GOAL_P50_MS} ms ${percentile(failLat, 50) < GOAL_P50_MS ? 'met' : 'NOT met'}`],
+      [`30 % failing: attempts, all endpoints`, String(attempts), (failMs / 1000).toFixed(1), String(perSecond(attempts, failMs)), '', '', ''],
+    ],
+    [1, 2, 3, 4, 5],
+  );
+  return 0;
+}
+
+await runBench('bench:webhooks', main);
