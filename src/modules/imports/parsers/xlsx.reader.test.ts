@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { openParsedFile } from './index.js';
@@ -171,56 +173,85 @@ describe('XLSX', () => {
   });
 });
 
+/** Parts in Excel's order: the worksheet before the styles and shared strings it uses. */
+async function writeSheetFirst(file: string, moreRows = 0): Promise<void> {
+  const more = Array.from({ length: moreRows }, (_, i) => `<row r="${i + 3}"><c r="A${i + 3}" t="s"><v>2</v></c><c r="B${i + 3}" s="1"><v>${45000 + i}</v></c></row>`);
+  const [types, workbook] = minimalXlsxParts({ name: 'sheet' });
+  await writeZip(file, [
+    types!,
+    workbook!,
+    {
+      name: 'xl/_rels/workbook.xml.rels',
+      data:
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>' +
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>' +
+        '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    },
+    ...['xl/worksheets/sheet2.xml', 'xl/worksheets/sheet3.xml'].map((name) => ({
+      name,
+      data: '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>',
+    })),
+    {
+      name: 'xl/worksheets/sheet1.xml',
+      data:
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' +
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>' +
+        `<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" s="1"><v>45000</v></c></row>${more.join('')}</sheetData></worksheet>`,
+    },
+    {
+      name: 'xl/styles.xml',
+      data:
+        '<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' +
+        '<fonts count="1"><font><sz val="11"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills>' +
+        '<borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0"/></cellStyleXfs>' +
+        '<cellXfs count="2"><xf numFmtId="0" xfId="0"/><xf numFmtId="14" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>',
+    },
+    {
+      name: 'xl/sharedStrings.xml',
+      data: '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>Name</t></si><si><t>Due</t></si><si><t>Acme</t></si></sst>',
+    },
+    // Small parts exceljs skips, as Excel adds them: they queue up behind the sheet.
+    { name: 'docProps/core.xml', data: `<coreProperties>${' '.repeat(600)}</coreProperties>` },
+    { name: 'xl/printerSettings/printerSettings1.bin', data: Buffer.alloc(3500, 1), stored: true },
+    { name: 'docProps/app.xml', data: `<Properties>${' '.repeat(800)}</Properties>` },
+  ]);
+}
+
 describe('XLSX stored sheet-first, as Excel stores it', () => {
   // The worksheet comes before styles and shared strings, so exceljs parks it in a temp file and
   // reads it after the other parts: the path where unzipper's early 'end' used to drop the parts
   // that came last (see watchUnzip). Repeated, because the loss depended on timing.
   it('never loses the styles or shared strings that follow the sheet', async () => {
     const file = tmp.path('sheet-first.xlsx');
-    const [types, workbook] = minimalXlsxParts({ name: 'sheet' });
-    await writeZip(file, [
-      types!,
-      workbook!,
-      {
-        name: 'xl/_rels/workbook.xml.rels',
-        data:
-          '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
-          '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>' +
-          '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>' +
-          '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
-      },
-      ...['xl/worksheets/sheet2.xml', 'xl/worksheets/sheet3.xml'].map((name) => ({
-        name,
-        data: '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>',
-      })),
-      {
-        name: 'xl/worksheets/sheet1.xml',
-        data:
-          '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' +
-          '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>' +
-          '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" s="1"><v>45000</v></c></row></sheetData></worksheet>',
-      },
-      {
-        name: 'xl/styles.xml',
-        data:
-          '<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' +
-          '<fonts count="1"><font><sz val="11"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills>' +
-          '<borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0"/></cellStyleXfs>' +
-          '<cellXfs count="2"><xf numFmtId="0" xfId="0"/><xf numFmtId="14" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>',
-      },
-      {
-        name: 'xl/sharedStrings.xml',
-        data: '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>Name</t></si><si><t>Due</t></si><si><t>Acme</t></si></sst>',
-      },
-      // Small parts exceljs skips, as Excel adds them: they queue up behind the sheet.
-      { name: 'docProps/core.xml', data: `<coreProperties>${' '.repeat(600)}</coreProperties>` },
-      { name: 'xl/printerSettings/printerSettings1.bin', data: Buffer.alloc(3500, 1), stored: true },
-      { name: 'docProps/app.xml', data: `<Properties>${' '.repeat(800)}</Properties>` },
-    ]);
+    await writeSheetFirst(file);
     for (let run = 0; run < 20; run++) {
       const parsed = await openParsedFile(file);
       expect(parsed.headers).toEqual(['Name', 'Due']);
       expect(await allValues(parsed)).toEqual([['Acme', day(2023, 3, 15)]]);
+    }
+  });
+
+  // createImport opens the upload for its headers only and closes it. exceljs's reader parked
+  // such a sheet in the OS temp folder and left it there when the file was closed early.
+  it('leaves the temp folder as it was when opened for headers only, or read to the end', async () => {
+    const file = tmp.path('sheet-first-temp.xlsx');
+    await writeSheetFirst(file, 5000);
+    const tempFolder = await mkdtemp(path.join(tmp.dir, 'os-tmp-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tempFolder;
+    try {
+      expect(os.tmpdir()).toBe(tempFolder);
+      const headersOnly = await openParsedFile(file);
+      expect(headersOnly.headers).toEqual(['Name', 'Due']);
+      await headersOnly.close();
+      const whole = await openParsedFile(file);
+      expect(await allRows(whole)).toHaveLength(5001);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await readdir(tempFolder)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
     }
   });
 });
