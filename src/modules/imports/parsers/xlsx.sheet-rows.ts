@@ -323,9 +323,8 @@ export class SheetRowScanner {
       const open = tagEnd(text, pos);
       if (open < 0) return pos;
       if (text.startsWith(this.rowOpen, pos) && endsName(text.charCodeAt(pos + this.rowOpen.length))) {
-        const rowNumber = this.rowNumber(text, pos + this.rowOpen.length, open);
         if (text.charCodeAt(open - 2) === 47) {
-          out.push({ rowNumber, values: [] });
+          out.push({ rowNumber: this.rowNumber(text, pos + this.rowOpen.length, open), values: [] });
           pos = open;
           continue;
         }
@@ -335,6 +334,8 @@ export class SheetRowScanner {
           if (close < 0) return pos;
           limit = close + this.rowClose.length;
         }
+        // Only once the row is complete: a row without `r` counts from the previous one.
+        const rowNumber = this.rowNumber(text, pos + this.rowOpen.length, open);
         out.push({ rowNumber, values: this.cells(text, open, limit) });
         pos = this.cursor;
         continue;
