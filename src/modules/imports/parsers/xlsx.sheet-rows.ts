@@ -37,6 +37,14 @@ const TYPE_BOOLEAN = 4;
 const TYPE_ERROR = 5;
 const TYPE_DATE = 6;
 
+/** Where the last `tag` in `text` starts, or -1; rows are short, so it is near the end. */
+function lastIndexOfTag(text: string, tag: string): number {
+  for (let i = text.length - tag.length; i >= 0; i--) {
+    if (text.charCodeAt(i) === 60 && text.startsWith(tag, i)) return i;
+  }
+  return -1;
+}
+
 function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;
 }
@@ -44,6 +52,16 @@ function isSpace(c: number): boolean {
 /** Whether the character after an element name ends the name (so `<c` is not `<col`). */
 function endsName(c: number): boolean {
   return c === 62 /* > */ || c === 47 /* / */ || isSpace(c);
+}
+
+/** Character codes of a tag, compared in place (cheaper than startsWith on this path). */
+function codesOf(tag: string): number[] {
+  return Array.from(tag, (ch) => ch.charCodeAt(0));
+}
+
+function matches(text: string, pos: number, codes: readonly number[]): boolean {
+  for (let k = 0; k < codes.length; k++) if (text.charCodeAt(pos + k) !== codes[k]) return false;
+  return true;
 }
 
 function cellType(text: string, from: number, to: number): number {
@@ -101,8 +119,8 @@ function isoDate(text: string): CellValue {
 export class SheetRowScanner {
   private phase = PROLOG;
   private first = true;
-  /** Unfinished text kept for the next chunk. */
-  private carry = '';
+  /** Unfinished text kept for the next chunk, as UTF-8. */
+  private carry: Buffer | undefined;
   /** A long unfinished row, in pieces (see PIECES_FROM_CHARS). */
   private pieces: string[] = [];
   private piecesChars = 0;
@@ -114,11 +132,11 @@ export class SheetRowScanner {
   // Tags, with the namespace prefix the root element uses ("x:" in some writers' files).
   private rowOpen = '<row';
   private rowClose = '</row>';
-  private cellOpen = '<c';
   private cellClose = '</c>';
   private valueOpen = '<v';
-  private valueTag = '<v>';
-  private valueCellEnd = '</v></c>';
+  private cellOpenCodes = codesOf('<c');
+  private valueTagCodes = codesOf('<v>');
+  private valueCellEndCodes = codesOf('</v></c>');
   private formulaOpen = '<f';
   private inlineOpen = '<is';
   private inlineClose = '</is>';
@@ -147,9 +165,7 @@ export class SheetRowScanner {
   }
 
   end(out: SheetRow[]): void {
-    const rest = this.partial ? this.partial.toString('utf8') : '';
-    this.partial = undefined;
-    this.feed(rest, out, true);
+    this.feed(this.decode(Buffer.alloc(0), true), out, true);
     if (this.phase !== DONE) {
       const where = ['before its root element', 'before its sheet data', 'inside its sheet data', 'before </worksheet>'][this.phase];
       throw corruptXml(this.part, `it ends ${where}`);
@@ -157,20 +173,26 @@ export class SheetRowScanner {
   }
 
   /**
-   * UTF-8 to text, holding back a character cut by the chunk's end. (Buffer#toString decodes
-   * about twice as fast as StringDecoder here.)
+   * UTF-8 to text: the unfinished rest of the previous chunk, then this one, decoded together
+   * into one flat string (joining two strings instead costs a copy when the result is first
+   * read), holding back a character cut by the chunk's end. Buffer#toString decodes about twice
+   * as fast as StringDecoder.
    */
-  private decode(chunk: Buffer): string {
-    const bytes = this.partial ? Buffer.concat([this.partial, chunk]) : chunk;
+  private decode(chunk: Buffer, last = false): string {
+    const parts = [this.carry, this.partial].filter((part): part is Buffer => part !== undefined);
+    const bytes = parts.length > 0 ? Buffer.concat([...parts, chunk]) : chunk;
+    this.carry = undefined;
     this.partial = undefined;
     let cut = bytes.length;
-    let lead = cut - 1;
-    while (lead >= 0 && cut - lead < 4 && (bytes[lead]! & 0xc0) === 0x80) lead--;
-    if (lead >= 0 && bytes[lead]! >= 0xc0) {
-      const size = bytes[lead]! >= 0xf0 ? 4 : bytes[lead]! >= 0xe0 ? 3 : 2;
-      if (bytes.length - lead < size) cut = lead;
+    if (!last) {
+      let lead = cut - 1;
+      while (lead >= 0 && cut - lead < 4 && (bytes[lead]! & 0xc0) === 0x80) lead--;
+      if (lead >= 0 && bytes[lead]! >= 0xc0) {
+        const size = bytes[lead]! >= 0xf0 ? 4 : bytes[lead]! >= 0xe0 ? 3 : 2;
+        if (bytes.length - lead < size) cut = lead;
+      }
+      if (cut < bytes.length) this.partial = Buffer.from(bytes.subarray(cut));
     }
-    if (cut < bytes.length) this.partial = Buffer.from(bytes.subarray(cut));
     return bytes.toString('utf8', 0, cut);
   }
 
@@ -186,12 +208,9 @@ export class SheetRowScanner {
       text = this.pieces.join('');
       this.pieces = [];
       this.piecesChars = 0;
-    } else if (this.carry !== '') {
-      text = this.carry + text;
     }
     const rest = this.process(text, out);
     const left = text.length - rest;
-    this.carry = '';
     if (left === 0 || last) return; // at the end, what is left is judged by end()
     if (this.phase !== ROWS && left > PIECES_FROM_CHARS) throw corruptXml(this.part, 'an implausibly long tag');
     if (this.phase === ROWS) {
@@ -202,7 +221,8 @@ export class SheetRowScanner {
         return;
       }
     }
-    this.carry = text.slice(rest);
+    // Back to bytes, to be decoded with the next chunk (see decode).
+    this.carry = Buffer.from(text.slice(rest));
   }
 
   private checkRowSize(chars: number): void {
@@ -265,11 +285,11 @@ export class SheetRowScanner {
       if (p !== '') {
         this.rowOpen = `<${p}row`;
         this.rowClose = `</${p}row>`;
-        this.cellOpen = `<${p}c`;
         this.cellClose = `</${p}c>`;
         this.valueOpen = `<${p}v`;
-        this.valueTag = `<${p}v>`;
-        this.valueCellEnd = `</${p}v></${p}c>`;
+        this.cellOpenCodes = codesOf(`<${p}c`);
+        this.valueTagCodes = codesOf(`<${p}v>`);
+        this.valueCellEndCodes = codesOf(`</${p}v></${p}c>`);
         this.formulaOpen = `<${p}f`;
         this.inlineOpen = `<${p}is`;
         this.inlineClose = `</${p}is>`;
@@ -314,7 +334,7 @@ export class SheetRowScanner {
   private rows(text: string, pos: number, out: SheetRow[]): number {
     const length = text.length;
     // Rows never nest: a row that starts before the last `</row>` in the text is complete.
-    const lastClose = text.lastIndexOf(this.rowClose);
+    const lastClose = lastIndexOfTag(text, this.rowClose);
     for (;;) {
       let c = text.charCodeAt(pos);
       while (isSpace(c)) c = text.charCodeAt(++pos);
@@ -376,7 +396,7 @@ export class SheetRowScanner {
    */
   private cells(text: string, from: number, limit: number): CellValue[] {
     const values: CellValue[] = [];
-    const cellOpenLength = this.cellOpen.length;
+    const cellOpenLength = this.cellOpenCodes.length;
     let column = 0;
     let pos = from;
     for (;;) {
@@ -388,7 +408,7 @@ export class SheetRowScanner {
         this.cursor = pos + this.rowClose.length;
         return values;
       }
-      if (!text.startsWith(this.cellOpen, pos) || !endsName(text.charCodeAt(pos + cellOpenLength))) {
+      if (!matches(text, pos, this.cellOpenCodes) || !endsName(text.charCodeAt(pos + cellOpenLength))) {
         const open = tagEnd(text, pos);
         if (open < 0 || open > limit) throw corruptXml(this.part, `an unfinished tag in row ${this.lastRow}`);
         pos = this.skipElement(text, pos, open, limit);
@@ -418,8 +438,10 @@ export class SheetRowScanner {
         if (ch !== 61 || nameLength === 0) throw corruptXml(this.part, `a malformed cell tag in row ${this.lastRow}`);
         ch = text.charCodeAt(++i);
         while (i < limit && isSpace(ch)) ch = text.charCodeAt(++i);
-        const valueEnd = ch === 34 || ch === 39 ? text.indexOf(ch === 34 ? '"' : "'", i + 1) : -1;
-        if (valueEnd < 0 || valueEnd >= limit) throw corruptXml(this.part, `a malformed cell tag in row ${this.lastRow}`);
+        if (ch !== 34 && ch !== 39) throw corruptXml(this.part, `a malformed cell tag in row ${this.lastRow}`);
+        let valueEnd = i + 1;
+        while (valueEnd < limit && text.charCodeAt(valueEnd) !== ch) valueEnd++;
+        if (valueEnd >= limit) throw corruptXml(this.part, `a malformed cell tag in row ${this.lastRow}`);
         if (nameLength === 1) {
           const name = text.charCodeAt(nameStart);
           if (name === 114 /* r */) referenced = referenceColumn(text, i + 1, valueEnd);
@@ -437,11 +459,27 @@ export class SheetRowScanner {
       }
 
       let value: CellValue;
-      // The usual cell, `<c ...><v>…</v></c>`, without a general walk over its content.
-      const valueEnd = text.startsWith(this.valueTag, open) ? text.indexOf('<', open + this.valueTag.length) : -1;
-      if (valueEnd > 0 && text.startsWith(this.valueCellEnd, valueEnd)) {
-        value = this.convert(text, open + this.valueTag.length, valueEnd, undefined, type, style);
-        pos = valueEnd + this.valueCellEnd.length;
+      // The usual cell, `<c ...><v>…</v></c>`, without a general walk over its content; the
+      // characters that need decoding are noted on the way.
+      let valueEnd = -1;
+      let escapes = 0;
+      if (matches(text, open, this.valueTagCodes)) {
+        for (let j = open + this.valueTagCodes.length; j < limit; j++) {
+          const ch = text.charCodeAt(j);
+          if (ch === 60 /* < */) {
+            valueEnd = j;
+            break;
+          }
+          if (ch === 38 /* & */ || ch === 95 /* _ */) escapes++;
+        }
+      }
+      if (valueEnd > 0 && matches(text, valueEnd, this.valueCellEndCodes)) {
+        const valueStart = open + this.valueTagCodes.length;
+        value =
+          escapes === 0 && (type === TYPE_STRING || type === TYPE_INLINE || type === TYPE_ERROR)
+            ? text.slice(valueStart, valueEnd)
+            : this.convert(text, valueStart, valueEnd, undefined, type, style);
+        pos = valueEnd + this.valueCellEndCodes.length;
       } else {
         const close = text.indexOf(this.cellClose, open);
         if (close < 0 || close > limit) throw corruptXml(this.part, `an unclosed cell in row ${this.lastRow}`);
