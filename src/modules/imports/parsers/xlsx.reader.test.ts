@@ -124,9 +124,10 @@ describe('XLSX', () => {
 });
 
 describe('XLSX stored sheet-first, as Excel stores it', () => {
-  // The worksheet comes before styles and shared strings, so exceljs parks it in a temp file and
-  // reads it after the other parts: the path where unzipper's early 'end' used to drop the parts
-  // that came last (see watchUnzip). Repeated, because the loss depended on timing.
+  // The worksheet comes before the styles and shared strings it needs. exceljs's streaming reader
+  // parked such a sheet in a temp file and, through unzipper's early 'end', sometimes lost the
+  // parts that came last; those are now read in the integrity pass, before the sheet. Repeated,
+  // because that loss depended on timing.
   it('never loses the styles or shared strings that follow the sheet', async () => {
     const file = tmp.path('sheet-first.xlsx');
     await writeSheetFirst(file);
