@@ -1,7 +1,7 @@
 import { ParseError, type CellValue } from './parser.types.js';
 import { excelSerialToDate } from './xlsx.cells.js';
 import type { SheetRow } from './xlsx.header.js';
-import { corruptXml, decodeOoxmlEscapes, decodeXmlText, itemText, tagEnd, tagName } from './xlsx.text.js';
+import { corruptXml, decodeOoxmlEscapes, decodeXmlText, itemText, ownSlice, tagEnd, tagName } from './xlsx.text.js';
 
 /*
  * Worksheet XML to rows, chunk by chunk, with plain string search: no DOM, no per-cell regular
@@ -477,7 +477,7 @@ export class SheetRowScanner {
         const valueStart = open + this.valueTagCodes.length;
         value =
           escapes === 0 && (type === TYPE_STRING || type === TYPE_INLINE || type === TYPE_ERROR)
-            ? text.slice(valueStart, valueEnd)
+            ? ownSlice(text, valueStart, valueEnd)
             : this.convert(text, valueStart, valueEnd, undefined, type, style);
         pos = valueEnd + this.valueCellEndCodes.length;
       } else {
@@ -579,7 +579,7 @@ export class SheetRowScanner {
   }
 
   private text(text: string, from: number, to: number): string {
-    let value = text.slice(from, to);
+    let value = ownSlice(text, from, to);
     if (value.includes('&')) value = decodeXmlText(value, this.part);
     return decodeOoxmlEscapes(value);
   }

@@ -9,6 +9,18 @@ export function corruptXml(part: string, detail: string): ParseError {
   return new ParseError(`The workbook is damaged: "${part}" is not valid XML (${detail})`, { reason: 'CORRUPT_XLSX' });
 }
 
+/** V8 copies a slice shorter than this; a longer one is a view that keeps the whole string alive. */
+const SHORTEST_VIEW = 13;
+
+/**
+ * text[from, to) as a string of its own. A longer slice would be a view on `text`, a whole
+ * decoded chunk: one value kept by the import (in a uniqueness check, say) would keep its
+ * 256 KiB chunk alive. Slicing a joined string makes V8 flatten it into a new string first.
+ */
+export function ownSlice(text: string, from: number, to: number): string {
+  return to - from < SHORTEST_VIEW ? text.slice(from, to) : ` ${text.slice(from, to)}`.slice(1);
+}
+
 const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /**
@@ -97,7 +109,7 @@ export function itemText(text: string, from: number, to: number, part: string): 
     if (!closing && !selfClosing && name === 't') {
       const close = text.indexOf('<', end);
       if (close < 0 || close >= to) throw corruptXml(part, 'an unclosed <t>');
-      out += decodeXmlText(text.slice(end, close), part);
+      out += decodeXmlText(ownSlice(text, end, close), part);
       at = close;
       // The `</t>` itself is passed over as a closing tag.
       continue;
