@@ -22,7 +22,8 @@ export async function* sheetRows(
   signal?: AbortSignal,
 ): AsyncGenerator<SheetRow[], void, undefined> {
   const scanner = new SheetRowScanner(context, entry.name, Math.max(MIN_ROW_XML_CHARS, maxRecordBytes * ROW_XML_PER_RECORD_BYTE));
-  for await (const chunk of inflateEntry(path, entry, signal)) {
+  // The integrity pass checked this entry's CRC already; the size is still counted.
+  for await (const chunk of inflateEntry(path, entry, signal, false)) {
     const rows: SheetRow[] = [];
     scanner.write(chunk, rows);
     if (rows.length > 0) yield rows;

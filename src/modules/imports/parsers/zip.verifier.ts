@@ -17,10 +17,11 @@ function damaged(entry: ZipEntry, what: string, cause?: unknown): ParseError {
 /**
  * One entry's inflated bytes, streamed from disk (never the whole entry in memory). Counts the
  * bytes against the declared size, stopping as soon as it is exceeded (a lying size is how a
- * bomb slips past the directory check), and checks size and CRC at the end. Breaking out of the
- * loop closes the file.
+ * bomb slips past the directory check), and checks the size at the end, and the CRC unless
+ * `checkCrc` is false (an entry read again after verifyEntry passed it). Breaking out of the loop
+ * closes the file.
  */
-export async function* inflateEntry(path: string, entry: ZipEntry, signal?: AbortSignal): AsyncGenerator<Buffer, void, undefined> {
+export async function* inflateEntry(path: string, entry: ZipEntry, signal?: AbortSignal, checkCrc = true): AsyncGenerator<Buffer, void, undefined> {
   let bytes = 0;
   let crc = 0;
   if (entry.compressedSize > 0) {
@@ -34,7 +35,7 @@ export async function* inflateEntry(path: string, entry: ZipEntry, signal?: Abor
         if (bytes > entry.uncompressedSize) {
           throw new ParseError(`"${entry.name}" inflates to more than the ${entry.uncompressedSize} bytes it declares`, { reason: 'ZIP_BOMB' });
         }
-        crc = crc32(chunk, crc);
+        if (checkCrc) crc = crc32(chunk, crc);
         yield chunk;
       }
     } catch (error) {
@@ -45,7 +46,7 @@ export async function* inflateEntry(path: string, entry: ZipEntry, signal?: Abor
       stream.destroy();
     }
   }
-  if (bytes !== entry.uncompressedSize || crc >>> 0 !== entry.crc32 >>> 0) throw damaged(entry, 'fails its size or CRC check');
+  if (bytes !== entry.uncompressedSize || (checkCrc && crc >>> 0 !== entry.crc32 >>> 0)) throw damaged(entry, 'fails its size or CRC check');
 }
 
 /**
