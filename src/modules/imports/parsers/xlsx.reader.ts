@@ -135,7 +135,7 @@ export async function openXlsx(path: string, fileSize: number, options: ParseOpt
       throw new ParseError(`Row ${row.rowNumber} is larger than ${maxRecordBytes} bytes`, { reason: 'RECORD_TOO_LARGE', rowNumber: row.rowNumber });
     }
     while (values.length < headers.length) values.push(null);
-    return { rowNumber: row.rowNumber, values };
+    return row; // the same shape: handed on as it is
   };
   const iterator = new RowIterator(buffered.slice(header.index + 1), exhausted ? undefined : source, toParsed);
   buffered.length = 0;
