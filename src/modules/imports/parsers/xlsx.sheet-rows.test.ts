@@ -85,6 +85,11 @@ describe('SheetRowScanner', () => {
     expect(scan(`<worksheet ${NS}><sheetData/></worksheet>`)).toEqual([]);
   });
 
+  it('hands line ends over as an XML parser does, and reads a spaced shared-string index', () => {
+    const rows = scan(worksheet('<row r="1"><c r="A1" t="str"><v>a\r\nb\rc&#13;</v></c><c r="B1" t="s"><v> 2 </v></c></row>'));
+    expect(rows[0]!.values).toEqual(['a\nb\nc\r', 'Acme & Co']);
+  });
+
   it('reads numbers in date formats as dates of the 1904 system when the workbook says so', () => {
     const rows = scan(worksheet('<row r="1"><c r="A1" s="1"><v>0</v></c><c r="B1" s="1"><v>0.5</v></c></row>'), Infinity, 1024 * 1024, {
       ...context,

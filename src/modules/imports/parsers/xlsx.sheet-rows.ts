@@ -470,7 +470,7 @@ export class SheetRowScanner {
             valueEnd = j;
             break;
           }
-          if (ch === 38 /* & */ || ch === 95 /* _ */) escapes++;
+          if (ch === 38 /* & */ || ch === 95 /* _ */ || ch === 13 /* CR */) escapes++;
         }
       }
       if (valueEnd > 0 && matches(text, valueEnd, this.valueCellEndCodes)) {
@@ -555,8 +555,9 @@ export class SheetRowScanner {
   private convert(text: string, valueStart: number, valueEnd: number, inline: string | undefined, type: number, style: number): CellValue {
     switch (type) {
       case TYPE_SHARED: {
-        const index = digitsValue(text, valueStart, valueEnd);
-        return index >= 0 ? (this.context.sharedStrings[index] ?? null) : null;
+        const digits = digitsValue(text, valueStart, valueEnd);
+        const index = digits >= 0 ? digits : parseInt(text.slice(valueStart, valueEnd).trim(), 10);
+        return Number.isInteger(index) ? (this.context.sharedStrings[index] ?? null) : null;
       }
       case TYPE_STRING:
       case TYPE_INLINE:
@@ -580,7 +581,7 @@ export class SheetRowScanner {
 
   private text(text: string, from: number, to: number): string {
     let value = ownSlice(text, from, to);
-    if (value.includes('&')) value = decodeXmlText(value, this.part);
+    if (value.includes('&') || value.includes('\r')) value = decodeXmlText(value, this.part);
     return decodeOoxmlEscapes(value);
   }
 }

@@ -24,10 +24,14 @@ export function ownSlice(text: string, from: number, to: number): string {
 const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /**
- * Resolves the five predefined entities and numeric character references. Workbook parts declare
+ * Resolves the five predefined entities and numeric character references, after normalising
+ * line ends. Workbook parts declare
  * no other entities, so any other `&` is an XML error, as an XML parser would report it.
  */
 export function decodeXmlText(text: string, part: string): string {
+  // Line ends as an XML parser hands them over: CR LF and a lone CR are LF (a CR written as
+  // `&#13;` stays, being decoded after this).
+  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
   let at = text.indexOf('&');
   if (at < 0) return text;
   let out = '';
