@@ -77,7 +77,7 @@ describe.skipIf(!present)('fixture tier: CSV', () => {
 describe.skipIf(!present)('fixture tier: XLSX', () => {
   it('exceljs 1904.xlsx: serial 0 of the 1904 system is 1904-01-01, every time', async () => {
     // Repeated: this file used to lose its styles (so the date came out as 0) in about half the
-    // runs, through unzipper's early 'end' (see watchUnzip in xlsx.reader.ts).
+    // runs of exceljs's streaming reader, through unzipper's early 'end'.
     for (let run = 0; run < 8; run++) {
       const file = await openParsedFile(fixture('xlsx/exceljs-1904-date-system.xlsx'));
       expect(file.info).toMatchObject({ sheet: 'Sheet1', date1904: 1 });

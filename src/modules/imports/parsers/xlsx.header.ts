@@ -56,7 +56,7 @@ export function chooseHeader(rows: SheetRow[], merges: MergedRange[]): HeaderCho
 
   const header = rows[found]!;
   const headers = header.values.map(headerText);
-  // exceljs gives a merged cell's value in its top-left cell only: spread it over the merge.
+  // A merged cell's value is stored in its top-left cell only: spread it over the merge.
   for (const merge of merges) {
     if (merge.top > header.rowNumber || merge.bottom < header.rowNumber) continue;
     const source = rows.find((r) => r.rowNumber === merge.top)?.values[merge.left - 1] ?? null;

@@ -1,49 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
-import ExcelJS from 'exceljs';
+import { mkdtemp, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openParsedFile } from './index.js';
 import { allRows, allValues, minimalXlsxParts, sheetXml, writeZip, rejection, useTempDir } from './parsers.test-support.js';
+import { day, hiddenSheetWorkbook, streamedWorkbook, vendorWorkbook, writeSheetFirst } from './xlsx.test-support.js';
 
 const tmp = useTempDir();
-
-const day = (y: number, m: number, d: number): Date => new Date(Date.UTC(y, m - 1, d));
-
-/** A workbook the way people send them: a title row, a merged header cell, typed cells. */
-async function vendorWorkbook(target: string, date1904 = false): Promise<void> {
-  const workbook = new ExcelJS.Workbook();
-  workbook.properties.date1904 = date1904;
-  workbook.addWorksheet('Empty');
-  const sheet = workbook.addWorksheet('Vendors');
-  sheet.getCell('A1').value = 'Vendor list, exported 2024';
-  sheet.mergeCells('A1:C1');
-  sheet.getRow(3).values = ['Name', 'Address', null, 'Since', 'Total', 'Active', 'Ratio'];
-  sheet.mergeCells('B3:C3');
-  sheet.getRow(4).values = [
-    'Acme',
-    'Main St 1',
-    'Springfield',
-    day(2020, 1, 15),
-    { formula: 'SUM(1,2)', result: 3 },
-    { formula: 'TRUE()', result: true },
-    { formula: '1/0', result: { error: '#DIV/0!' } },
-  ];
-  sheet.getRow(5).values = [
-    { richText: [{ text: 'Bold', font: { bold: true } }, { text: ' & Co' }] },
-    { text: 'example.com', hyperlink: 'https://example.com' },
-    null,
-    { formula: 'DATE(2021,3,4)', result: day(2021, 3, 4) },
-    12.5,
-    false,
-    { error: '#N/A' },
-  ];
-  sheet.getCell('D4').numFmt = 'yyyy-mm-dd';
-  sheet.getCell('D5').numFmt = 'dd/mm/yyyy';
-  // A row of only styled, empty cells is no data.
-  sheet.getCell('A6').numFmt = '0.00';
-  sheet.getRow(7).values = ['Zed', '_x005F_x000D_ literal'];
-  await workbook.xlsx.writeFile(target);
-}
 
 describe('XLSX', () => {
   it('finds the header below a title row, spreads the merged header, reads typed cells', async () => {
@@ -89,15 +53,8 @@ describe('XLSX', () => {
   });
 
   it('passes over a hidden sheet with data by default', async () => {
-    const workbook = new ExcelJS.Workbook();
-    const lookup = workbook.addWorksheet('Lookup', { state: 'hidden' });
-    lookup.addRow(['code', 'label']);
-    lookup.addRow(['x', 'y']);
-    const data = workbook.addWorksheet('Data');
-    data.addRow(['id', 'name']);
-    data.addRow([1, 'Acme']);
     const file = tmp.path('hidden.xlsx');
-    await workbook.xlsx.writeFile(file);
+    await hiddenSheetWorkbook(file);
     const parsed = await openParsedFile(file);
     expect(parsed.info).toMatchObject({ sheet: 'Data', sheetPosition: 2 });
     expect(await allValues(parsed)).toEqual([[1, 'Acme']]);
@@ -105,12 +62,7 @@ describe('XLSX', () => {
 
   it('streams a sheet stored before its shared strings and one stored after (streaming writer)', async () => {
     const file = tmp.path('streamed.xlsx');
-    const writer = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: true, useStyles: true });
-    const sheet = writer.addWorksheet('Rows');
-    sheet.addRow(['id', 'name']).commit();
-    for (let i = 1; i <= 2000; i++) sheet.addRow([i, `name ${i}`]).commit();
-    sheet.commit();
-    await writer.commit();
+    await streamedWorkbook(file, 2000);
     const parsed = await openParsedFile(file);
     const rows = await allValues(parsed);
     expect(rows).toHaveLength(2000);
@@ -172,55 +124,40 @@ describe('XLSX', () => {
 });
 
 describe('XLSX stored sheet-first, as Excel stores it', () => {
-  // The worksheet comes before styles and shared strings, so exceljs parks it in a temp file and
-  // reads it after the other parts: the path where unzipper's early 'end' used to drop the parts
-  // that came last (see watchUnzip). Repeated, because the loss depended on timing.
+  // The worksheet comes before the styles and shared strings it needs. exceljs's streaming reader
+  // parked such a sheet in a temp file and, through unzipper's early 'end', sometimes lost the
+  // parts that came last; those are now read in the integrity pass, before the sheet. Repeated,
+  // because that loss depended on timing.
   it('never loses the styles or shared strings that follow the sheet', async () => {
     const file = tmp.path('sheet-first.xlsx');
-    const [types, workbook] = minimalXlsxParts({ name: 'sheet' });
-    await writeZip(file, [
-      types!,
-      workbook!,
-      {
-        name: 'xl/_rels/workbook.xml.rels',
-        data:
-          '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
-          '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>' +
-          '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>' +
-          '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
-      },
-      ...['xl/worksheets/sheet2.xml', 'xl/worksheets/sheet3.xml'].map((name) => ({
-        name,
-        data: '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>',
-      })),
-      {
-        name: 'xl/worksheets/sheet1.xml',
-        data:
-          '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' +
-          '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>' +
-          '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" s="1"><v>45000</v></c></row></sheetData></worksheet>',
-      },
-      {
-        name: 'xl/styles.xml',
-        data:
-          '<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' +
-          '<fonts count="1"><font><sz val="11"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills>' +
-          '<borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0"/></cellStyleXfs>' +
-          '<cellXfs count="2"><xf numFmtId="0" xfId="0"/><xf numFmtId="14" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>',
-      },
-      {
-        name: 'xl/sharedStrings.xml',
-        data: '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>Name</t></si><si><t>Due</t></si><si><t>Acme</t></si></sst>',
-      },
-      // Small parts exceljs skips, as Excel adds them: they queue up behind the sheet.
-      { name: 'docProps/core.xml', data: `<coreProperties>${' '.repeat(600)}</coreProperties>` },
-      { name: 'xl/printerSettings/printerSettings1.bin', data: Buffer.alloc(3500, 1), stored: true },
-      { name: 'docProps/app.xml', data: `<Properties>${' '.repeat(800)}</Properties>` },
-    ]);
+    await writeSheetFirst(file);
     for (let run = 0; run < 20; run++) {
       const parsed = await openParsedFile(file);
       expect(parsed.headers).toEqual(['Name', 'Due']);
       expect(await allValues(parsed)).toEqual([['Acme', day(2023, 3, 15)]]);
+    }
+  });
+
+  // createImport opens the upload for its headers only and closes it. exceljs's reader parked
+  // such a sheet in the OS temp folder and left it there when the file was closed early.
+  it('leaves the temp folder as it was when opened for headers only, or read to the end', async () => {
+    const file = tmp.path('sheet-first-temp.xlsx');
+    await writeSheetFirst(file, 5000);
+    const tempFolder = await mkdtemp(path.join(tmp.dir, 'os-tmp-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tempFolder;
+    try {
+      expect(os.tmpdir()).toBe(tempFolder);
+      const headersOnly = await openParsedFile(file);
+      expect(headersOnly.headers).toEqual(['Name', 'Due']);
+      await headersOnly.close();
+      const whole = await openParsedFile(file);
+      expect(await allRows(whole)).toHaveLength(5001);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await readdir(tempFolder)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
     }
   });
 });
@@ -278,12 +215,7 @@ describe('XLSX errors never escape as crashes', () => {
 
       // Aborted in the middle of a sheet.
       const long = tmp.path('abort.xlsx');
-      const writer = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: long, useSharedStrings: true });
-      const sheet = writer.addWorksheet('Rows');
-      sheet.addRow(['id', 'name']).commit();
-      for (let i = 1; i <= 5000; i++) sheet.addRow([i, `name ${i}`]).commit();
-      sheet.commit();
-      await writer.commit();
+      await streamedWorkbook(long, 5000);
       const controller = new AbortController();
       const parsed = await openParsedFile(long, { signal: controller.signal });
       let seen = 0;

@@ -7,10 +7,11 @@ import {
   type ParsedRow,
   type ParseOptions,
 } from './parser.types.js';
-import { isBlank, type CellContext } from './xlsx.cells.js';
+import { isBlank } from './xlsx.cells.js';
 import { chooseHeader, HEADER_SCAN_ROWS, type SheetRow } from './xlsx.header.js';
 import { inspectXlsx, type WorkbookSheet, type XlsxPackage } from './xlsx.package.js';
-import { sheetRows, STREAMABLE_SHEET } from './xlsx.stream.js';
+import type { SheetContext } from './xlsx.sheet-rows.js';
+import { sheetRows } from './xlsx.stream.js';
 
 /** Rows buffered to find the header: the scan window plus rows to see what follows it. */
 const BUFFER_ROWS_UNTIL = HEADER_SCAN_ROWS * 2;
@@ -42,9 +43,56 @@ function rowTooLarge(values: CellValue[], maxRecordBytes: number): boolean {
 }
 
 /**
+ * The rows of a sheet, one batch (the rows a chunk completed) at a time. A plain async
+ * iterator rather than an async generator: a row handed out of a batch costs one settled promise
+ * instead of a generator's round of them, which showed at 200,000 rows. Ends, fails or is
+ * returned early by closing the source.
+ */
+class RowIterator implements AsyncIterableIterator<ParsedRow> {
+  private index = 0;
+
+  constructor(
+    private batch: SheetRow[],
+    private source: AsyncGenerator<SheetRow[], void, undefined> | undefined,
+    private readonly toParsed: (row: SheetRow) => ParsedRow | undefined,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<ParsedRow, undefined>> {
+    try {
+      for (;;) {
+        while (this.index < this.batch.length) {
+          const parsed = this.toParsed(this.batch[this.index++]!);
+          if (parsed) return { value: parsed, done: false };
+        }
+        const next = await this.source?.next();
+        if (!next || next.done) return await this.return();
+        this.batch = next.value;
+        this.index = 0;
+      }
+    } catch (error) {
+      await this.return();
+      throw error;
+    }
+  }
+
+  async return(): Promise<IteratorResult<ParsedRow, undefined>> {
+    this.batch = [];
+    const source = this.source;
+    this.source = undefined;
+    await source?.return(undefined);
+    return { value: undefined, done: true };
+  }
+}
+
+/**
  * Opens an XLSX: integrity and ZIP-bomb checks first (see inspectXlsx), then the sheet is
- * streamed. Values: dates (by number format, 1900 or 1904 system) as Date at UTC midnight of the
- * shown day, formulas as their cached result, rich text as plain text, errors as their text
+ * streamed through the project's own scanner (see SheetRowScanner). Values: dates (by number
+ * format, 1900 or 1904 system) as Date at UTC midnight of the shown day, formulas as their cached
+ * result (number, text, boolean or error), rich text as plain text, errors as their text
  * ("#DIV/0!"). Merged cells: a header merge is spread over its columns; in data only the
  * top-left cell holds the value, the others are null (as Excel stores them).
  */
@@ -53,60 +101,44 @@ export async function openXlsx(path: string, fileSize: number, options: ParseOpt
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const pkg = await inspectXlsx(path, fileSize, limits, options.signal);
   const sheet = chooseSheet(pkg, options.sheet);
-  if (!STREAMABLE_SHEET.test(sheet.path)) {
-    throw new ParseError(`Sheet "${sheet.name}" is stored as "${sheet.path}", which the reader does not support`, { reason: 'UNSUPPORTED_FORMAT' });
-  }
-  const context: CellContext = { date1904: pkg.date1904, formulaResults: sheet.scan.formulaResults };
-  const source = sheetRows(path, sheet.path, context, options.signal);
+  const context: SheetContext = { sharedStrings: pkg.sharedStrings, dateStyles: pkg.dateStyles, date1904: pkg.date1904 };
+  const source = sheetRows(path, sheet.entry, context, maxRecordBytes, options.signal);
 
+  // Rows up to the first one below the header window, to choose the header; whole batches are
+  // read, so rows beyond it may wait here too.
   const buffered: SheetRow[] = [];
+  let scanned = -1;
   let exhausted = false;
   try {
-    for (;;) {
+    while (scanned < 0) {
       const next = await source.next();
       if (next.done) {
         exhausted = true;
         break;
       }
-      buffered.push(next.value);
-      if (next.value.rowNumber > BUFFER_ROWS_UNTIL) break;
+      for (const row of next.value) buffered.push(row);
+      scanned = buffered.findIndex((row) => row.rowNumber > BUFFER_ROWS_UNTIL);
     }
   } catch (error) {
     await source.return(undefined);
     throw error;
   }
-  const header = chooseHeader(buffered, sheet.scan.merges);
+  const header = chooseHeader(scanned < 0 ? buffered : buffered.slice(0, scanned + 1), sheet.scan.merges);
   const headers = header.headers;
   const headerRowNumber = header.index >= 0 ? buffered[header.index]!.rowNumber : 0;
 
-  async function* rows(): AsyncGenerator<ParsedRow> {
-    const toParsed = (row: SheetRow): ParsedRow | undefined => {
-      options.signal?.throwIfAborted();
-      if (row.values.every(isBlank)) return undefined;
-      if (rowTooLarge(row.values, maxRecordBytes)) {
-        throw new ParseError(`Row ${row.rowNumber} is larger than ${maxRecordBytes} bytes`, { reason: 'RECORD_TOO_LARGE', rowNumber: row.rowNumber });
-      }
-      const values = row.values.slice();
-      while (values.length < headers.length) values.push(null);
-      return { rowNumber: row.rowNumber, values };
-    };
-    try {
-      for (const row of buffered.slice(header.index + 1)) {
-        const parsed = toParsed(row);
-        if (parsed) yield parsed;
-      }
-      buffered.length = 0;
-      if (exhausted) return;
-      for await (const row of source) {
-        const parsed = toParsed(row);
-        if (parsed) yield parsed;
-      }
-    } finally {
-      await source.return(undefined);
+  const toParsed = (row: SheetRow): ParsedRow | undefined => {
+    options.signal?.throwIfAborted();
+    const values = row.values;
+    if (values.every(isBlank)) return undefined;
+    if (rowTooLarge(values, maxRecordBytes)) {
+      throw new ParseError(`Row ${row.rowNumber} is larger than ${maxRecordBytes} bytes`, { reason: 'RECORD_TOO_LARGE', rowNumber: row.rowNumber });
     }
-  }
-
-  const iterator = rows();
+    while (values.length < headers.length) values.push(null);
+    return row; // the same shape: handed on as it is
+  };
+  const iterator = new RowIterator(buffered.slice(header.index + 1), exhausted ? undefined : source, toParsed);
+  buffered.length = 0;
 
   return {
     format: 'xlsx',
@@ -122,7 +154,7 @@ export async function openXlsx(path: string, fileSize: number, options: ParseOpt
       header: header.rule,
     },
     close: async () => {
-      await iterator.return(undefined);
+      await iterator.return();
       await source.return(undefined);
     },
   };

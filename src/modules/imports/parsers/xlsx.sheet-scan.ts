@@ -14,96 +14,77 @@ export interface SheetScan {
   hasValues: boolean;
   /** Merged ranges starting in the first rows (where headers are looked for). */
   merges: MergedRange[];
-  /**
-   * Cached formula results that exceljs's streaming reader loses: it parses every formula result
-   * as a number, so `#DIV/0!` becomes NaN and TRUE becomes 1. Keyed by cell address ("B7").
-   */
-  formulaResults: Map<string, string | boolean>;
 }
 
 /** Merges below this row cannot touch a header (headers are looked for in the first 20 rows). */
 const MERGE_ROWS_KEPT = 50;
 const MAX_MERGES_KEPT = 1_000;
-const MAX_FORMULA_RESULTS_KEPT = 100_000;
-/** An unfinished tag or cell longer than this is not one we need (a formula is at most 8 KiB). */
+/** An unfinished tag longer than this is not one we need. */
 const MAX_CARRY = 64 * 1024;
+/** Enough of a chunk's end to hold a tag name cut in two by the chunk boundary. */
+const OVERLAP = 64;
 
-const MERGE = /<mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?"/g;
-const VALUE_TAG = /<(?:v|is)[\s>/]/;
-const TYPED_CELL = /\st="([eb])"/g;
+const MERGE = /<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?"/g;
+const VALUE_TAG = /<(?:[\w.-]+:)?(?:v|is)[\s>/]/;
+const MERGE_NAME = Buffer.from('mergeCell');
 
-export function columnNumber(letters: string): number {
+function columnNumber(letters: string): number {
   let n = 0;
   for (const ch of letters) n = n * 26 + (ch.charCodeAt(0) - 64);
   return n;
 }
 
 /**
- * Scans worksheet XML chunk by chunk with plain string search (no XML parser: this runs over
- * every byte of the sheet), keeping at most an unfinished tag or cell between chunks.
+ * Scans worksheet XML chunk by chunk. The bytes are searched as they are (no decoding) until a
+ * value tag and the merged cells (which follow the sheet data) come in sight; only from there is
+ * text decoded and matched, keeping at most an unfinished tag between chunks.
  */
 export class SheetScanner {
   private readonly decoder = new StringDecoder('utf8');
+  private merging = false;
   private carry = '';
-  readonly result: SheetScan = { hasValues: false, merges: [], formulaResults: new Map() };
+  /** The last bytes of the previous chunk, for a name cut by the chunk boundary. */
+  private tail = Buffer.alloc(0);
+  readonly result: SheetScan = { hasValues: false, merges: [] };
 
   write(chunk: Buffer): void {
-    this.scan(this.carry + this.decoder.write(chunk), false);
+    if (!this.result.hasValues) {
+      // latin1 keeps every ASCII tag as it is, whatever the bytes around it.
+      if (VALUE_TAG.test(this.tail.toString('latin1') + chunk.toString('latin1'))) this.result.hasValues = true;
+    }
+    if (this.merging) {
+      this.scan(this.carry + this.decoder.write(chunk), false);
+      return;
+    }
+    const at = chunk.indexOf(MERGE_NAME);
+    if (at < 0 && !Buffer.concat([this.tail, chunk.subarray(0, OVERLAP)]).includes(MERGE_NAME)) {
+      this.tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - OVERLAP)));
+      return;
+    }
+    this.merging = true;
+    // Decoding starts a little before the first `mergeCell` (with the previous chunk's tail when
+    // it is near the start); a character cut at that start cannot be part of a tag.
+    const head = at >= OVERLAP ? '' : this.tail.toString('latin1');
+    this.scan(head + this.decoder.write(chunk.subarray(at >= OVERLAP ? at - OVERLAP : 0)), false);
   }
 
   end(): SheetScan {
-    this.scan(this.carry + this.decoder.end(), true);
+    if (this.merging) this.scan(this.carry + this.decoder.end(), true);
     this.carry = '';
     return this.result;
   }
 
   private scan(text: string, last: boolean): void {
     const result = this.result;
-    if (!result.hasValues && VALUE_TAG.test(text)) result.hasValues = true;
-
     for (const m of text.matchAll(MERGE)) {
       const top = Number(m[2]);
       if (top > MERGE_ROWS_KEPT || result.merges.length >= MAX_MERGES_KEPT) continue;
       const left = columnNumber(m[1]!);
       result.merges.push({ top, left, bottom: m[4] ? Number(m[4]) : top, right: m[3] ? columnNumber(m[3]) : left });
     }
-
-    // Unfinished typed cell: everything from its start on is kept for the next chunk.
-    let keepFrom = text.length;
-    for (const m of text.matchAll(TYPED_CELL)) {
-      const start = text.lastIndexOf('<c', m.index);
-      const end = text.indexOf('</c>', m.index);
-      if (start < 0) continue;
-      if (end < 0) {
-        keepFrom = Math.min(keepFrom, start);
-        break;
-      }
-      this.recordTypedCell(text.slice(start, end), m[1]!);
-    }
-    // An unfinished tag at the end (e.g. `<mergeCell ref="A1:`) is kept too.
+    // An unfinished tag at the end (e.g. `<mergeCell ref="A1:`) is kept for the next chunk.
     const lastOpen = text.lastIndexOf('<');
-    if (lastOpen >= 0 && text.indexOf('>', lastOpen) < 0) keepFrom = Math.min(keepFrom, lastOpen);
-    // Keeps `<c r="A1" t=` whole when a chunk ends inside the attribute.
-    const lastCell = text.lastIndexOf('<c ');
-    if (lastCell >= 0 && text.indexOf('>', lastCell) < 0) keepFrom = Math.min(keepFrom, lastCell);
-
+    const keepFrom = lastOpen >= 0 && text.indexOf('>', lastOpen) < 0 ? lastOpen : text.length;
     this.carry = last || text.length - keepFrom > MAX_CARRY ? '' : text.slice(keepFrom);
   }
-
-  private recordTypedCell(cell: string, type: string): void {
-    const formulaResults = this.result.formulaResults;
-    if (formulaResults.size >= MAX_FORMULA_RESULTS_KEPT) return;
-    const tagEnd = cell.indexOf('>');
-    // Only `<c ...>` itself: a `t="e"` inside a formula's text does not count.
-    const tag = cell.slice(0, tagEnd + 1);
-    if (!/\st="[eb]"/.test(tag) || !/<f[\s>/]/.test(cell)) return;
-    const ref = /\sr="([A-Z]{1,3}\d+)"/.exec(tag)?.[1];
-    const value = /<v>([^<]*)<\/v>/.exec(cell)?.[1];
-    if (!ref || value === undefined) return;
-    formulaResults.set(ref, type === 'b' ? value.trim() !== '0' : unescapeXml(value));
-  }
-}
-
-function unescapeXml(text: string): string {
-  return text.replace(/&(lt|gt|amp|quot|apos);/g, (_, name: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[name] ?? '');
 }

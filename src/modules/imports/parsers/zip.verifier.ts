@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pipeline } from 'node:stream';
 import { createInflateRaw, crc32 } from 'node:zlib';
 import { ParseError } from './parser.types.js';
 import { METHOD_DEFLATED, type ZipEntry } from './zip.directory.js';
@@ -8,60 +7,52 @@ import { METHOD_DEFLATED, type ZipEntry } from './zip.directory.js';
 /** Receives an entry's inflated bytes as they come, e.g. to scan a worksheet on the way. */
 export type EntryObserver = (chunk: Buffer) => void;
 
-class CountingSink extends Writable {
-  bytes = 0;
-  crc = 0;
+/** Read and inflate in pieces this large: fewer, larger chunks cost less per byte downstream. */
+const CHUNK_BYTES = 256 * 1024;
 
-  constructor(
-    private readonly entry: ZipEntry,
-    private readonly observer: EntryObserver | undefined,
-  ) {
-    super();
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.bytes += chunk.length;
-    if (this.bytes > this.entry.uncompressedSize) {
-      // Stops the inflater at once: a lying size is how a bomb slips past the directory check.
-      callback(
-        new ParseError(`"${this.entry.name}" inflates to more than the ${this.entry.uncompressedSize} bytes it declares`, {
-          reason: 'ZIP_BOMB',
-        }),
-      );
-      return;
-    }
-    this.crc = crc32(chunk, this.crc);
-    try {
-      this.observer?.(chunk);
-      callback();
-    } catch (error) {
-      callback(error as Error);
-    }
-  }
+function damaged(entry: ZipEntry, what: string, cause?: unknown): ParseError {
+  return new ParseError(`The workbook is damaged: "${entry.name}" ${what}`, { reason: 'CORRUPT_XLSX' }, cause === undefined ? {} : { cause });
 }
 
 /**
- * Inflates one entry from disk without keeping it: counts the bytes against the declared size
- * (stopping as soon as it is exceeded) and checks the CRC, so that what the XLSX library later
- * inflates is known to be bounded and intact. Costs one extra inflate pass over the workbook.
+ * One entry's inflated bytes, streamed from disk (never the whole entry in memory). Counts the
+ * bytes against the declared size, stopping as soon as it is exceeded (a lying size is how a
+ * bomb slips past the directory check), and checks the size at the end, and the CRC unless
+ * `checkCrc` is false (an entry read again after verifyEntry passed it). Breaking out of the loop
+ * closes the file.
+ */
+export async function* inflateEntry(path: string, entry: ZipEntry, signal?: AbortSignal, checkCrc = true): AsyncGenerator<Buffer, void, undefined> {
+  let bytes = 0;
+  let crc = 0;
+  if (entry.compressedSize > 0) {
+    const source = createReadStream(path, { start: entry.dataOffset, end: entry.dataOffset + entry.compressedSize - 1, highWaterMark: CHUNK_BYTES });
+    // pipeline() destroys both streams on an error in either, which ends the loop below with it.
+    const stream = entry.method === METHOD_DEFLATED ? pipeline(source, createInflateRaw({ chunkSize: CHUNK_BYTES }), () => undefined) : source;
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        signal?.throwIfAborted();
+        bytes += chunk.length;
+        if (bytes > entry.uncompressedSize) {
+          throw new ParseError(`"${entry.name}" inflates to more than the ${entry.uncompressedSize} bytes it declares`, { reason: 'ZIP_BOMB' });
+        }
+        if (checkCrc) crc = crc32(chunk, crc);
+        yield chunk;
+      }
+    } catch (error) {
+      if (error instanceof ParseError || signal?.aborted) throw error;
+      throw damaged(entry, 'cannot be inflated', error);
+    } finally {
+      source.destroy();
+      stream.destroy();
+    }
+  }
+  if (bytes !== entry.uncompressedSize || (checkCrc && crc >>> 0 !== entry.crc32 >>> 0)) throw damaged(entry, 'fails its size or CRC check');
+}
+
+/**
+ * Inflates one entry from disk without keeping it (see inflateEntry), handing each chunk to
+ * `observer`, so that what is read later is known to be bounded and intact.
  */
 export async function verifyEntry(path: string, entry: ZipEntry, observer?: EntryObserver, signal?: AbortSignal): Promise<void> {
-  const sink = new CountingSink(entry, observer);
-  const options = signal ? { signal } : {};
-  try {
-    if (entry.compressedSize === 0) {
-      await pipeline(async function* () {}, sink, options);
-    } else {
-      const source = createReadStream(path, { start: entry.dataOffset, end: entry.dataOffset + entry.compressedSize - 1 });
-      if (entry.method === METHOD_DEFLATED) await pipeline(source, createInflateRaw(), sink, options);
-      else await pipeline(source, sink, options);
-    }
-  } catch (error) {
-    if (error instanceof ParseError || (signal?.aborted && error === signal.reason)) throw error;
-    if (error instanceof Error && error.name === 'AbortError') throw error;
-    throw new ParseError(`The workbook is damaged: "${entry.name}" cannot be inflated`, { reason: 'CORRUPT_XLSX' }, { cause: error });
-  }
-  if (sink.bytes !== entry.uncompressedSize || sink.crc !== entry.crc32) {
-    throw new ParseError(`The workbook is damaged: "${entry.name}" fails its size or CRC check`, { reason: 'CORRUPT_XLSX' });
-  }
+  for await (const chunk of inflateEntry(path, entry, signal)) observer?.(chunk);
 }
