@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { Transform, type Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { exportValue, neutraliseFormula, yesNo } from './export.values.js';
-import type { ExportField, RecordWriter, WrittenFile } from './writer.types.js';
+import type { ExportTarget } from './file.sink.js';
+import { rowOf, type ExportField, type RecordWriter, type RowBatch, type WrittenFile } from './writer.types.js';
 
 /** Excel's hard limits: rows in a sheet (the header takes one) and characters in a cell. */
 export const XLSX_MAX_DATA_ROWS = 1_048_575;
@@ -103,16 +105,6 @@ interface Archive {
   abort(): unknown;
 }
 
-async function sha256Of(filePath: string): Promise<{ bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(filePath)) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { bytes, sha256: hash.digest('hex') };
-}
-
 function manifestValue(value: unknown): XlsxCell {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
@@ -131,10 +123,11 @@ function manifestValue(value: unknown): XlsxCell {
  */
 export async function createXlsxWriter(
   fields: readonly ExportField[],
-  filePath: string,
+  target: ExportTarget,
   manifestSheet: Record<string, unknown> | undefined,
 ): Promise<RecordWriter> {
-  const file = createWriteStream(filePath);
+  const filePath = typeof target === 'string' ? target : undefined;
+  const file: Writable = filePath === undefined ? (target as Writable) : createWriteStream(filePath);
   let failure: Error | undefined;
   // Releases a write waiting for 'drain' when the file fails (nothing drains then) or on abort.
   const aborting = new AbortController();
@@ -142,9 +135,20 @@ export async function createXlsxWriter(
     failure ??= error;
     aborting.abort(error);
   });
-  await once(file, 'open');
+  if (filePath !== undefined) await once(file, 'open');
+  // The package is hashed and counted on its way out, never read back.
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const measure = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  measure.pipe(file);
 
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: file, useSharedStrings: false, useStyles: true });
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: measure, useSharedStrings: false, useStyles: true });
   workbook.creator = 'Trestle';
   workbook.created = new Date();
   const sheet = workbook.addWorksheet('Data', { views: [{ state: 'frozen', xSplit: 0, ySplit: 1 }] });
@@ -158,13 +162,13 @@ export async function createXlsxWriter(
   let rows = 0;
   let state: 'open' | 'closed' | 'aborted' = 'open';
 
-  return {
-    async write(record) {
+  const writeRows = async (batch: RowBatch) => {
+    for (const values of batch) {
       if (state !== 'open') throw new Error('the XLSX writer is closed');
       if (failure) throw failure;
       if (rows >= XLSX_MAX_DATA_ROWS) throw new RangeError(`an XLSX sheet holds at most ${XLSX_MAX_DATA_ROWS} rows`);
       const cells = new Array<XlsxCell>(fields.length);
-      for (let i = 0; i < fields.length; i++) cells[i] = xlsxCell(fields[i]!, record[fields[i]!.key]);
+      for (let i = 0; i < fields.length; i++) cells[i] = xlsxCell(fields[i]!, values[i]);
       const row = sheet.addRow(cells);
       for (let i = 0; i < fields.length; i++) row.getCell(i + 1).style = styles[i]!;
       row.commit();
@@ -176,7 +180,12 @@ export async function createXlsxWriter(
       } else if (rows % 256 === 0) {
         await new Promise((resolve) => setImmediate(resolve));
       }
-    },
+    }
+  };
+
+  return {
+    writeRows,
+    write: (record) => writeRows([rowOf(fields, record)]),
     async close(): Promise<WrittenFile> {
       if (state !== 'open') throw new Error('the XLSX writer is closed');
       state = 'closed';
@@ -191,28 +200,35 @@ export async function createXlsxWriter(
         manifest.commit();
       }
       await workbook.commit();
-      if (!file.closed) await once(file, 'close');
+      // A file: closed once its descriptor is; a stream handed in: finished once its reader has all.
+      if (filePath !== undefined) {
+        if (!file.closed) await once(file, 'close');
+      } else if (!file.writableFinished) {
+        await once(file, 'finish', { signal: aborting.signal });
+      }
       if (failure) throw failure;
-      return { rows, ...(await sha256Of(filePath)) };
+      return { rows, bytes, sha256: hash.digest('hex') };
     },
     async abort() {
       state = 'aborted';
-      aborting.abort(new Error(`export to ${filePath} was aborted`));
+      const reason = new Error(`export to ${filePath ?? 'the export stream'} was aborted`);
+      aborting.abort(reason);
       // Stop the archiver first: once the file is gone it would fail writing, and its 'error'
       // would have no listener (exceljs adds one only in commit).
       const zip = (workbook as unknown as { zip?: Archive }).zip;
       if (zip) {
         zip.on('error', () => undefined);
-        zip.unpipe(file);
+        zip.unpipe(measure);
         zip.abort();
       }
+      measure.unpipe(file);
       if (!file.closed) {
         // Not events.once: it would reject on the write errors that destroying may cause.
         const closed = new Promise<void>((resolve) => file.once('close', () => resolve()));
-        file.destroy();
+        file.destroy(filePath === undefined ? reason : undefined);
         await closed;
       }
-      await rm(filePath, { force: true });
+      if (filePath !== undefined) await rm(filePath, { force: true });
     },
   };
 }
