@@ -17,7 +17,7 @@ export type ExportTarget = string | Writable;
  */
 export class TextSink {
   private pending = '';
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Hash | undefined;
   private bytes = 0;
   private failure: Error | undefined;
   private closed = false;
@@ -29,19 +29,24 @@ export class TextSink {
     /** The file to delete on abort; none for a stream owned by someone else. */
     private readonly filePath: string | undefined,
     readonly label: string,
+    hashed: boolean,
   ) {
+    this.hash = hashed ? createHash('sha256') : undefined;
     stream.on('error', (error) => {
       this.failure ??= error;
       this.aborting.abort(error);
     });
   }
 
-  /** Opens the target; a file fails here, not at the first write, if it cannot be created. */
-  static async open(target: ExportTarget): Promise<TextSink> {
-    if (typeof target !== 'string') return new TextSink(target, undefined, 'the export stream');
+  /**
+   * Opens the target; a file fails here, not at the first write, if it cannot be created.
+   * Without `hashed`, `close` reports an empty SHA-256 (for parts whose container is hashed).
+   */
+  static async open(target: ExportTarget, { hashed = true }: { hashed?: boolean } = {}): Promise<TextSink> {
+    if (typeof target !== 'string') return new TextSink(target, undefined, 'the export stream', hashed);
     const stream = createWriteStream(target);
     await once(stream, 'open');
-    return new TextSink(stream, target, target);
+    return new TextSink(stream, target, target, hashed);
   }
 
   /** Adds text; true when a chunk is full and the caller should `await flush()`. */
@@ -62,7 +67,7 @@ export class TextSink {
     if (this.pending === '') return;
     const chunk = Buffer.from(this.pending, 'utf8');
     this.pending = '';
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.bytes += chunk.length;
     if (!this.stream.write(chunk)) await once(this.stream, 'drain', { signal: this.aborting.signal });
   }
@@ -78,7 +83,7 @@ export class TextSink {
     if (this.filePath === undefined) await once(this.stream, 'finish', { signal: this.aborting.signal });
     else await once(this.stream, 'close');
     if (this.failure) throw this.failure;
-    return { bytes: this.bytes, sha256: this.hash.digest('hex') };
+    return { bytes: this.bytes, sha256: this.hash?.digest('hex') ?? '' };
   }
 
   /** Stops writing: destroys the stream and deletes the file (a stream's owner cleans up its own). */

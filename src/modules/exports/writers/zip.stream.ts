@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { crc32, createDeflateRaw, deflateRawSync, type DeflateRaw } from 'node:zlib';
@@ -62,7 +62,7 @@ function entryName(name: string): Buffer {
  * equal but for case). On `abort`, or when the archive cannot be written, the file is deleted.
  */
 export class ZipStream {
-  private readonly file: WriteStream;
+  private readonly file: Writable;
   private readonly hash = createHash('sha256');
   private readonly names = new Set<string>();
   private readonly entries: Written[] = [];
@@ -74,14 +74,27 @@ export class ZipStream {
   private state: 'open' | 'closed' | 'aborted' = 'open';
   private readonly stamp = dosDateTime(new Date());
 
-  private constructor(private readonly zipPath: string) {
-    this.file = createWriteStream(zipPath, { flags: 'wx' });
+  private constructor(
+    output: Writable | undefined,
+    /** The archive's file, deleted on failure; none when writing into a stream of someone else's. */
+    private readonly zipPath: string | undefined,
+  ) {
+    this.file = output ?? createWriteStream(zipPath!, { flags: 'wx' });
     this.file.on('error', (error) => this.fail(error));
   }
 
   /** Creates the archive file (it must not exist yet); a failure to create it is reported by the first write or by `close`. */
   static open(zipPath: string): ZipStream {
-    return new ZipStream(zipPath);
+    return new ZipStream(undefined, zipPath);
+  }
+
+  /** Writes the archive into a stream, which `close` ends and `abort` destroys. */
+  static over(output: Writable): ZipStream {
+    return new ZipStream(output, undefined);
+  }
+
+  private get label(): string {
+    return this.zipPath ?? 'ZIP stream';
   }
 
   private fail(error: Error): void {
@@ -103,7 +116,7 @@ export class ZipStream {
   }
 
   private claim(name: string): Buffer {
-    if (this.state !== 'open') throw new Error(`the ZIP ${this.zipPath} is ${this.state}`);
+    if (this.state !== 'open') throw new Error(`the ZIP ${this.label} is ${this.state}`);
     const bytes = entryName(name);
     const folded = name.toLowerCase();
     if (this.names.has(folded)) throw new Error(`ZIP entry "${name}" is listed twice`);
@@ -308,7 +321,7 @@ export class ZipStream {
 
   /** Completes the archive once every entry has ended: its size and SHA-256. */
   async close(): Promise<{ bytes: number; sha256: string }> {
-    if (this.state !== 'open') throw new Error(`the ZIP ${this.zipPath} is ${this.state}`);
+    if (this.state !== 'open') throw new Error(`the ZIP ${this.label} is ${this.state}`);
     this.state = 'closed';
     try {
       if (this.open.length) throw new Error(`ZIP entry streams not ended before close: ${this.open.length}`);
@@ -318,7 +331,8 @@ export class ZipStream {
       this.out(directory);
       this.out(this.endRecords(cdOffset, directory.length));
       this.file.end();
-      await once(this.file, 'close');
+      // A file: 'close' once its descriptor is closed; a stream: 'finish' once its reader has all.
+      await once(this.file, this.zipPath === undefined ? 'finish' : 'close');
       if (this.failure) throw this.failure;
     } catch (error) {
       this.fail(error as Error);
@@ -329,20 +343,20 @@ export class ZipStream {
   }
 
   private async discard(): Promise<void> {
-    if (!this.file.closed) {
+    if (!this.file.destroyed) {
       // Not events.once: it would reject on the write errors that destroying may cause.
       const closed = new Promise<void>((resolve) => this.file.once('close', () => resolve()));
-      this.file.destroy();
+      this.file.destroy(this.zipPath === undefined ? this.failure : undefined);
       await closed;
     }
-    await rm(this.zipPath, { force: true });
+    if (this.zipPath !== undefined) await rm(this.zipPath, { force: true });
   }
 
   /** Gives up: stops writing and deletes the partial archive. Safe after a failure. */
   async abort(): Promise<void> {
     if (this.state === 'aborted') return;
     this.state = 'aborted';
-    this.fail(new Error(`the ZIP ${this.zipPath} was aborted`));
+    this.fail(new Error(`the ZIP ${this.label} was aborted`));
     await this.discard();
   }
 }
