@@ -99,8 +99,9 @@ export class ZipStream {
 
   private fail(error: Error): void {
     this.failure ??= error;
-    // A writer waiting on an entry would wait forever: fail it instead.
-    for (const entry of this.open) entry.destroy(this.failure);
+    // A writer waiting on an entry would wait forever: fail it instead (with the error when
+    // someone listens for it, else an 'error' nobody handles would crash the process).
+    for (const entry of this.open) entry.destroy(entry.listenerCount('error') > 0 ? this.failure : undefined);
   }
 
   /** Appends bytes to the archive; false when the file's buffer is full (wait for 'drain'). */
@@ -108,6 +109,10 @@ export class ZipStream {
     this.hash.update(chunk);
     this.bytes += chunk.length;
     return this.file.write(chunk);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
   }
 
   private async drained(): Promise<void> {
@@ -324,6 +329,7 @@ export class ZipStream {
     if (this.state !== 'open') throw new Error(`the ZIP ${this.label} is ${this.state}`);
     this.state = 'closed';
     try {
+      this.throwIfFailed();
       if (this.open.length) throw new Error(`ZIP entry streams not ended before close: ${this.open.length}`);
       await this.tail;
       const cdOffset = this.bytes;
@@ -333,7 +339,7 @@ export class ZipStream {
       this.file.end();
       // A file: 'close' once its descriptor is closed; a stream: 'finish' once its reader has all.
       await once(this.file, this.zipPath === undefined ? 'finish' : 'close');
-      if (this.failure) throw this.failure;
+      this.throwIfFailed();
     } catch (error) {
       this.fail(error as Error);
       await this.discard();
