@@ -51,6 +51,17 @@ function entryName(name: string): Buffer {
   return bytes;
 }
 
+/** Refuses, before anything is written, names that `ZipStream` would refuse one by one. */
+export function checkZipNames(names: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    entryName(name);
+    const folded = name.toLowerCase();
+    if (seen.has(folded)) throw new Error(`ZIP entry "${name}" is listed twice`);
+    seen.add(folded);
+  }
+}
+
 /**
  * A ZIP archive written as its entries are produced, in one pass: an entry is a stream that the
  * caller writes while it is compressed (zlib, on the thread pool) into the archive, its CRC-32
@@ -58,8 +69,8 @@ function entryName(name: string): Buffer {
  * their sizes and CRC in a data descriptor after the data (general-purpose flag bit 3); sizes or
  * offsets past 4 GiB switch to ZIP64 (an 8-byte descriptor, ZIP64 extra fields in the central
  * directory, the ZIP64 end records), as APPNOTE 6.3 describes. Entries are written one after the
- * other, in the order they were added. Names follow `writeZip`'s rules (relative, `/`, no two
- * equal but for case). On `abort`, or when the archive cannot be written, the file is deleted.
+ * other, in the order they were added. Names are relative paths with `/`, no two
+ * equal but for case. On `abort`, or when the archive cannot be written, the file is deleted.
  */
 export class ZipStream {
   private readonly file: Writable;
