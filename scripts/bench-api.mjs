@@ -7,7 +7,7 @@
 //
 // Assumes dist/ is built and the databases run (`npm run bench:api` does both). Everything it
 // creates (a MariaDB database, two pg-boss schemas, two servers) is removed at the end, also
-// on failure and on Ctrl-C.
+// on failure and on Ctrl-C (bench-support's runBench and cleanup registry).
 //
 // Env: BENCH_CONNECTIONS (20), BENCH_DURATION (10 s per measured round), BENCH_WARMUP (3 s),
 //      BENCH_ROUNDS (2 per mode), DATABASE_URL / QUEUE_DATABASE_URL (servers to use; default:
@@ -16,20 +16,14 @@
 // Exit status: 0 when the measurement completed (even below the goal: this is a measurement,
 // not a test); 1 when something failed or any request got a non-2xx / wrong answer.
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
-import mysql from 'mysql2/promise';
 import pg from 'pg';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MYSQL_URL = process.env.DATABASE_URL || 'mysql://trestle:trestle@127.0.0.1:53306/trestle';
-const POSTGRES_URL = process.env.QUEUE_DATABASE_URL || 'postgres://postgres@127.0.0.1:55432/trestle';
+import { freshDatabase, isStopping, machineInfo, onCleanup, positiveInt, POSTGRES_URL, ROOT, runBench, stopProcess, suffix } from './bench-support.mjs';
 
 const CONNECTIONS = positiveInt('BENCH_CONNECTIONS', 20);
 const DURATION_S = positiveInt('BENCH_DURATION', 10);
@@ -44,33 +38,9 @@ const ORG_NAME = 'Bench Org';
 // long run ever exhausts it, the refusals show up as non-2xx and the run fails loudly.
 const KEY_RATE_LIMIT = 1_000_000;
 
-const suffix = randomBytes(4).toString('hex');
-const benchDb = `trestle_bench_${suffix}`;
-const benchDbUrl = withDatabase(MYSQL_URL, benchDb);
 const logDir = os.tmpdir();
-
-/** What cleanup() must undo; filled in as things get created. */
-const created = { database: false, schemas: [], servers: [] };
-/** The autocannon run in progress, so Ctrl-C can stop it. */
-let currentRun;
-let signalled = false;
-
-function positiveInt(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-    process.exit(2);
-  }
-  return value;
-}
-
-function withDatabase(url, database) {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
+/** Set once the run succeeded: the servers' logs are then removed, else kept and named. */
+let succeeded = false;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -82,28 +52,32 @@ const median = (values) => {
 
 // ---------------------------------------------------------------- setup ---
 
-async function createDatabase() {
-  // Connect to the server without selecting a database: the one in DATABASE_URL may not exist.
-  const admin = await mysql.createConnection(withDatabase(MYSQL_URL, ''));
-  try {
-    await admin.query(`CREATE DATABASE \`${benchDb}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    created.database = true;
-  } finally {
-    await admin.end();
-  }
-}
-
 /** Runs dist/cli.js against the bench database; resolves with its stdout, trimmed. */
-async function cli(...args) {
+async function cli(databaseUrl, ...args) {
   try {
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: benchDbUrl, LOG_LEVEL: 'warn' },
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
     });
     return stdout.trim();
   } catch (error) {
     throw new Error(`trestle ${args.join(' ')} failed: ${(error.stderr || error.message).trim()}`, { cause: error });
   }
+}
+
+/** pg-boss schemas of this run's servers, dropped at cleanup (after the servers have stopped). */
+const schemas = [];
+function dropSchemasAtCleanup() {
+  onCleanup('drop the pg-boss schemas', async () => {
+    if (!schemas.length) return;
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    } finally {
+      await client.end();
+    }
+  });
 }
 
 /** A port nothing listens on right now (the server binds it a moment later). */
@@ -128,12 +102,18 @@ function tail(file, lines = 40) {
 }
 
 /** Spawns dist/main.js with `env` on a free port; resolves once /readyz answers 200. */
-async function startServer(label, env) {
+async function startServer(label, databaseUrl, env) {
+  if (isStopping()) throw new Error('stopping');
   const port = await freePort();
   const queueSchema = `bench_${label}_${suffix}`;
-  created.schemas.push(queueSchema);
+  schemas.push(queueSchema);
   const logFile = path.join(logDir, `trestle-bench-${suffix}-${label}.log`);
   const logFd = openSync(logFile, 'w');
+  // Runs after the server has stopped (cleanups run newest first).
+  onCleanup(`remove ${logFile}`, () => {
+    if (succeeded) rmSync(logFile, { force: true });
+    else console.error(`server (${label}) log: ${logFile}`);
+  });
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
     cwd: ROOT,
     stdio: ['ignore', logFd, logFd],
@@ -144,7 +124,7 @@ async function startServer(label, env) {
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'warn',
-      DATABASE_URL: benchDbUrl,
+      DATABASE_URL: databaseUrl,
       QUEUE_DATABASE_URL: POSTGRES_URL,
       QUEUE_SCHEMA: queueSchema,
       RUN_WORKER: 'false',
@@ -157,8 +137,8 @@ async function startServer(label, env) {
     },
   });
   closeSync(logFd); // the child has its own copy
+  onCleanup(`stop server (${label})`, () => stopProcess(child));
   const server = { label, port, child, logFile, url: `http://127.0.0.1:${port}` };
-  created.servers.push(server);
 
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -199,9 +179,12 @@ async function sampleQuery(server, headers, orgId) {
 
 // ----------------------------------------------------------------- load ---
 
+/** One autocannon run; Ctrl-C stops it (through the cleanup registry). */
 function run(server, headers, expectBody, seconds) {
   return new Promise((resolve, reject) => {
-    currentRun = autocannon(
+    if (isStopping()) return reject(new Error('stopping'));
+    let unregister = () => undefined;
+    const current = autocannon(
       {
         url: `${server.url}/graphql`,
         method: 'POST',
@@ -212,11 +195,12 @@ function run(server, headers, expectBody, seconds) {
         duration: seconds,
       },
       (error, result) => {
-        currentRun = undefined;
+        unregister();
         if (error) reject(error);
         else resolve(result);
       },
     );
+    unregister = onCleanup('stop the load', () => current.stop());
   });
 }
 
@@ -239,14 +223,15 @@ function problemsOf(label, result) {
 // ----------------------------------------------------------------- main ---
 
 async function main() {
-  await createDatabase();
+  const db = await freshDatabase();
   // `org create` applies the migrations, so the two servers find the schema ready and never race.
-  const orgId = await cli('org', 'create', ORG_NAME);
-  const key = await cli('key', 'create', '--org', orgId, '--scopes', '*', '--name', 'bench', '--rate-limit', String(KEY_RATE_LIMIT));
+  const orgId = await cli(db.url, 'org', 'create', ORG_NAME);
+  const key = await cli(db.url, 'key', 'create', '--org', orgId, '--scopes', '*', '--name', 'bench', '--rate-limit', String(KEY_RATE_LIMIT));
 
+  dropSchemasAtCleanup();
   const [a, b] = await Promise.all([
-    startServer('a', {}),
-    startServer('b', { INSECURE_NO_AUTH_ORG_ID: orgId }),
+    startServer('a', db.url, {}),
+    startServer('b', db.url, { INSECURE_NO_AUTH_ORG_ID: orgId }),
   ]);
   const modes = [
     { id: 'a', title: '(a) API key + rate limiting', server: a, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } },
@@ -254,11 +239,7 @@ async function main() {
   ];
   for (const mode of modes) mode.expectBody = await sampleQuery(mode.server, mode.headers, orgId);
 
-  const cpus = os.cpus();
-  const header =
-    `bench:api  query Viewer, ${CONNECTIONS} connections, ${ROUNDS} x ${DURATION_S} s per mode (after ${WARMUP_S} s warmup), ` +
-    `Node ${process.version}, ${cpus[0]?.model?.trim() ?? 'unknown CPU'} x${cpus.length}`;
-  console.log(header);
+  console.log(`bench:api  query Viewer, ${CONNECTIONS} connections, ${ROUNDS} x ${DURATION_S} s per mode (after ${WARMUP_S} s warmup), ${machineInfo()}`);
 
   // Interleaved so that a slow patch of a noisy machine hits both modes, not one of them.
   const problems = [];
@@ -305,82 +286,8 @@ async function main() {
     console.error(`\nWARNING: not every request succeeded, so the figures above mean little:\n  ${problems.join('\n  ')}`);
     return 1;
   }
+  succeeded = true;
   return 0;
 }
 
-// -------------------------------------------------------------- cleanup ---
-
-function stopServer({ child }) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(killer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-async function doCleanup() {
-  const step = async (what, fn) => {
-    try {
-      await fn();
-    } catch (error) {
-      console.error(`cleanup: could not ${what}: ${error.message}`);
-    }
-  };
-  currentRun?.stop();
-  // Servers first: they hold connections into the database and schemas dropped below.
-  await Promise.all(created.servers.map((server) => step(`stop server (${server.label})`, () => stopServer(server))));
-  if (created.database) {
-    await step(`drop database ${benchDb}`, async () => {
-      const conn = await mysql.createConnection(withDatabase(MYSQL_URL, ''));
-      try {
-        await conn.query(`DROP DATABASE IF EXISTS \`${benchDb}\``);
-      } finally {
-        await conn.end();
-      }
-    });
-  }
-  if (created.schemas.length) {
-    await step(`drop schemas ${created.schemas.join(', ')}`, async () => {
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
-      await client.connect();
-      try {
-        for (const schema of created.schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      } finally {
-        await client.end();
-      }
-    });
-  }
-}
-
-let cleanupPromise;
-const cleanup = () => (cleanupPromise ??= doCleanup());
-
-/** Cleans up once and exits; server logs are kept (and named) unless the run succeeded. */
-async function finish(code) {
-  await cleanup();
-  if (code === 0) for (const { logFile } of created.servers) rmSync(logFile, { force: true });
-  else if (created.servers.length) console.error(`server logs: ${created.servers.map((s) => s.logFile).join(' ')}`);
-  process.exit(code);
-}
-
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
-  process.on(signal, () => {
-    if (signalled) process.exit(code); // second Ctrl-C: give up on cleaning
-    signalled = true;
-    console.error(`\n${signal}: stopping and cleaning up …`);
-    void finish(code);
-  });
-}
-
-let exitCode = 1;
-try {
-  exitCode = await main();
-} catch (error) {
-  if (!signalled) console.error(`bench:api failed: ${error instanceof Error ? error.message : error}`);
-}
-// After a signal, the handler's finish() owns the exit.
-if (!signalled) await finish(exitCode);
+await runBench('bench:api', main);

@@ -215,6 +215,11 @@ export function runChild(script, args, { env = {}, nodeArgs = [] } = {}) {
   });
 }
 
+/** Stops a child process: SIGTERM, then SIGKILL after 5 s; resolves once it has exited. */
+export function stopProcess(child) {
+  return stopChild(child);
+}
+
 function stopChild(child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {

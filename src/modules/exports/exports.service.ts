@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { and, desc, eq, lt } from 'drizzle-orm';
 import type { PgBoss } from 'pg-boss';
@@ -9,17 +9,17 @@ import type { Logger } from '../../platform/logging/logger.js';
 import { sendJob } from '../../platform/queue/jobs.js';
 import type { FileStore } from '../../platform/storage/file-store.js';
 import { recordAudit, type Actor } from '../audit/index.js';
-import { entityDef, listRecords, type EntityType, type RecordScope } from '../records/index.js';
+import { entityDef, type EntityType, type RecordScope } from '../records/index.js';
 import { exportJobs, type ExportFilters, type ExportJobRow } from './export-jobs.table.js';
 import { runExportJob } from './exports.jobs.js';
-import { buildManifest, manifestJson, MANIFEST_FILE_NAME, writeZip } from './writers/export.manifest.js';
-import { createWriter, EXPORT_FILE_TYPES } from './writers/export.writer.js';
+import { readRecordBatches } from './exports.reader.js';
+import { buildManifest, manifestJson, MANIFEST_FILE_NAME } from './writers/export.manifest.js';
+import { createWriter, EXPORT_FILE_TYPES, type RecordWriter } from './writers/export.writer.js';
+import { EXPORT_DEFLATE_LEVEL, ZipStream } from './writers/zip.stream.js';
 import { exportFieldsOf, type ExportFormat } from './writers/writer.types.js';
 
 /** Version of the record shapes in exports; raised when a field changes meaning or type. */
 export const RECORD_SCHEMA_VERSION = 1;
-/** Rows read from MySQL per query while exporting. */
-const READ_BATCH = 5000;
 
 export async function createExport(
   deps: { db: Db; boss: PgBoss },
@@ -67,11 +67,18 @@ export async function listExportJobs(db: Db, organizationId: number, page: Page)
     .limit(page.limit + 1);
 }
 
+export interface RunExportOptions {
+  /** Deflate level of the data file in the ZIP (0 stores it); XLSX, compressed already, is always stored. */
+  compressionLevel?: number;
+}
+
 /**
- * Writes the export: records streamed from MySQL in batches into the format's writer (bounded
- * memory), then a manifest naming every file with its SHA-256, both zipped together.
+ * Writes the export in one pass: records read from MySQL in batches (only the exported columns,
+ * as arrays) go through the format's writer straight into the ZIP entry, compressed on the way
+ * and hashed for the manifest; then manifest.json, and the archive is complete. Nothing is
+ * written twice and memory holds two batches at most. On failure no file is left.
  */
-export async function runExport(deps: { db: Db; store: FileStore; logger: Logger }, id: number): Promise<void> {
+export async function runExport(deps: { db: Db; store: FileStore; logger: Logger }, id: number, options: RunExportOptions = {}): Promise<void> {
   const [job] = await deps.db.select().from(exportJobs).where(eq(exportJobs.id, id));
   if (!job || job.status === 'completed') return;
   const type = job.entityType as EntityType;
@@ -81,43 +88,35 @@ export async function runExport(deps: { db: Db; store: FileStore; logger: Logger
   const scope: RecordScope = { organizationId: job.organizationId, projectId: job.projectId };
   await deps.db.update(exportJobs).set({ status: 'running', startedAt: new Date() }).where(eq(exportJobs.id, id));
 
-  const workDir = deps.store.resolve(path.posix.join(`org-${job.organizationId}`, 'exports', `tmp-${id}`));
-  await mkdir(workDir, { recursive: true });
   const dataName = `${type}.${EXPORT_FILE_TYPES[format].extension}`;
-  const dataPath = path.join(workDir, dataName);
+  const zipKey = deps.store.newKey(job.organizationId, 'exports', 'zip');
+  const zipPath = deps.store.resolve(zipKey);
+  let zip: ZipStream | undefined;
+  let writer: RecordWriter | undefined;
   try {
+    await mkdir(path.dirname(zipPath), { recursive: true });
     const createdAt = job.createdAt;
     const manifestBase = { exportId: id, organizationId: job.organizationId, entityType: type, filters: { ...job.filters } as Record<string, unknown>, createdAt, schemaVersion: RECORD_SCHEMA_VERSION, fields };
-    const writer = await createWriter(format, fields, dataPath, {
+    zip = ZipStream.open(zipPath);
+    const level = format === 'xlsx' ? 0 : (options.compressionLevel ?? EXPORT_DEFLATE_LEVEL);
+    writer = await createWriter(format, fields, zip.entry(dataName, level), {
       entityLabel: entity.label,
       manifestSheet: { exportId: String(id), organizationId: String(job.organizationId), entityType: type, schemaVersion: RECORD_SCHEMA_VERSION, createdAt: createdAt.toISOString(), filters: JSON.stringify(job.filters) },
     });
-    // Newest first, in pages by id: the same order as the record queries.
-    let beforeId: number | null = null;
     const filter = { search: job.filters.search, originIds: job.filters.originIds, updatedSince: job.filters.updatedSince ? new Date(job.filters.updatedSince) : null };
-    for (;;) {
-      const rows = await listRecords(deps.db, type, scope, { limit: READ_BATCH, beforeId }, filter);
-      const page = rows.slice(0, READ_BATCH);
-      for (const row of page) await writer.write(row);
-      if (rows.length <= READ_BATCH) break;
-      beforeId = page.at(-1)!.id;
-    }
+    for await (const batch of readRecordBatches(deps.db, type, scope, filter, fields)) await writer.writeRows(batch);
     const written = await writer.close();
     const manifest = buildManifest({ ...manifestBase, files: [{ name: dataName, ...written }] });
-    const zipKey = deps.store.newKey(job.organizationId, 'exports', 'zip');
-    const zipPath = deps.store.resolve(zipKey);
-    const zipped = await writeZip(zipPath, [
-      { name: dataName, path: dataPath },
-      { name: MANIFEST_FILE_NAME, content: manifestJson(manifest) },
-    ]);
+    zip.addText(MANIFEST_FILE_NAME, manifestJson(manifest));
+    const zipped = await zip.close();
     await deps.db
       .update(exportJobs)
       .set({ status: 'completed', rowCount: written.rows, fileKey: zipKey, fileSize: zipped.bytes, fileSha256: zipped.sha256, manifest: manifest as unknown as Record<string, unknown>, completedAt: new Date() })
       .where(eq(exportJobs.id, id));
   } catch (error) {
     deps.logger.error({ err: error, exportId: id }, 'export failed');
+    await writer?.abort().catch(() => undefined);
+    await zip?.abort().catch(() => undefined);
     await deps.db.update(exportJobs).set({ status: 'failed', errorMessage: 'The export failed on an internal error; it was logged', completedAt: new Date() }).where(eq(exportJobs.id, id));
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
   }
 }

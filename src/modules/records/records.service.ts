@@ -90,16 +90,13 @@ export interface RecordFilter {
   updatedSince?: Date | null | undefined;
 }
 
-export async function listRecords(
-  db: Db,
-  type: EntityType,
-  scope: RecordScope,
-  page: Page,
-  filter: RecordFilter = {},
-): Promise<RecordRow[]> {
+/**
+ * The WHERE clause of a listing: the scope (organization, and project for project records), then
+ * the filter. Listings and exports use this one definition, so they always select the same rows.
+ */
+export function recordsWhere(type: EntityType, scope: RecordScope, filter: RecordFilter = {}): SQL {
   const table = RECORD_TABLES[type];
   const conditions: Array<SQL | undefined> = [scopeWhere(type, scope)];
-  if (page.beforeId !== null) conditions.push(lt(columnOf(table, 'id'), page.beforeId));
   if (filter.originIds?.length) conditions.push(inArray(columnOf(table, 'originId'), filter.originIds));
   if (filter.updatedSince) conditions.push(sql`${columnOf(table, 'updatedAt')} >= ${filter.updatedSince}`);
   if (filter.search) {
@@ -109,10 +106,22 @@ export async function listRecords(
       .map((f) => like(columnOf(table, f.key), pattern));
     if (textKeys.length) conditions.push(or(...textKeys));
   }
+  return and(...conditions)!;
+}
+
+export async function listRecords(
+  db: Db,
+  type: EntityType,
+  scope: RecordScope,
+  page: Page,
+  filter: RecordFilter = {},
+): Promise<RecordRow[]> {
+  const table = RECORD_TABLES[type];
+  const where = recordsWhere(type, scope, filter);
   const rows = await db
     .select()
     .from(table)
-    .where(and(...conditions))
+    .where(page.beforeId === null ? where : and(where, lt(columnOf(table, 'id'), page.beforeId)))
     .orderBy(desc(columnOf(table, 'id')))
     .limit(page.limit + 1);
   return rows as RecordRow[];

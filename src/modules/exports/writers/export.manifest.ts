@@ -1,10 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { Transform, type Readable } from 'node:stream';
+import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { ZipFile } from 'yazl';
 import type { ExportField } from './writer.types.js';
+import { checkZipNames, ZipStream } from './zip.stream.js';
 
 export const MANIFEST_VERSION = 1;
 export const MANIFEST_FILE_NAME = 'manifest.json';
@@ -114,44 +111,23 @@ export type ZipEntry = { name: string; path: string } | { name: string; content:
 const STORED = /\.(?:xlsx|zip|gz|png|jpe?g|pdf)$/i;
 
 /**
- * Writes a ZIP of files (streamed from disk, never read whole) and texts (UTF-8). Entry names are
- * relative paths with `/`; an absolute name, `..`, or two names equal but for case (they would
- * overwrite each other when extracted on Windows or macOS) are refused. ZIP64 is used by yazl
- * on its own when an entry or the archive passes 4 GiB. On failure the partial file is deleted.
+ * Writes a ZIP of files (streamed from disk, never read whole) and texts (UTF-8) with ZipStream.
+ * Entry names are relative paths with `/`; an absolute name, `..`, or two names equal but for
+ * case (they would overwrite each other when extracted on Windows or macOS) are refused before
+ * anything is written. Files are deflated at zlib's default level unless already compressed.
+ * On failure the partial file is deleted.
  */
 export async function writeZip(zipPath: string, entries: readonly ZipEntry[]): Promise<{ bytes: number; sha256: string }> {
-  const seen = new Set<string>();
-  for (const entry of entries) {
-    const folded = entry.name.toLowerCase();
-    if (seen.has(folded)) throw new Error(`ZIP entry "${entry.name}" is listed twice`);
-    seen.add(folded);
-  }
-
-  const zip = new ZipFile();
-  for (const entry of entries) {
-    // yazl validates names (absolute, "..", trailing "/") and throws here, before any file exists.
-    if ('path' in entry) zip.addFile(entry.path, entry.name, { compress: !STORED.test(entry.name) });
-    else zip.addBuffer(Buffer.from(entry.content, 'utf8'), entry.name, { compress: true });
-  }
-  const output = zip.outputStream as Readable;
-  // A missing input file is reported on the ZipFile, not on its output stream.
-  zip.once('error', (error: Error) => output.destroy(error));
-  zip.end();
-
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const measure = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
+  checkZipNames(entries.map((e) => e.name));
+  const zip = ZipStream.open(zipPath);
   try {
-    await pipeline(output, measure, createWriteStream(zipPath));
+    for (const entry of entries) {
+      if ('path' in entry) await pipeline(createReadStream(entry.path), zip.entry(entry.name, STORED.test(entry.name) ? 0 : 6));
+      else zip.addText(entry.name, entry.content);
+    }
+    return await zip.close();
   } catch (error) {
-    await rm(zipPath, { force: true });
+    await zip.abort();
     throw error;
   }
-  return { bytes, sha256: hash.digest('hex') };
 }

@@ -98,3 +98,72 @@ export function neutraliseFormula(text: string): string {
 export function yesNo(value: boolean): 'yes' | 'no' {
   return value ? 'yes' : 'no';
 }
+
+/**
+ * A field's cell encoder for one format: raw value in, text out, with no object per value.
+ * The common shapes (what mysql2 hands over: strings for text, decimals and dates, numbers for
+ * integers) take a fast path that gives exactly what `exportValue` would; anything else goes
+ * through `exportValue` itself, so the two can never disagree on the meaning of a value.
+ */
+export interface CellFormat {
+  empty: string;
+  /** Text of a text field (already known to be a string). */
+  text(text: string): string;
+  /** A number's decimal text, or a date's YYYY-MM-DD. */
+  number(text: string): string;
+  date(text: string): string;
+  boolean(value: boolean): string;
+}
+
+export type CellEncoder = (value: unknown) => string;
+
+function slowEncoder(field: ExportField, format: CellFormat): CellEncoder {
+  return (raw) => {
+    const value = exportValue(field, raw);
+    switch (value.kind) {
+      case 'empty':
+        return format.empty;
+      case 'text':
+        return format.text(value.text);
+      case 'number':
+        return format.number(value.text);
+      case 'date':
+        return format.date(value.text);
+      case 'boolean':
+        return format.boolean(value.value);
+    }
+  };
+}
+
+export function cellEncoder(field: ExportField, format: CellFormat): CellEncoder {
+  const slow = slowEncoder(field, format);
+  const { empty } = format;
+  switch (field.type) {
+    case 'integer':
+    case 'decimal':
+    case 'money': {
+      const pattern = field.type === 'integer' ? INTEGER_TEXT : DECIMAL_TEXT;
+      return (v) =>
+        v === null || v === undefined
+          ? empty
+          : typeof v === 'string' && pattern.test(v)
+            ? format.number(v)
+            : field.type === 'integer' && typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0)
+              ? format.number(String(v))
+              : slow(v);
+    }
+    case 'date':
+      return (v) => (v === null || v === undefined ? empty : typeof v === 'string' && DATE_TEXT.test(v) ? format.date(v) : slow(v));
+    case 'boolean':
+      return (v) => (v === null || v === undefined ? empty : v === true || v === 1 ? format.boolean(true) : v === false || v === 0 ? format.boolean(false) : slow(v));
+    default:
+      return (v) => (v === null || v === undefined ? empty : typeof v === 'string' ? format.text(v) : slow(v));
+  }
+}
+
+/** True when a text would start a formula in a spreadsheet: `neutraliseFormula` without a RegExp. */
+export function startsFormula(text: string): boolean {
+  const c = text.charCodeAt(0);
+  // = + - @ tab CR
+  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
+}

@@ -173,6 +173,15 @@ describe('JSON and NDJSON writers', () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual([]);
   });
 
+  it('escapes text exactly as JSON.stringify does', async () => {
+    const file = path.join(dir, 'escapes.ndjson');
+    const writer = await createWriter('ndjson', [{ key: 'name', label: 'Name', type: 'string' }], file);
+    const texts = ['plain', 'q"uote', 'back\\slash', 'ctl\u0001\u001f', 'tab\tnl\n', 'lone\uD800 and \uDC00', 'pair 🚧', 'line\u2028sep', ''];
+    for (const name of texts) await writer.write({ name });
+    await writer.close();
+    expect(await readFile(file, 'utf8')).toBe(texts.map((t) => `{"name":${JSON.stringify(t)}}\n`).join(''));
+  });
+
   it('writes one object per line for NDJSON', async () => {
     const { file, result } = await writeAll('ndjson');
     const text = (await expectHashed(file, result)).toString('utf8');

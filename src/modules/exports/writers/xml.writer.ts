@@ -1,6 +1,6 @@
-import { exportValue } from './export.values.js';
-import { FileSink } from './file.sink.js';
-import type { ExportField, RecordWriter, WrittenFile } from './writer.types.js';
+import { cellEncoder, type CellFormat } from './export.values.js';
+import { TextSink, type ExportTarget } from './file.sink.js';
+import { rowOf, type ExportField, type RecordWriter, type RowBatch, type WrittenFile } from './writer.types.js';
 
 /**
  * Characters XML 1.0 cannot carry at all, not even as references: C0 controls other than tab,
@@ -32,47 +32,49 @@ export function xmlAttribute(text: string): string {
 /** Field keys become element names: they must be XML names, and not start with "xml". */
 const ELEMENT_NAME = /^(?!xml)[A-Za-z_][A-Za-z0-9_.-]*$/i;
 
+/** Stands for a missing value (no element at all): xmlText drops U+0000, so no text equals it. */
+const MISSING = '\u0000missing';
+const identity = (text: string) => text;
+const XML_CELLS: CellFormat = {
+  empty: MISSING,
+  text: xmlText,
+  number: identity,
+  date: identity,
+  boolean: (value) => (value ? 'true' : 'false'),
+};
+
 /**
  * `<records entity="…"><record><key>value</key>…</record>…</records>`, one record a line.
  * A missing value has no element (an empty element is an empty string); booleans are
  * true/false (xsd:boolean), dates YYYY-MM-DD, numbers their decimal text.
  */
-export async function createXmlWriter(fields: readonly ExportField[], filePath: string, entityLabel: string | undefined): Promise<RecordWriter> {
+export async function createXmlWriter(fields: readonly ExportField[], target: ExportTarget, entityLabel: string | undefined): Promise<RecordWriter> {
   for (const f of fields) {
     if (!ELEMENT_NAME.test(f.key)) throw new Error(`field key "${f.key}" cannot be an XML element name`);
   }
-  const sink = await FileSink.open(filePath);
+  const sink = await TextSink.open(target);
   const open = fields.map((f) => `<${f.key}>`);
   const close = fields.map((f) => `</${f.key}>`);
   const empty = fields.map((f) => `<${f.key}/>`);
+  const encoders = fields.map((f) => cellEncoder(f, XML_CELLS));
   let rows = 0;
   const entity = entityLabel === undefined ? '' : ` entity="${xmlAttribute(entityLabel)}"`;
   await sink.write(`<?xml version="1.0" encoding="UTF-8"?>\n<records${entity}>\n`);
-  return {
-    async write(record) {
+  const writeRows = async (batch: RowBatch) => {
+    for (const row of batch) {
       let out = '<record>';
-      for (let i = 0; i < fields.length; i++) {
-        const value = exportValue(fields[i]!, record[fields[i]!.key]);
-        let text: string;
-        switch (value.kind) {
-          case 'empty':
-            continue;
-          case 'boolean':
-            text = value.value ? 'true' : 'false';
-            break;
-          case 'text':
-            text = xmlText(value.text);
-            break;
-          case 'number':
-          case 'date':
-            text = value.text;
-            break;
-        }
+      for (let i = 0; i < encoders.length; i++) {
+        const text = encoders[i]!(row[i]);
+        if (text === MISSING) continue;
         out += text === '' ? empty[i]! : `${open[i]!}${text}${close[i]!}`;
       }
       rows++;
-      await sink.write(`${out}</record>\n`);
-    },
+      if (sink.append(`${out}</record>\n`)) await sink.flush();
+    }
+  };
+  return {
+    writeRows,
+    write: (record) => writeRows([rowOf(fields, record)]),
     async close(): Promise<WrittenFile> {
       await sink.write('</records>\n');
       return { rows, ...(await sink.close()) };
