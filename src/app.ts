@@ -23,6 +23,7 @@ import { failImportRun, importsRouter, runImport, runImportJob } from './modules
 import { exportsRouter, runExport, runExportJob } from './modules/exports/index.js';
 import { docsRouter } from './modules/docs/index.js';
 import { startWebhookWorker, webhookSettings } from './modules/webhooks/index.js';
+import { callbackSettings, callbacksRouter, startCallbackWorker } from './modules/callbacks/index.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
 import { buildAppSchema } from './schema.js';
 
@@ -103,6 +104,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       });
       const webhookWorker = await startWebhookWorker({ db: mysql.db, pool: mysql.pool, boss, secrets, logger, settings: hooks });
       closers.push(() => webhookWorker.stop());
+      // Issue 6 (connectors) registers each provider's follow-up here, e.g. { quickbooks: onQuickBooksCallback }.
+      await startCallbackWorker({ db: mysql.db, boss, logger, settings: callbackSettings(config), handlers: {} });
     }
 
     let server: Awaited<ReturnType<typeof createHttpServer>> | undefined;
@@ -145,6 +148,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       server = await createHttpServer({
         restRouter: rest,
         docsRouter: docsRouter(),
+        hooksRouter: callbacksRouter({ db: mysql.db, boss, secrets, logger, settings: callbackSettings(config) }),
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         schema,
         services,
