@@ -8,7 +8,7 @@ import { autodeskSignature } from './callbacks.autodesk.js';
 import type { CallbackProvider } from './callbacks.protocol.js';
 import { quickbooksSignature } from './callbacks.quickbooks.js';
 import { sealCallbackSecret } from './callbacks.secrets.js';
-import { processCallback } from './callbacks.service.js';
+import { maintainCallbacks, processCallback } from './callbacks.service.js';
 
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const BODY_LIMIT = 16 * 1024;
@@ -180,6 +180,19 @@ describe('QuickBooks callbacks', () => {
     expect(await jobsFor(app, row!['id'] as number)).toHaveLength(1);
   });
 
+  test('identical deliveries arriving together are recorded and enqueued once', async ({ app, org }) => {
+    const token = 'qbo-verifier-token-race';
+    const id = await connect(app, org.id, 'quickbooks', token);
+    const body = JSON.stringify([cloudEvent('ce-raced')]);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => post(app, `/hooks/quickbooks/${id}`, body, { 'intuit-signature': quickbooksSignature(body, token) })));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(answers.filter((a) => a.json.duplicate === false)).toHaveLength(1);
+    const [row, ...more] = await processed(app, id);
+    expect(more).toEqual([]);
+    expect(row).toMatchObject({ replay_count: 5, attempts: 1 });
+    expect(await jobsFor(app, row!['id'] as number)).toHaveLength(1);
+  });
+
   test('malformed JSON gets 400 once signed, 401 when not; an oversized body 413', async ({ app, org }) => {
     const token = 'qbo-verifier-token-4';
     const id = await connect(app, org.id, 'quickbooks', token);
@@ -227,6 +240,9 @@ describe('Microsoft Graph callbacks', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await res.text()).toBe(token);
     expect(await rows(app, id)).toEqual([]);
+    // Answered before any lookup, alike for every id: the handshake tells nothing about which ids exist.
+    const unknown = await fetch(`${base(app)}/hooks/msgraph/987654321?validationToken=abc`, { method: 'POST' });
+    expect([unknown.status, await unknown.text()]).toEqual([200, 'abc']);
     const twice = await fetch(`${base(app)}/hooks/msgraph/${id}?validationToken=a&validationToken=b`, { method: 'POST' });
     expect(twice.status).toBe(400);
   });
@@ -339,5 +355,31 @@ describe('processing hand-off', () => {
     expect(await processCallback({ db, logger, handlers: ok }, callbackId)).toBe('skipped');
     expect(seen).toEqual([{ org: org.id, changes: [{ entity: 'bill', entityId: '9', operation: 'Delete', resource: null, account: '1' }] }]);
     expect((await rows(app, id))[0]).toMatchObject({ status: 'processed', attempts: 2 });
+  });
+});
+
+describe('maintenance', () => {
+  test('re-sends the job of a callback left unqueued and prunes what is past retention', async ({ app, org }) => {
+    const id = await connect(app, org.id, 'autodesk', 'unused');
+    const { db, boss, logger, pool } = app.app.services;
+    const event = JSON.stringify([{ id: null, type: 'dm.version.added', entity: 'data', entityId: 'urn:1', operation: 'added', resource: 'urn:1', account: 'h', occurredAt: null }]);
+    const insert = (key: string, status: string, receivedAgoMs: number) =>
+      pool.query<ResultSetHeader>(
+        `INSERT INTO inbound_callbacks (organization_id, connection_id, provider, dedupe_key, status, events, event_count, body_sha256, body_bytes, received_at)
+         VALUES (?, ?, 'autodesk', ?, ?, ?, 1, REPEAT('0', 64), 2, ?)`,
+        [org.id, id, key, status, event, new Date(Date.now() - receivedAgoMs)],
+      );
+    // Recorded three minutes ago, but its job was never sent (queue unreachable at the time).
+    const [lost] = await insert('body:lost', 'received', 3 * 60_000);
+    const [old] = await insert('body:old', 'processed', 40 * 86_400_000);
+    const longAgo = new Date(Date.now() - 40 * 86_400_000);
+    await pool.query('INSERT INTO inbound_callback_rejections (organization_id, connection_id, provider, reason, window_start, count, last_at) VALUES (0, 0, ?, ?, ?, 3, ?)', ['autodesk', 'unknown_connection', longAgo, longAgo]);
+    const result = await maintainCallbacks({ db, boss, logger }, { bodyLimitBytes: BODY_LIMIT, retentionDays: 30 });
+    expect(result).toEqual({ resent: 1, pruned: 1 });
+    expect(await jobsFor(app, lost.insertId)).toHaveLength(1);
+    const remaining = await processed(app, id);
+    expect(remaining.map((r) => Number(r['id']))).toEqual([lost.insertId]);
+    expect(remaining.map((r) => Number(r['id']))).not.toContain(old.insertId);
+    expect((await rejections(app)).filter((r) => r['provider'] === 'autodesk' && r['connection_id'] === 0 && Number(r['count']) === 3)).toEqual([]);
   });
 });
