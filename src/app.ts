@@ -25,6 +25,9 @@ import { docsRouter } from './modules/docs/index.js';
 import { startWebhookWorker, webhookSettings } from './modules/webhooks/index.js';
 import { callbackSettings, callbacksRouter, startCallbackWorker } from './modules/callbacks/index.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
+import { EMAIL_ALERTS_CRON, emailAlertsJob, emailPendingAlerts } from './modules/alerts/index.js';
+import { smtpMailer } from './platform/mail/mailer.js';
+import { sendJob } from './platform/queue/jobs.js';
 import { buildAppSchema } from './schema.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -102,7 +105,15 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         concurrency: 2,
         handler: async ({ exportJobId }) => runExport({ db: mysql.db, store, logger }, exportJobId),
       });
-      const webhookWorker = await startWebhookWorker({ db: mysql.db, pool: mysql.pool, boss, secrets, logger, settings: hooks });
+      const mailer = config.SMTP_URL ? smtpMailer(config.SMTP_URL, config.SMTP_FROM) : null;
+      let onAlert: (() => void) | undefined;
+      if (mailer) {
+        closers.push(async () => mailer.close());
+        await registerWorker(boss, logger, { job: emailAlertsJob, handler: async () => void (await emailPendingAlerts(mysql.pool, mailer, logger)) });
+        await boss.schedule(emailAlertsJob.name, EMAIL_ALERTS_CRON, {});
+        onAlert = () => void sendJob(boss, emailAlertsJob, {}).catch((error: unknown) => logger.warn({ err: error }, 'could not queue alert e-mails'));
+      }
+      const webhookWorker = await startWebhookWorker({ db: mysql.db, pool: mysql.pool, boss, secrets, logger, settings: hooks, ...(onAlert ? { onAlert } : {}) });
       closers.push(() => webhookWorker.stop());
       // Issue 6 (connectors) registers each provider's follow-up here, e.g. { quickbooks: onQuickBooksCallback }.
       await startCallbackWorker({ db: mysql.db, boss, logger, settings: callbackSettings(config), handlers: {} });

@@ -11,6 +11,7 @@ import { ImportsResolver } from './modules/imports/index.js';
 import { ExportsResolver } from './modules/exports/index.js';
 import { FileStore } from './platform/storage/file-store.js';
 import { ViewerResolver } from './modules/viewer/index.js';
+import { AlertsResolver } from './modules/alerts/index.js';
 import { WebhooksResolver, webhookSettings, type WebhookSettings } from './modules/webhooks/index.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
 import { loadConfig } from './platform/config.js';
@@ -37,6 +38,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     [AuditResolver, new AuditResolver()],
     [ImportsResolver, new ImportsResolver({ store: deps.store, maxUploadBytes: deps.maxUploadBytes })],
     [ExportsResolver, new ExportsResolver()],
+    [AlertsResolver, new AlertsResolver()],
     [WebhooksResolver, new WebhooksResolver({ secrets: deps.secrets, settings: deps.webhookSettings })],
     ...RECORD_RESOLVERS.map((R) => [R, new R()] as const),
   ]);
@@ -48,7 +50,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     },
   };
   return buildSchema({
-    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, ...RECORD_RESOLVERS] as BuildSchemaOptions['resolvers'],
+    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, ...RECORD_RESOLVERS] as BuildSchemaOptions['resolvers'],
     container,
     authChecker,
     pubSub: deps.pubsub,

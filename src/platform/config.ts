@@ -100,6 +100,10 @@ const ConfigSchema = z.object({
   CALLBACK_BODY_LIMIT_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   /** Days accepted callbacks (and rejection counts) are kept; a replay within this window is recognised. */
   CALLBACK_RETENTION_DAYS: int(1, 3650).default(30),
+  /** SMTP server for alert e-mails, e.g. smtps://user:pass@smtp.example.com:465; no e-mail when unset. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** Sender of alert e-mails. */
+  SMTP_FROM: z.string().min(3).default('Trestle <alerts@trestle.invalid>'),
   /**
    * Benchmarks only: every request acts as an all-scopes principal of this organization with
    * no key and no rate limit. Refused when NODE_ENV=production.

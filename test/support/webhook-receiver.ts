@@ -23,7 +23,7 @@ export class WebhookReceiver {
 
   private constructor() {}
 
-  static async start(path = '/hooks'): Promise<WebhookReceiver> {
+  static async start(path = '/hooks', port = 0): Promise<WebhookReceiver> {
     const receiver = new WebhookReceiver();
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -52,7 +52,7 @@ export class WebhookReceiver {
       receiver.sockets.add(socket);
       socket.on('close', () => receiver.sockets.delete(socket));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     receiver.server = server;
     receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
     return receiver;

@@ -7,6 +7,7 @@ import { emitEvent } from '../../platform/events/outbox.js';
 import { OutboundError, postOnce } from '../../platform/http/outbound.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { sendJob } from '../../platform/queue/jobs.js';
+import { raiseAlert } from '../alerts/index.js';
 import { webhookDeliveries } from './webhook-deliveries.table.js';
 import { webhookLogs } from './webhook-logs.table.js';
 import { webhooks } from './webhooks.table.js';
@@ -23,6 +24,8 @@ export interface DeliveryDeps {
   secrets: SecretBox;
   logger: Logger;
   settings: WebhookSettings;
+  /** Called after an alert was raised (to e-mail it now rather than at the next sweep). */
+  onAlert?: () => void;
 }
 
 /** Where and how to send: an endpoint's URL and its signing secrets, opened. */
@@ -105,13 +108,24 @@ interface LoadedDelivery {
   message: OutgoingMessage;
 }
 
-async function claim(pool: mysql.Pool, deliveryId: number, attempt: number, leaseMs: number): Promise<boolean> {
+/**
+ * Takes a delivery for attempt `attempt + 1`: `claimed`; `stale` when that attempt was made
+ * already (a duplicate job); or `leased` with the seconds left when another run holds it, which
+ * is a job handed over from a worker that died mid-attempt before its lease ran out.
+ */
+async function claim(pool: mysql.Pool, deliveryId: number, attempt: number, leaseMs: number): Promise<{ kind: 'claimed' | 'stale' } | { kind: 'leased'; seconds: number }> {
   const [result] = await pool.query<mysql.ResultSetHeader>(
     `UPDATE webhook_deliveries SET status = 'delivering', lease_until = NOW(3) + INTERVAL ? SECOND
      WHERE id = ? AND attempt_count = ? AND (status = 'pending' OR (status = 'delivering' AND lease_until < NOW(3)))`,
     [Math.ceil(leaseMs / 1000), deliveryId, attempt],
   );
-  return result.affectedRows === 1;
+  if (result.affectedRows === 1) return { kind: 'claimed' };
+  const [rows] = await pool.query<mysql.RowDataPacket[]>(
+    `SELECT TIMESTAMPDIFF(SECOND, NOW(3), lease_until) AS seconds FROM webhook_deliveries
+     WHERE id = ? AND attempt_count = ? AND status = 'delivering' AND lease_until >= NOW(3)`,
+    [deliveryId, attempt],
+  );
+  return rows[0] ? { kind: 'leased', seconds: Number(rows[0]['seconds']) } : { kind: 'stale' };
 }
 
 async function load(pool: mysql.Pool, deliveryId: number): Promise<LoadedDelivery | null> {
@@ -148,14 +162,17 @@ async function load(pool: mysql.Pool, deliveryId: number): Promise<LoadedDeliver
   };
 }
 
-/** Disables an endpoint and tells the organization's other endpoints; inside the caller's transaction. */
-export async function disableEndpoint(tx: DbOrTx, organizationId: number, webhookId: number, reason: string): Promise<void> {
+/**
+ * Disables an endpoint, tells the organization's other endpoints and alerts its admins; inside
+ * the caller's transaction. Returns whether it was active until now.
+ */
+export async function disableEndpoint(tx: DbOrTx, organizationId: number, webhookId: number, reason: string): Promise<boolean> {
   const [row] = await tx
     .select({ name: webhooks.name, url: webhooks.url, isActive: webhooks.isActive, failingSince: webhooks.failingSince, projectId: webhooks.projectId })
     .from(webhooks)
     .where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)))
     .for('update');
-  if (!row || !row.isActive) return;
+  if (!row || !row.isActive) return false;
   await tx
     .update(webhooks)
     .set({ isActive: false, disabledAt: new Date(), disabledReason: reason.slice(0, 500) })
@@ -166,7 +183,20 @@ export async function disableEndpoint(tx: DbOrTx, organizationId: number, webhoo
     { webhookId: String(webhookId), name: row.name, url: row.url, reason, failingSince: row.failingSince?.toISOString() ?? null },
     { organizationId, projectId: row.projectId },
   );
+  await raiseAlert(tx, {
+    organizationId,
+    kind: webhookDisabled.name,
+    severity: 'critical',
+    title: `Webhook "${row.name}" was disabled`,
+    message: `Deliveries to ${row.url} stopped: ${reason}. Fix the receiver, enable the webhook again (updateWebhook isActive: true), then resend what it missed with recoverWebhook.`,
+    subjectType: 'webhook',
+    subjectId: webhookId,
+  });
+  return true;
 }
+
+/** How long a delivery stays claimed beyond the receiver's deadline, for recording the outcome. */
+const LEASE_MARGIN_MS = 5_000;
 
 /**
  * Runs attempt `attempt + 1` of a delivery, records it, and schedules the next one when it
@@ -174,8 +204,14 @@ export async function disableEndpoint(tx: DbOrTx, organizationId: number, webhoo
  */
 export async function runDelivery(deps: DeliveryDeps, deliveryId: number, attempt: number): Promise<boolean> {
   const { settings } = deps;
-  if (!(await claim(deps.pool, deliveryId, attempt, settings.timeoutMs + 30_000))) return false;
+  const claimed = await claim(deps.pool, deliveryId, attempt, settings.timeoutMs + LEASE_MARGIN_MS);
+  if (claimed.kind === 'stale') return false;
   const loaded = await load(deps.pool, deliveryId);
+  if (claimed.kind === 'leased') {
+    // Come back when the lease has run out; if the holder finished meanwhile, that run is stale.
+    if (loaded) await sendJob(deps.boss, deliverWebhookJob, { deliveryId, attempt }, { startAfter: claimed.seconds + 1, group: endpointGroup(loaded.webhookId) });
+    return false;
+  }
   if (!loaded) return false;
   if (!loaded.target || !loaded.isActive) {
     await deps.db
@@ -189,6 +225,7 @@ export async function runDelivery(deps: DeliveryDeps, deliveryId: number, attemp
   const made = attempt + 1;
   const now = new Date();
   let retryIn: number | null = null;
+  let disabled = false;
 
   await deps.db.transaction(async (tx) => {
     await tx.insert(webhookLogs).values({
@@ -218,7 +255,7 @@ export async function runDelivery(deps: DeliveryDeps, deliveryId: number, attemp
     if (verdict.kind === 'gone') {
       await tx.update(webhookDeliveries).set({ ...done, status: 'failed', nextAttemptAt: null }).where(eq(webhookDeliveries.id, deliveryId));
       await tx.update(webhooks).set({ lastTriggeredAt: now, failureCount: sql`${webhooks.failureCount} + 1` }).where(eq(webhooks.id, loaded.webhookId));
-      await disableEndpoint(tx, loaded.organizationId, loaded.webhookId, 'the endpoint answered 410 Gone');
+      disabled = await disableEndpoint(tx, loaded.organizationId, loaded.webhookId, 'the endpoint answered 410 Gone');
       return;
     }
     await tx
@@ -229,7 +266,7 @@ export async function runDelivery(deps: DeliveryDeps, deliveryId: number, attemp
     const failingFor = endpoint?.failingSince ? (now.getTime() - endpoint.failingSince.getTime()) / 1000 : 0;
     if (failingFor >= settings.disableAfterSeconds) {
       await tx.update(webhookDeliveries).set({ ...done, status: 'failed', nextAttemptAt: null }).where(eq(webhookDeliveries.id, deliveryId));
-      await disableEndpoint(tx, loaded.organizationId, loaded.webhookId, `every attempt failed for ${Math.round(failingFor / 3600)} hours`);
+      disabled = await disableEndpoint(tx, loaded.organizationId, loaded.webhookId, `every attempt failed for ${Math.round(failingFor / 3600)} hours`);
       return;
     }
     retryIn = retryDelaySeconds(settings.schedule, made + 1, verdict.retryAfterSeconds);
@@ -239,6 +276,7 @@ export async function runDelivery(deps: DeliveryDeps, deliveryId: number, attemp
       .where(eq(webhookDeliveries.id, deliveryId));
   });
 
+  if (disabled) deps.onAlert?.();
   if (retryIn !== null) {
     // Lost if this process dies right here: the sweeper re-sends overdue deliveries.
     await sendJob(deps.boss, deliverWebhookJob, { deliveryId, attempt: made }, { startAfter: retryIn, group: endpointGroup(loaded.webhookId) });

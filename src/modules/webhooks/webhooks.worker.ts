@@ -17,11 +17,12 @@ export async function startWebhookWorker(deps: DeliveryDeps): Promise<{ stop(): 
   const { boss, logger, settings } = deps;
   await boss.createQueue(deliverWebhookJob.name, {
     notify: true,
-    // A job outlives a lost worker by this long before pg-boss retries it; the delivery's own
-    // lease (timeout + 30 s) decides whether the retry may send.
+    // A worker that dies stops its heartbeats and pg-boss hands its jobs to another; the
+    // delivery's lease (deadline + 5 s) decides when the new run may send.
+    heartbeatSeconds: 10,
     expireInSeconds: Math.ceil(settings.timeoutMs / 1000) + 60,
-    retryLimit: 5,
-    retryDelay: 10,
+    retryLimit: 10,
+    retryDelay: 1,
     deleteAfterSeconds: 3600,
   });
   await boss.work(

@@ -7,7 +7,11 @@ export async function startQueue(options: { url: string; schema: string; logger:
     connectionString: options.url,
     schema: options.schema,
     max: 5,
-    ...(options.superviseIntervalSeconds ? { superviseIntervalSeconds: options.superviseIntervalSeconds } : {}),
+    // Dead workers' jobs (stale heartbeats, expiry) are found by the per-queue monitor, which runs
+    // at most every monitorIntervalSeconds (pg-boss default 60): keep both on one cadence.
+    ...(options.superviseIntervalSeconds
+      ? { superviseIntervalSeconds: options.superviseIntervalSeconds, monitorIntervalSeconds: options.superviseIntervalSeconds }
+      : {}),
   });
   boss.on('error', (error: unknown) => options.logger.error({ err: error }, 'queue error'));
   await boss.start();
