@@ -23,6 +23,7 @@ import { failImportRun, importsRouter, runImport, runImportJob } from './modules
 import { exportsRouter, runExport, runExportJob } from './modules/exports/index.js';
 import { docsRouter } from './modules/docs/index.js';
 import { startWebhookWorker, webhookSettings } from './modules/webhooks/index.js';
+import { callbackSettings, callbacksRouter, startCallbackWorker } from './modules/callbacks/index.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
 import { EMAIL_ALERTS_CRON, emailAlertsJob, emailPendingAlerts } from './modules/alerts/index.js';
 import { smtpMailer } from './platform/mail/mailer.js';
@@ -114,6 +115,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       }
       const webhookWorker = await startWebhookWorker({ db: mysql.db, pool: mysql.pool, boss, secrets, logger, settings: hooks, ...(onAlert ? { onAlert } : {}) });
       closers.push(() => webhookWorker.stop());
+      // Issue 6 (connectors) registers each provider's follow-up here, e.g. { quickbooks: onQuickBooksCallback }.
+      await startCallbackWorker({ db: mysql.db, boss, logger, settings: callbackSettings(config), handlers: {} });
     }
 
     let server: Awaited<ReturnType<typeof createHttpServer>> | undefined;
@@ -156,6 +159,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       server = await createHttpServer({
         restRouter: rest,
         docsRouter: docsRouter(),
+        hooksRouter: callbacksRouter({ db: mysql.db, boss, secrets, logger, settings: callbackSettings(config) }),
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         schema,
         services,

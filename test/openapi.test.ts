@@ -31,17 +31,22 @@ describe('OpenAPI document of the REST shim', () => {
         'GET /api/v1/export/{id}',
         'GET /api/v1/export/{id}/download',
         'GET /api/v1/files/{token}',
+        'POST /hooks/quickbooks/{connectionId}',
+        'POST /hooks/msgraph/{connectionId}',
+        'POST /hooks/autodesk/{connectionId}',
       ].sort(),
     );
     const ids = operations.map((o) => o.op.operationId);
     expect(new Set(ids).size).toBe(ids.length);
     for (const ref of refsOf(doc)) expect(doc.components.schemas, ref).toHaveProperty(ref.replace('#/components/schemas/', ''));
     for (const { route, op } of operations) expect(Object.keys(op.responses).some((s) => s.startsWith('2')), route).toBe(true);
-    // Each documented route answers (here: without a key, so 401, or 404 for an unknown token).
+    // Each documented route answers (here: without a key or signature, so 401, or 404 for an unknown token).
     for (const { route } of operations) {
       const [method, template] = route.split(' ') as [string, string];
-      const url = base + template.replace('{id}', '1').replace('{type}', 'vendors').replace('{token}', 'x'.repeat(40));
-      const res = await fetch(url, { method, ...(method === 'POST' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}) });
+      const url = base + template.replace('{id}', '1').replace('{type}', 'vendors').replace('{token}', 'x'.repeat(40)).replace('{connectionId}', '1');
+      // Provider callbacks get a well-formed Graph notification: unsigned, and for no connection.
+      const body = template.startsWith('/hooks/') ? JSON.stringify({ value: [{ changeType: 'created', clientState: 'x' }] }) : '{}';
+      const res = await fetch(url, { method, ...(method === 'POST' ? { body, headers: { 'content-type': 'application/json' } } : {}) });
       expect([401, 404], route).toContain(res.status);
     }
   });

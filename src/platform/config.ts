@@ -96,6 +96,10 @@ const ConfigSchema = z.object({
   WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 1000).default(10),
   /** How often a worker looks for new outbox events when idle, in milliseconds. */
   WEBHOOK_OUTBOX_POLL_MS: int(10, 60_000).default(200),
+  /** Largest provider callback body accepted on /hooks/… (413 above). */
+  CALLBACK_BODY_LIMIT_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  /** Days accepted callbacks (and rejection counts) are kept; a replay within this window is recognised. */
+  CALLBACK_RETENTION_DAYS: int(1, 3650).default(30),
   /** SMTP server for alert e-mails, e.g. smtps://user:pass@smtp.example.com:465; no e-mail when unset. */
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   /** Sender of alert e-mails. */

@@ -33,6 +33,21 @@ const errors = (...statuses: number[]) =>
     ]),
   );
 
+/** A provider callback route: no API key, the provider's own signature instead (modules/callbacks). */
+const hookErrors = {
+  '400': { description: 'Not a payload this provider sends (only once the signature holds, where it is a header)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+  '401': { description: 'Missing or bad signature, or unknown, inactive or other-provider connection (all alike)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+  '413': { description: 'Body above CALLBACK_BODY_LIMIT_BYTES', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+};
+const connectionParam = { name: 'connectionId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' }, description: 'The integration connection the provider was told to call back.' };
+const accepted = (status: string) => ({
+  [status]: {
+    description: 'Recorded and queued for processing; `duplicate` when this event was already received (a replay is answered but not processed again)',
+    content: { 'application/json': { schema: { type: 'object', properties: { received: { type: 'boolean' }, duplicate: { type: 'boolean' } } } } },
+  },
+});
+const hookBody = (description: string) => ({ required: true, description, content: { 'application/json': { schema: { type: ['object', 'array'] } } } });
+
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' } };
 const jobObject = (description: string) => ({ type: 'object', description, additionalProperties: true });
 
@@ -43,7 +58,7 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'Trestle REST shim',
       version: '1',
       description:
-        'File transfer and downloads beside the GraphQL API (POST /graphql, which describes itself). Authenticate with `Authorization: Bearer <API key>` or `X-API-Key`. Responses carry `RateLimit-Policy` and `RateLimit` headers.',
+        'File transfer and downloads beside the GraphQL API (POST /graphql, which describes itself). Authenticate with `Authorization: Bearer <API key>` or `X-API-Key`. Responses carry `RateLimit-Policy` and `RateLimit` headers. Provider callbacks under /hooks take no key: each is verified by its provider’s own signature.',
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }, { apiKey: [] }],
@@ -170,6 +185,53 @@ export function openApiDocument(): Record<string, unknown> {
             '200': { description: 'The ZIP; the Digest header carries its SHA-256', content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } },
             ...errors(400, 401, 403, 404, 409, 429),
           },
+        },
+      },
+      '/hooks/quickbooks/{connectionId}': {
+        post: {
+          operationId: 'receiveQuickBooksCallback',
+          summary: 'QuickBooks Online webhook',
+          description:
+            'Called by Intuit. `intuit-signature` must be base64(HMAC-SHA256(raw body, webhook verifier token)), the token being stored sealed in the connection (integration type `quickbooks`). Legacy `eventNotifications` and CloudEvents payloads are accepted; replays are recognised by CloudEvents id (else by body hash).',
+          tags: ['Provider callbacks'],
+          security: [],
+          parameters: [connectionParam, { name: 'intuit-signature', in: 'header', required: true, schema: { type: 'string' } }],
+          requestBody: hookBody('A CloudEvents array or a legacy { eventNotifications } object'),
+          responses: { ...accepted('200'), ...hookErrors },
+        },
+      },
+      '/hooks/msgraph/{connectionId}': {
+        post: {
+          operationId: 'receiveMicrosoftGraphCallback',
+          summary: 'Microsoft Graph change notifications',
+          description:
+            'Called by Microsoft Graph for a connection of integration type `microsoft_graph` or `outlook`. With `?validationToken=` (subscription handshake) the token is echoed at once as text/plain. Otherwise the body is `{ value: [notification, …] }` and every item’s `clientState` must equal the connection’s (stored sealed); one mismatch refuses the batch.',
+          tags: ['Provider callbacks'],
+          security: [],
+          parameters: [connectionParam, { name: 'validationToken', in: 'query', schema: { type: 'string', maxLength: 4096 } }],
+          requestBody: { ...hookBody('A changeNotificationCollection'), required: false },
+          responses: {
+            '200': { description: 'Handshake: the validation token, URL-decoded', content: { 'text/plain': { schema: { type: 'string' } } } },
+            ...accepted('202'),
+            ...hookErrors,
+          },
+        },
+      },
+      '/hooks/autodesk/{connectionId}': {
+        post: {
+          operationId: 'receiveAutodeskCallback',
+          summary: 'Autodesk Platform Services webhook',
+          description:
+            'Called by APS for a connection of integration type `autodesk`. `x-adsk-signature` must be `sha1hash=` + hex HMAC-SHA1(raw body, the secret token), stored sealed in the connection. Replays are recognised by body hash.',
+          tags: ['Provider callbacks'],
+          security: [],
+          parameters: [
+            connectionParam,
+            { name: 'x-adsk-signature', in: 'header', required: true, schema: { type: 'string', pattern: '^sha1hash=[0-9a-fA-F]{40}$' } },
+            { name: 'x-adsk-delivery-id', in: 'header', schema: { type: 'string' } },
+          ],
+          requestBody: hookBody('{ version, resourceUrn, hook, payload }'),
+          responses: { ...accepted('200'), ...hookErrors },
         },
       },
       '/api/v1/files/{token}': {

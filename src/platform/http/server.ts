@@ -26,6 +26,8 @@ export interface HttpServerOptions {
   graphiqlAssetsDir: string;
   /** The REST shim (uploads, downloads), mounted at /api/v1. */
   restRouter?: express.Router;
+  /** Providers' callbacks, mounted at /hooks (each route reads its own raw body). */
+  hooksRouter?: express.Router;
   /** The REST shim's OpenAPI document and its UI, mounted at the root. */
   docsRouter?: express.Router;
   /** Largest file a GraphQL multipart request may carry. */
@@ -247,6 +249,7 @@ export async function createHttpServer(options: HttpServerOptions) {
 
   if (options.docsRouter) app.use(options.docsRouter);
   if (options.restRouter) app.use('/api/v1', options.restRouter);
+  if (options.hooksRouter) app.use('/hooks', options.hooksRouter);
 
   app.use(
     '/graphql',
