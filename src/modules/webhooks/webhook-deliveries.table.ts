@@ -22,6 +22,8 @@ export const webhookDeliveries = mysqlTable(
     nextAttemptAt: time('next_attempt_at'),
     /** While `delivering`: after this the attempt is presumed lost with its worker. */
     leaseUntil: time('lease_until'),
+    /** Which batch of claims took it, so the claimer reads back exactly the rows it won. */
+    claimToken: varchar('claim_token', { length: 24 }),
     lastAttemptAt: time('last_attempt_at'),
     lastStatusCode: int('last_status_code'),
     lastError: varchar('last_error', { length: 500 }),

@@ -1,6 +1,7 @@
 import type { JobResult } from 'pg-boss';
 import { registerWorker } from '../../platform/queue/jobs.js';
-import { runDelivery, type DeliveryDeps } from './webhooks.delivery.js';
+import type { DeliveryDeps } from './webhooks.delivery.js';
+import { DeliveryEngine } from './webhooks.engine.js';
 import { deliverWebhookJob, SWEEP_WEBHOOKS_CRON, sweepWebhooksJob } from './webhooks.jobs.js';
 import { OutboxRelay, sweepDeliveries } from './webhooks.relay.js';
 
@@ -19,6 +20,7 @@ const DELIVERY_LOOPS = 10;
  */
 export async function startWebhookWorker(deps: DeliveryDeps): Promise<{ stop(): Promise<void> }> {
   const { boss, logger, settings } = deps;
+  const engine = new DeliveryEngine(deps);
   await boss.createQueue(deliverWebhookJob.name, {
     notify: true,
     // A worker that dies stops its heartbeats and pg-boss hands its jobs to another; the
@@ -45,7 +47,7 @@ export async function startWebhookWorker(deps: DeliveryDeps): Promise<{ stop(): 
           const parsed = deliverWebhookJob.schema.safeParse(job.data);
           if (!parsed.success) return { id: job.id, status: 'deadletter', output: { error: 'invalid payload' } };
           try {
-            await runDelivery(deps, parsed.data.deliveryId, parsed.data.attempt);
+            await engine.run(parsed.data.deliveryId, parsed.data.attempt);
             return { id: job.id, status: 'completed' };
           } catch (error) {
             // A database hiccup: pg-boss retries the job, and the claim keeps it from sending twice.

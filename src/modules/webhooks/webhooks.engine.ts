@@ -1,0 +1,248 @@
+import { randomBytes } from 'node:crypto';
+import { sql, type SQL } from 'drizzle-orm';
+import type mysql from 'mysql2/promise';
+import { Coalescer } from '../../platform/queue/coalescer.js';
+import { attemptOnce, disableEndpoint, type AttemptResult, type DeliveryDeps, type OutgoingMessage, type SendTarget } from './webhooks.delivery.js';
+import { deliverWebhookJob, endpointGroup } from './webhooks.jobs.js';
+import { retryDelaySeconds } from './webhooks.retry.js';
+
+/** How long a delivery stays claimed beyond the receiver's deadline, for recording the outcome. */
+const LEASE_MARGIN_MS = 5_000;
+/** last_triggered_at is refreshed at most this often by successes alone (it is a hot row). */
+const TRIGGER_REFRESH_MS = 5_000;
+
+interface ClaimRequest {
+  deliveryId: number;
+  attempt: number;
+}
+
+interface Claimed {
+  kind: 'claimed';
+  organizationId: number;
+  webhookId: number;
+  eventId: number;
+  target: SendTarget | null;
+  isActive: boolean;
+  failureCount: number;
+  lastTriggeredAt: Date | null;
+  message: OutgoingMessage;
+}
+
+type ClaimResult = Claimed | { kind: 'stale' } | { kind: 'leased'; seconds: number; webhookId: number };
+
+interface Outcome {
+  deliveryId: number;
+  claim: Claimed;
+  /** Attempts made, this one included. */
+  made: number;
+  result: AttemptResult;
+  sentAt: Date;
+}
+
+/** What became of a recorded outcome: a retry to schedule, and whether an alert was raised. */
+interface Recorded {
+  retryInSeconds: number | null;
+  alerted: boolean;
+}
+
+const rowNumber = (value: unknown): number => Number(value);
+
+/**
+ * Runs delivery attempts with the database work of many concurrent attempts shared: claims of
+ * all attempts starting together are one UPDATE and one SELECT, and outcomes finishing together
+ * are written in one transaction. Each attempt still sends on its own, so a slow receiver holds
+ * only its own attempt, never the writes of the others.
+ */
+export class DeliveryEngine {
+  private readonly claims: Coalescer<ClaimRequest, ClaimResult>;
+  private readonly outcomes: Coalescer<Outcome, Recorded>;
+
+  constructor(private readonly deps: DeliveryDeps) {
+    this.claims = new Coalescer((items) => this.claimBatch(items), 200);
+    this.outcomes = new Coalescer((items) => this.recordBatch(items), 200);
+  }
+
+  /**
+   * Makes attempt `attempt + 1` of a delivery and records it; schedules the next attempt when it
+   * failed. Returns false when the job was stale (that attempt was made already).
+   */
+  async run(deliveryId: number, attempt: number): Promise<boolean> {
+    const claim = await this.claims.submit({ deliveryId, attempt });
+    if (claim.kind === 'stale') return false;
+    if (claim.kind === 'leased') {
+      // A job handed over from a worker that died mid-attempt: come back when its lease is out.
+      await this.deps.boss.send(deliverWebhookJob.name, { deliveryId, attempt }, { startAfter: claim.seconds + 1, group: endpointGroup(claim.webhookId) });
+      return false;
+    }
+    const result: AttemptResult =
+      claim.target && claim.isActive
+        ? await attemptOnce(claim.target, claim.message, this.deps.secrets, this.deps.settings)
+        : { statusCode: null, body: null, durationMs: 0, error: claim.target ? 'endpoint disabled' : 'endpoint deleted', verdict: { kind: 'failure', retryAfterSeconds: null } };
+    const recorded = await this.outcomes.submit({ deliveryId, claim, made: attempt + 1, result, sentAt: new Date() });
+    if (recorded.alerted) this.deps.onAlert?.();
+    if (recorded.retryInSeconds !== null) {
+      // Lost if this process dies right here: the sweeper re-sends overdue deliveries.
+      await this.deps.boss.send(deliverWebhookJob.name, { deliveryId, attempt: attempt + 1 }, { startAfter: recorded.retryInSeconds, group: endpointGroup(claim.webhookId) });
+    }
+    return true;
+  }
+
+  private async claimBatch(items: ClaimRequest[]): Promise<ClaimResult[]> {
+    const pool = this.deps.pool;
+    const token = randomBytes(12).toString('base64url');
+    const ids = items.map((i) => i.deliveryId);
+    const leaseSeconds = Math.ceil((this.deps.settings.timeoutMs + LEASE_MARGIN_MS) / 1000);
+    await pool.query(
+      `UPDATE webhook_deliveries SET status = 'delivering', lease_until = NOW(3) + INTERVAL ? SECOND, claim_token = ?
+       WHERE id IN (?) AND (id, attempt_count) IN (${items.map(() => '(?, ?)').join(', ')})
+         AND (status = 'pending' OR (status = 'delivering' AND lease_until < NOW(3)))`,
+      [leaseSeconds, token, ids, ...items.flatMap((i) => [i.deliveryId, i.attempt])],
+    );
+    const [rows] = await pool.query<mysql.RowDataPacket[]>(
+      `SELECT d.id, d.organization_id, d.webhook_id, d.event_id, w.id AS endpoint, w.url, w.secret, w.previous_secret,
+              w.previous_secret_expires_at, w.is_active, w.failure_count, w.last_triggered_at,
+              e.message_id, e.event_type, e.payload, e.occurred_at
+       FROM webhook_deliveries d
+       JOIN outbox_events e ON e.id = d.event_id
+       LEFT JOIN webhooks w ON w.id = d.webhook_id AND w.organization_id = d.organization_id
+       WHERE d.id IN (?) AND d.claim_token = ?`,
+      [ids, token],
+    );
+    const won = new Map<number, Claimed>();
+    for (const row of rows) {
+      won.set(rowNumber(row['id']), {
+        kind: 'claimed',
+        organizationId: rowNumber(row['organization_id']),
+        webhookId: rowNumber(row['webhook_id']),
+        eventId: rowNumber(row['event_id']),
+        isActive: Boolean(row['is_active']),
+        failureCount: rowNumber(row['failure_count'] ?? 0),
+        lastTriggeredAt: (row['last_triggered_at'] as Date | null) ?? null,
+        target:
+          row['endpoint'] == null
+            ? null
+            : {
+                url: String(row['url']),
+                sealedSecret: (row['secret'] as string | null) ?? null,
+                sealedPreviousSecret: (row['previous_secret'] as string | null) ?? null,
+                previousSecretExpiresAt: (row['previous_secret_expires_at'] as Date | null) ?? null,
+              },
+        message: {
+          messageId: String(row['message_id']),
+          eventType: String(row['event_type']),
+          occurredAt: row['occurred_at'] as Date,
+          payload: typeof row['payload'] === 'string' ? JSON.parse(row['payload']) : row['payload'],
+        },
+      });
+    }
+    const lost = items.filter((i) => !won.has(i.deliveryId));
+    const leased = new Map<number, { seconds: number; webhookId: number }>();
+    if (lost.length) {
+      const [held] = await pool.query<mysql.RowDataPacket[]>(
+        `SELECT id, webhook_id, TIMESTAMPDIFF(SECOND, NOW(3), lease_until) AS seconds FROM webhook_deliveries
+         WHERE id IN (?) AND (id, attempt_count) IN (${lost.map(() => '(?, ?)').join(', ')}) AND status = 'delivering' AND lease_until >= NOW(3)`,
+        [lost.map((i) => i.deliveryId), ...lost.flatMap((i) => [i.deliveryId, i.attempt])],
+      );
+      for (const row of held) leased.set(rowNumber(row['id']), { seconds: rowNumber(row['seconds']), webhookId: rowNumber(row['webhook_id']) });
+    }
+    return items.map((i) => won.get(i.deliveryId) ?? (leased.has(i.deliveryId) ? { kind: 'leased', ...leased.get(i.deliveryId)! } : { kind: 'stale' }));
+  }
+
+  private async recordBatch(outcomes: Outcome[]): Promise<Recorded[]> {
+    const { settings } = this.deps;
+    const now = new Date();
+    const results: Recorded[] = outcomes.map(() => ({ retryInSeconds: null, alerted: false }));
+    await this.deps.db.transaction(async (tx) => {
+      // Endpoint state first: failures count, a success ends the run of failures.
+      const failed = new Map<number, number>();
+      const succeeded = new Set<number>();
+      for (const o of outcomes) {
+        if (!o.claim.target || !o.claim.isActive) continue;
+        if (o.result.verdict.kind === 'success') succeeded.add(o.claim.webhookId);
+        else failed.set(o.claim.webhookId, (failed.get(o.claim.webhookId) ?? 0) + 1);
+      }
+      const failingFor = new Map<number, number>();
+      const failingOnly = [...failed.keys()].filter((id) => !succeeded.has(id));
+      if (failingOnly.length) {
+        const cases = sql.join(failingOnly.map((id) => sql`WHEN ${id} THEN ${failed.get(id)!}`), sql` `);
+        await tx.execute(
+          sql`UPDATE webhooks SET failure_count = failure_count + CASE id ${cases} END, failing_since = COALESCE(failing_since, ${now}), last_triggered_at = ${now}
+              WHERE id IN (${sql.join(failingOnly.map((id) => sql`${id}`), sql`, `)})`,
+        );
+        const [rows] = (await tx.execute(
+          sql`SELECT id, COALESCE(TIMESTAMPDIFF(SECOND, failing_since, ${now}), 0) AS failing_for FROM webhooks
+              WHERE id IN (${sql.join(failingOnly.map((id) => sql`${id}`), sql`, `)})`,
+        )) as unknown as [mysql.RowDataPacket[]];
+        for (const row of rows) failingFor.set(rowNumber(row['id']), rowNumber(row['failing_for']));
+      }
+      // Successes touch the endpoint row only when its state changes or last_triggered_at is old.
+      const refresh = [...succeeded].filter((id) => {
+        const sample = outcomes.find((o) => o.claim.webhookId === id)!.claim;
+        return failed.has(id) || sample.failureCount > 0 || !sample.lastTriggeredAt || now.getTime() - sample.lastTriggeredAt.getTime() > TRIGGER_REFRESH_MS;
+      });
+      if (refresh.length) {
+        await tx.execute(
+          sql`UPDATE webhooks SET failure_count = 0, failing_since = NULL, last_triggered_at = ${now} WHERE id IN (${sql.join(refresh.map((id) => sql`${id}`), sql`, `)})`,
+        );
+      }
+
+      // Each delivery's new state.
+      const toDisable = new Map<number, { organizationId: number; reason: string }>();
+      const states: SQL[] = [];
+      const logs: SQL[] = [];
+      outcomes.forEach((o, i) => {
+        const { claim, result } = o;
+        let status: 'succeeded' | 'failed' | 'pending' | 'cancelled';
+        let nextAttemptAt: Date | null = null;
+        if (!claim.target) status = 'cancelled';
+        else if (!claim.isActive) status = 'failed';
+        else if (result.verdict.kind === 'success') status = 'succeeded';
+        else if (result.verdict.kind === 'gone') {
+          status = 'failed';
+          toDisable.set(claim.webhookId, { organizationId: claim.organizationId, reason: 'the endpoint answered 410 Gone' });
+        } else if ((failingFor.get(claim.webhookId) ?? 0) >= settings.disableAfterSeconds) {
+          status = 'failed';
+          const hours = Math.round((failingFor.get(claim.webhookId) ?? 0) / 3600);
+          toDisable.set(claim.webhookId, { organizationId: claim.organizationId, reason: `every attempt failed for ${hours} hours` });
+        } else {
+          const wait = retryDelaySeconds(settings.schedule, o.made + 1, result.verdict.retryAfterSeconds);
+          status = wait === null ? 'failed' : 'pending';
+          if (wait !== null) {
+            nextAttemptAt = new Date(now.getTime() + wait * 1000);
+            results[i]!.retryInSeconds = wait;
+          }
+        }
+        states.push(
+          sql`(${o.deliveryId}, ${claim.organizationId}, ${claim.webhookId}, ${claim.eventId}, ${status}, ${o.made}, ${nextAttemptAt}, ${o.sentAt}, ${result.statusCode}, ${result.error})`,
+        );
+        if (claim.target && claim.isActive) {
+          logs.push(
+            sql`(${claim.organizationId}, ${claim.webhookId}, ${o.deliveryId}, ${claim.message.messageId}, ${claim.message.eventType}, ${o.made}, ${result.verdict.kind === 'success' ? 1 : 0}, ${result.statusCode}, ${result.body}, ${result.durationMs}, ${result.error}, ${o.sentAt})`,
+          );
+        }
+      });
+      if (logs.length) {
+        await tx.execute(
+          sql`INSERT INTO webhook_logs (organization_id, webhook_id, delivery_id, message_id, event, attempt, success, response_status, response_body, duration_ms, error, sent_at)
+              VALUES ${sql.join(logs, sql`, `)}`,
+        );
+      }
+      // One statement for every delivery: an upsert on the primary key of rows that exist.
+      await tx.execute(
+        sql`INSERT INTO webhook_deliveries (id, organization_id, webhook_id, event_id, status, attempt_count, next_attempt_at, last_attempt_at, last_status_code, last_error)
+            VALUES ${sql.join(states, sql`, `)}
+            ON DUPLICATE KEY UPDATE status = VALUES(status), attempt_count = VALUES(attempt_count), next_attempt_at = VALUES(next_attempt_at),
+              last_attempt_at = VALUES(last_attempt_at), last_status_code = VALUES(last_status_code), last_error = VALUES(last_error),
+              lease_until = NULL, claim_token = NULL, updated_at = NOW(3)`,
+      );
+      for (const [webhookId, { organizationId, reason }] of toDisable) {
+        if (await disableEndpoint(tx, organizationId, webhookId, reason)) {
+          const first = outcomes.findIndex((o) => o.claim.webhookId === webhookId);
+          results[first]!.alerted = true;
+        }
+      }
+    });
+    return results;
+  }
+}
+
