@@ -18,7 +18,7 @@
 //      runner's chunkRows), DATABASE_URL / QUEUE_DATABASE_URL (servers to use; default: the ones
 //      scripts/services.sh starts), BENCH_CPU_PROF_DIR (write a .cpuprofile of each import child
 //      there), BENCH_BREAKDOWN=1 (also time parsing alone and parsing + row checks, without the
-//      database, to see where the import's time goes), BENCH_SEMI_SPACE_MB (16) and
+//      database, to see where the import's time goes), BENCH_SEMI_SPACE_MB (8) and
 //      BENCH_HEAP_GROWING_PERCENT (30): the V8 flags the import child runs with, as the worker.
 //
 // Everything created (a MariaDB database, the temp folder) is removed at the end, also on failure
@@ -70,7 +70,7 @@ const ACTOR = { type: 'system', id: 'bench' };
  * 2 x 64 MB here), and a full collection once the heap has grown by HEAP_GROWING_PERCENT over
  * what the last one left live (by default V8 let it grow to 3.7 times that).
  */
-const SEMI_SPACE_MB = positiveInt('BENCH_SEMI_SPACE_MB', 16);
+const SEMI_SPACE_MB = positiveInt('BENCH_SEMI_SPACE_MB', 8);
 const HEAP_GROWING_PERCENT = positiveInt('BENCH_HEAP_GROWING_PERCENT', 30);
 const WORKER_NODE_ARGS = [`--max-semi-space-size=${SEMI_SPACE_MB}`, `--heap-growing-percent=${HEAP_GROWING_PERCENT}`];
 

@@ -7,7 +7,7 @@ import 'reflect-metadata';
 
 /**
  * `npm run worker`: the same modules, jobs only, for scaling workers apart from servers.
- * Memory: start it with `--max-semi-space-size=16 --heap-growing-percent=30` (package.json
+ * Memory: start it with `--max-semi-space-size=8 --heap-growing-percent=30` (package.json
  * "worker" does; NODE_OPTIONS accepts both): V8's defaults let the young generation grow to
  * 2 x 64 MB and the heap to several times what is live.
  */
