@@ -199,10 +199,10 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
   };
 
   const writeReportRows = async (chunk: CheckedRow[], raw: CellValue[][]) => {
-    for (let i = 0; i < chunk.length; i++) {
-      const row = chunk[i]!;
+    for (let at = 0; at < chunk.length; at++) {
+      const row = chunk[at]!;
       if (!isFailed(row.issues)) continue;
-      const cells = raw[i] ?? [];
+      const cells = raw[at] ?? [];
       const record: Record<string, unknown> = { row: row.rowNumber, errors: describeIssues(row.issues, 'error'), warnings: describeIssues(row.issues, 'warning') };
       (job.headers ?? []).forEach((_h, i) => (record[`c${i}`] = cellText(cells[i])));
       await report.writer.write(record);
