@@ -18,7 +18,8 @@
 //      runner's chunkRows), DATABASE_URL / QUEUE_DATABASE_URL (servers to use; default: the ones
 //      scripts/services.sh starts), BENCH_CPU_PROF_DIR (write a .cpuprofile of each import child
 //      there), BENCH_BREAKDOWN=1 (also time parsing alone and parsing + row checks, without the
-//      database, to see where the import's time goes).
+//      database, to see where the import's time goes), BENCH_SEMI_SPACE_MB (8) and
+//      BENCH_HEAP_GROWING_PERCENT (30): the V8 flags the import child runs with, as the worker.
 //
 // Everything created (a MariaDB database, the temp folder) is removed at the end, also on failure
 // and on Ctrl-C. Children get a TMPDIR inside the temp folder: a temp file one leaves behind
@@ -63,6 +64,15 @@ const GOAL_RATIO = 2;
 const GOAL_XLSX_RPS = 40_000;
 const GOAL_RSS_MB = 256;
 const ACTOR = { type: 'system', id: 'bench' };
+/**
+ * The import child runs with the V8 flags the worker runs with (package.json "worker" and
+ * "start"): a young generation capped at 2 x SEMI_SPACE_MB (V8's default lets it grow to
+ * 2 x 64 MB here), and a full collection once the heap has grown by HEAP_GROWING_PERCENT over
+ * what the last one left live (by default V8 let it grow to 3.7 times that).
+ */
+const SEMI_SPACE_MB = positiveInt('BENCH_SEMI_SPACE_MB', 8);
+const HEAP_GROWING_PERCENT = positiveInt('BENCH_HEAP_GROWING_PERCENT', 30);
+const WORKER_NODE_ARGS = [`--max-semi-space-size=${SEMI_SPACE_MB}`, `--heap-growing-percent=${HEAP_GROWING_PERCENT}`];
 
 // ------------------------------------------------------------- child ---
 
@@ -71,6 +81,9 @@ const ACTOR = { type: 'system', id: 'bench' };
  * BENCH_CHILD_STORE. Prints its figures as JSON.
  */
 async function childImport(format, file) {
+  // As src/worker.ts does first: drizzle-orm's files resolve without Node re-reading its big
+  // package.json for each of them (platform/module-hooks.ts).
+  await loadDist('platform/module-hooks.js');
   const [{ connectMySql }, { FileStore }, { PgPubSub }, { createLogger }, { createImport, runImport }] = await loadDist(
     'platform/db/mysql.js',
     'platform/storage/file-store.js',
@@ -166,7 +179,10 @@ async function importInChild(db, organizationId, storeDir, tmpDir, format, file)
     ['--child', format, file],
     { BENCH_CHILD_DB_URL: db.url, BENCH_CHILD_ORG: String(organizationId), BENCH_CHILD_STORE: storeDir },
     tmpDir,
-    profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`, `--cpu-prof-name=import-${format}-${suffix}.cpuprofile`] : [],
+    [
+      ...WORKER_NODE_ARGS,
+      ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`, `--cpu-prof-name=import-${format}-${suffix}.cpuprofile`] : []),
+    ],
   );
 }
 
@@ -226,7 +242,7 @@ async function loadData(dbUrl, organizationId, file) {
 
 async function main() {
   const [{ connectMySql }, { runMigrations }, { createOrganization }] = await loadDist('platform/db/mysql.js', 'platform/db/migrate.js', 'modules/organizations/index.js');
-  console.log(`bench:import  vendors, CSV ${CSV_ROWS} rows, XLSX ${XLSX_ROWS} rows, chunk ${CHUNK_ROWS} rows, ${machineInfo()}`);
+  console.log(`bench:import  vendors, CSV ${CSV_ROWS} rows, XLSX ${XLSX_ROWS} rows, chunk ${CHUNK_ROWS} rows, import child: node ${WORKER_NODE_ARGS.join(' ')}, ${machineInfo()}`);
 
   const dir = await tempDir('bench-import');
   const db = await freshDatabase();
@@ -319,6 +335,7 @@ async function main() {
       met: { csv: okCsv, xlsx: okXlsx },
       ok: problems.length === 0,
       chunkRows: CHUNK_ROWS,
+      nodeArgs: WORKER_NODE_ARGS,
     };
     console.log(`BENCH_IMPORT_JSON ${JSON.stringify(summary)}`);
     if (problems.length) {

@@ -12,7 +12,7 @@ import { importJobs, type ImportJobRow } from './import-jobs.table.js';
 import { IMPORT_PROGRESS_TOPIC } from './imports.jobs.js';
 import { recordLookup } from './imports.lookup.js';
 import { openParsedFile, type CellValue } from './parsers/index.js';
-import { checkRowsInChunks, isFailed, RowValidator, type CheckedRow, type RowIssue } from './validation/validation.engine.js';
+import { DEFAULT_CHUNK_ROWS, isFailed, RowValidator, type CheckedRow, type RowIssue } from './validation/validation.engine.js';
 import { ValidationSummary } from './validation/validation.summary.js';
 
 export interface RunnerDeps {
@@ -41,6 +41,9 @@ export interface ImportProgress {
 class Cancelled extends Error {}
 
 const PROGRESS_INTERVAL_MS = 250;
+const CANCEL_CHECK_INTERVAL_MS = 500;
+/** Checked chunks whose lookups may run while the next rows are read (see pass()). */
+const LOOKAHEAD_CHUNKS = 2;
 
 /** The error report: every failed row with its original cells, then where and why it failed. */
 async function openReport(deps: RunnerDeps, job: ImportJobRow): Promise<{ key: string; writer: RecordWriter }> {
@@ -112,7 +115,13 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
   const save = async (fields: Partial<typeof importJobs.$inferInsert>, db: Db | Parameters<Parameters<Db['transaction']>[0]>[0] = deps.db) => {
     await db.update(importJobs).set(fields).where(eq(importJobs.id, job.id));
   };
+  // Asked at most every CANCEL_CHECK_INTERVAL_MS, not per chunk: a cancel takes effect within
+  // that time (plus the chunk being written), and a big import saves a query per chunk.
+  let lastCancelCheck = 0;
   const checkCancelled = async () => {
+    const now = Date.now();
+    if (now - lastCancelCheck < CANCEL_CHECK_INTERVAL_MS) return;
+    lastCancelCheck = now;
     const [row] = await deps.db.select({ cancel: importJobs.cancelRequested }).from(importJobs).where(eq(importJobs.id, job.id));
     if (row?.cancel) throw new Cancelled();
   };
@@ -130,51 +139,86 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
   const ORIGIN_COLUMN = '\u0000origin';
   if (syntheticOrigin) mapping[ORIGIN_COLUMN] = 'originId';
 
-  const pass = async (onChunk: (chunk: CheckedRow[], raw: Map<number, CellValue[]>) => Promise<void>) => {
+  const chunkRows = deps.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  /**
+   * One pass over the file. Reading and checking rows is the one Node thread's work; the
+   * chunk's database lookups (checkBatch) and the caller's write are MySQL's. So that neither
+   * waits for the other, a chunk's lookups start as soon as its rows are checked, and reading
+   * goes on while they run: up to LOOKAHEAD_CHUNKS chunks are between checked and handed to
+   * onChunk, which still sees the chunks one at a time, in file order. That bounds the memory
+   * to a few chunks. No generator of our own sits between the parser and checkRow: at a million
+   * rows each async layer costs a promise and a turn of the microtask queue per row.
+   */
+  const pass = async (onChunk: (chunk: CheckedRow[], raw: CellValue[][]) => Promise<void>) => {
     const file = await openParsedFile(deps.store.resolve(job.filePath), { format: job.format as never, ...(job.options ?? {}) });
     const width = file.headers.length;
     const headers = syntheticOrigin ? [...file.headers, ORIGIN_COLUMN] : file.headers;
-    const validator = new RowValidator(entity, headers, mapping, { lookup: recordLookup(deps.db, scope) });
-    // The raw cells of the current chunk, kept for the error report.
-    const raw = new Map<number, CellValue[]>();
-    const rows = (async function* () {
-      for await (const row of file.rows) {
-        raw.set(row.rowNumber, row.values);
-        if (!syntheticOrigin) {
-          yield row;
-          continue;
-        }
-        const values = row.values.slice(0, width);
-        while (values.length < width) values.push(null);
-        values.push(`import:${job.id}:${row.rowNumber}`);
-        yield { rowNumber: row.rowNumber, values };
-      }
-    })();
+    const validator = new RowValidator(entity, headers, mapping, {
+      lookup: recordLookup(deps.db, scope),
+      // `import:<job>:<row>` differs on every row: nothing to remember about it.
+      ...(syntheticOrigin ? { uniqueByConstruction: ['originId'] } : {}),
+    });
+    // The chunk being filled: checked rows and their raw cells (same index), for the error report.
+    let chunk: CheckedRow[] = [];
+    let raw: CellValue[][] = [];
+    const pending: Array<{ chunk: CheckedRow[]; raw: CellValue[][]; looked: Promise<void> }> = [];
+    const handOldest = async () => {
+      const oldest = pending[0]!;
+      await oldest.looked;
+      pending.shift();
+      await onChunk(oldest.chunk, oldest.raw);
+    };
+    const queue = async () => {
+      const looked = validator.checkBatch(chunk);
+      // Observed at once (a rejection is rethrown when the chunk's turn comes): a rejection
+      // nobody listens to yet would end the process.
+      looked.catch(() => undefined);
+      pending.push({ chunk, raw, looked });
+      chunk = [];
+      raw = [];
+      if (pending.length > LOOKAHEAD_CHUNKS) await handOldest();
+    };
     try {
-      for await (const chunk of checkRowsInChunks(validator, rows, deps.chunkRows)) {
-        await onChunk(chunk, raw);
-        raw.clear();
+      for await (const row of file.rows) {
+        raw.push(row.values);
+        if (syntheticOrigin) {
+          const values = row.values.slice(0, width);
+          while (values.length < width) values.push(null);
+          values.push(`import:${job.id}:${row.rowNumber}`);
+          chunk.push(validator.checkRow({ rowNumber: row.rowNumber, values }));
+        } else chunk.push(validator.checkRow(row));
+        if (chunk.length >= chunkRows) await queue();
       }
+      if (chunk.length > 0) await queue();
+      while (pending.length > 0) await handOldest();
     } finally {
+      // Whatever stopped the pass, no lookup is left running against a job that moves on.
+      await Promise.allSettled(pending.map((p) => p.looked));
       await file.close();
     }
   };
 
-  const writeReportRows = async (chunk: CheckedRow[], raw: Map<number, CellValue[]>) => {
-    for (const row of chunk) {
+  const writeReportRows = async (chunk: CheckedRow[], raw: CellValue[][]) => {
+    for (let at = 0; at < chunk.length; at++) {
+      const row = chunk[at]!;
       if (!isFailed(row.issues)) continue;
-      const cells = raw.get(row.rowNumber) ?? [];
+      const cells = raw[at] ?? [];
       const record: Record<string, unknown> = { row: row.rowNumber, errors: describeIssues(row.issues, 'error'), warnings: describeIssues(row.issues, 'warning') };
       (job.headers ?? []).forEach((_h, i) => (record[`c${i}`] = cellText(cells[i])));
       await report.writer.write(record);
     }
   };
 
-  const toRecords = (chunk: CheckedRow[]) =>
-    chunk
-      .filter((row) => !isFailed(row.issues) && row.rowNumber > resumeAfter)
-      // A mapped origin-id column may still be empty on some rows.
-      .map((row) => ({ ...row.record, originId: row.record['originId'] || `import:${job.id}:${row.rowNumber}` }));
+  const toRecords = (chunk: CheckedRow[]) => {
+    const records: Record<string, unknown>[] = [];
+    for (const row of chunk) {
+      if (row.rowNumber <= resumeAfter || isFailed(row.issues)) continue;
+      // A mapped origin-id column may still be empty on some rows. The record is the chunk's own.
+      if (!row.record['originId']) row.record['originId'] = `import:${job.id}:${row.rowNumber}`;
+      records.push(row.record);
+    }
+    return records;
+  };
 
   const account = (chunk: CheckedRow[]) => {
     for (const row of chunk) summary.addRow(row.issues);

@@ -113,8 +113,34 @@ export class ImportIssue {
   code!: string;
 }
 
+/**
+ * The row counters of an import, declared once for the job and its live progress events.
+ * type-graphql 2 has no `isAbstract` option: the class is registered so that its fields are
+ * inherited, and since no field returns it, the schema has no type of that name.
+ */
 @ObjectType()
-export class ImportJob {
+export abstract class ImportCounters {
+  @Field(() => Int, { nullable: true, description: 'Known after a dry run or once the file was read to the end.' })
+  totalRows!: number | null;
+
+  @Field(() => Int)
+  processedRows!: number;
+
+  @Field(() => Int)
+  insertedRows!: number;
+
+  @Field(() => Int)
+  updatedRows!: number;
+
+  @Field(() => Int)
+  failedRows!: number;
+
+  @Field(() => Int)
+  warningCount!: number;
+}
+
+@ObjectType()
+export class ImportJob extends ImportCounters {
   @Field(() => ID)
   id!: string;
 
@@ -147,24 +173,6 @@ export class ImportJob {
 
   @Field(() => [ColumnMapping])
   mapping!: ColumnMapping[];
-
-  @Field(() => Int, { nullable: true, description: 'Known after a dry run or once the file was read to the end.' })
-  totalRows!: number | null;
-
-  @Field(() => Int)
-  processedRows!: number;
-
-  @Field(() => Int)
-  insertedRows!: number;
-
-  @Field(() => Int)
-  updatedRows!: number;
-
-  @Field(() => Int)
-  failedRows!: number;
-
-  @Field(() => Int)
-  warningCount!: number;
 
   @Field(() => [ImportIssue], { description: 'The first issues (up to 1,000); the error report has every failed row.' })
   issues!: ImportIssue[];
@@ -285,7 +293,7 @@ export class ImportTypeInfo {
 }
 
 @ObjectType({ description: 'Live state of an import job.' })
-export class ImportProgressEvent {
+export class ImportProgressEvent extends ImportCounters {
   @Field(() => ID)
   jobId!: string;
 
@@ -294,24 +302,6 @@ export class ImportProgressEvent {
 
   @Field(() => String, { nullable: true })
   phase!: string | null;
-
-  @Field(() => Int)
-  processedRows!: number;
-
-  @Field(() => Int, { nullable: true })
-  totalRows!: number | null;
-
-  @Field(() => Int)
-  insertedRows!: number;
-
-  @Field(() => Int)
-  updatedRows!: number;
-
-  @Field(() => Int)
-  failedRows!: number;
-
-  @Field(() => Int)
-  warningCount!: number;
 
   @Field(() => String, { nullable: true })
   errorMessage!: string | null;

@@ -169,6 +169,22 @@ describe('CSV limits', () => {
     expect(error.details).toEqual({ reason: 'RECORD_TOO_LARGE', rowNumber: 3 });
   });
 
+  it('delivers the rows before an oversized one, then fails at it', async () => {
+    const file = await tmp.file('long-later.csv', `a,b\n1,2\n3,4\n5,${'z'.repeat(300)}\n7,8\n`);
+    const parsed = await openParsedFile(file, { maxRecordBytes: 100 });
+    const seen: unknown[] = [];
+    const error = await rejection(
+      (async () => {
+        for await (const row of parsed.rows) seen.push(row.values);
+      })(),
+    );
+    expect(seen).toEqual([
+      ['1', '2'],
+      ['3', '4'],
+    ]);
+    expect(error.details).toEqual({ reason: 'RECORD_TOO_LARGE', rowNumber: 4 });
+  });
+
   it('stops a quote that is never closed once the record passes the limit', async () => {
     const lines = Array.from({ length: 5000 }, (_, i) => `${i},text ${i}`).join('\n');
     const file = await tmp.file('open-quote.csv', `a,b\n1,"never closed\n${lines}\n`);

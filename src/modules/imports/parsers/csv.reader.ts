@@ -25,39 +25,48 @@ function isBlankRecord(record: string[]): boolean {
   return record.every((field) => field.trim() === '');
 }
 
+interface CsvRecord {
+  rowNumber: number;
+  fields: string[];
+}
+
 /**
  * Records of the file as string arrays, each with its 1-based record number (blank lines count,
- * as a spreadsheet shows them). papaparse's Parser is fed one decoded chunk at a time: it returns
- * the complete records and where they end; the unfinished record is kept and re-fed with the
- * next chunk. That remainder is the only thing that can grow, so it is what is bounded: a line
- * (or an unterminated quoted field) longer than maxRecordBytes fails with RECORD_TOO_LARGE
- * instead of accumulating the rest of the file.
+ * as a spreadsheet shows them), in batches: the records completed by one decoded chunk. (One
+ * await per batch rather than per record: at a million records, each async step per record
+ * costs a promise and a turn of the microtask queue.) papaparse's Parser is fed one decoded chunk
+ * at a time: it returns the complete records and where they end; the unfinished record is kept
+ * and re-fed with the next chunk. That remainder is the only thing that can grow, so it is what
+ * is bounded: a line (or an unterminated quoted field) longer than maxRecordBytes fails with
+ * RECORD_TOO_LARGE instead of accumulating the rest of the file. The records before a failing
+ * one are delivered first, then the error is thrown.
  */
-async function* records(
-  text: AsyncIterable<string>,
-  delimiter: string,
-  maxRecordBytes: number,
-): AsyncGenerator<{ rowNumber: number; fields: string[] }> {
+async function* recordBatches(text: AsyncIterable<string>, delimiter: string, maxRecordBytes: number): AsyncGenerator<CsvRecord[]> {
   const parser = new Papa.Parser({ delimiter, newline: '\n', quoteChar: '"' });
   const newlines = new NewlineNormalizer();
   let partial = '';
   let rowNumber = 0;
 
-  function* emit(result: PapaChunkResult): Generator<{ rowNumber: number; fields: string[] }> {
+  /** The batch of a parse result, and the error of its first oversized record, if any. */
+  function batchOf(result: PapaChunkResult): { batch: CsvRecord[]; error?: ParseError } {
+    const batch: CsvRecord[] = [];
     for (const fields of result.data) {
       rowNumber++;
       if (exceeds(fields, maxRecordBytes)) {
-        throw new ParseError(`Row ${rowNumber} is larger than ${maxRecordBytes} bytes`, { reason: 'RECORD_TOO_LARGE', rowNumber });
+        return { batch, error: new ParseError(`Row ${rowNumber} is larger than ${maxRecordBytes} bytes`, { reason: 'RECORD_TOO_LARGE', rowNumber }) };
       }
-      yield { rowNumber, fields };
+      batch.push({ rowNumber, fields });
     }
+    return { batch };
   }
 
   for await (const chunk of text) {
     const aggregate = partial + newlines.push(chunk);
     const result = parser.parse(aggregate, 0, true) as PapaChunkResult;
     partial = aggregate.slice(result.meta.cursor);
-    yield* emit(result);
+    const { batch, error } = batchOf(result);
+    if (batch.length > 0) yield batch;
+    if (error) throw error;
     if (exceeds(partial, maxRecordBytes)) {
       throw new ParseError(`Row ${rowNumber + 1} is larger than ${maxRecordBytes} bytes (a very long line, or a quote that is never closed)`, {
         reason: 'RECORD_TOO_LARGE',
@@ -72,7 +81,9 @@ async function* records(
     const at = rowNumber + result.data.length;
     throw new ParseError(`Row ${at} has a quoted field that is never closed`, { reason: 'UNTERMINATED_QUOTE', rowNumber: at });
   }
-  yield* emit(result);
+  const { batch, error } = batchOf(result);
+  if (batch.length > 0) yield batch;
+  if (error) throw error;
 }
 
 /**
@@ -103,15 +114,21 @@ export async function openCsv(path: string, head: FileHead, options: ParseOption
       if (fallbackBytes > 0) info.encodingFallbackBytes = fallbackBytes;
     },
   });
-  const source = records(text, delimiter, maxRecordBytes);
+  const source = recordBatches(text, delimiter, maxRecordBytes);
 
-  let header: { rowNumber: number; fields: string[] } | undefined;
+  // The header is the first non-blank record; the rest of its batch waits in `pending`.
+  let header: CsvRecord | undefined;
+  let pending: CsvRecord[] = [];
   try {
     // next() by hand: leaving a for-await loop would close the generator the rows still need.
-    for (let next = await source.next(); !next.done; next = await source.next()) {
-      if (!isBlankRecord(next.value.fields)) {
-        header = next.value;
-        break;
+    while (!header) {
+      const next = await source.next();
+      if (next.done) break;
+      const batch = next.value;
+      const at = batch.findIndex((record) => !isBlankRecord(record.fields));
+      if (at >= 0) {
+        header = batch[at];
+        pending = batch.slice(at + 1);
       }
     }
   } catch (error) {
@@ -125,15 +142,22 @@ export async function openCsv(path: string, head: FileHead, options: ParseOption
   const headers = header.fields.map((h) => h.trim());
 
   async function* rows(): AsyncGenerator<ParsedRow> {
+    const width = headers.length;
     try {
-      for await (const record of source) {
+      for (let batch = pending; ; ) {
         options.signal?.throwIfAborted();
-        if (isBlankRecord(record.fields)) continue;
-        const values: CellValue[] = record.fields;
-        while (values.length < headers.length) values.push(null);
-        yield { rowNumber: record.rowNumber, values };
+        for (const record of batch) {
+          if (isBlankRecord(record.fields)) continue;
+          const values: CellValue[] = record.fields;
+          while (values.length < width) values.push(null);
+          yield { rowNumber: record.rowNumber, values };
+        }
+        const next = await source.next();
+        if (next.done) break;
+        batch = next.value;
       }
     } finally {
+      pending = [];
       await source.return(undefined);
     }
   }

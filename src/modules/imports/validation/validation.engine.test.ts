@@ -147,6 +147,20 @@ describe('RowValidator.checkRow', () => {
     expect(codes(v.checkRow({ rowNumber: 6, values: ['', 'DIG', 'Dig'] }).issues)).toEqual([]);
   });
 
+  it('tracks no in-file duplicates of fields the caller makes unique itself', () => {
+    const v = validator('vendors', ['Origin ID', 'Vendor Code', 'Name'], { uniqueByConstruction: ['originId'] });
+    expect(v.checkRow({ rowNumber: 2, values: ['import:1:2', 'ACME', 'Acme'] }).issues).toEqual([]);
+    expect(codes(v.checkRow({ rowNumber: 3, values: ['import:1:2', 'acme', 'Acme'] }).issues)).toEqual(['DUPLICATE_IN_FILE:code']);
+  });
+
+  it('names the first row of a duplicate with non-ASCII text, compared after Unicode normalisation', () => {
+    const v = validator('vendors', ['Origin ID', 'Vendor Code', 'Name']);
+    expect(v.checkRow({ rowNumber: 2, values: ['QB-1', 'CAF\u00c9', 'Café'] }).issues).toEqual([]);
+    expect(v.checkRow({ rowNumber: 7, values: ['QB-2', 'cafe\u0301', 'Café bis'] }).issues).toEqual([
+      expect.objectContaining({ code: 'DUPLICATE_IN_FILE', field: 'code', message: 'Vendor Code "cafe\u0301" is already used in row 2 of this file' }),
+    ]);
+  });
+
   it('pads short rows with empty cells and ignores cells beyond the header', () => {
     const v = validator('contacts', ['Last Name', 'First Name', 'Email']);
     expect(v.checkRow({ rowNumber: 2, values: ['Lopez'] })).toEqual({ rowNumber: 2, issues: [], record: { lastName: 'Lopez', firstName: null, email: null } });

@@ -1,6 +1,7 @@
 import { BadInputError } from '../../../platform/errors/app-error.js';
-import { ENTITIES, type EntityDef, type EntityType, type FieldDef } from '../../records/index.js';
+import { ENTITIES, type CrossFieldRule, type EntityDef, type EntityType, type FieldDef } from '../../records/index.js';
 import { mappedColumns, validateMapping, type HeaderMapping, type MappingProblem } from '../mapping/index.js';
+import { UniqueHashSet } from './unique.hash-set.js';
 import { coerceValue, type CellValue, type CoerceOptions } from './value.coerce.js';
 
 export type IssueCode =
@@ -69,6 +70,11 @@ export interface RowValidatorOptions {
   alsoExisting?: ReadonlyMap<string, ReadonlySet<string>>;
   /** How to read numeric slash dates; see CoerceOptions. */
   dateOrder?: CoerceOptions['dateOrder'];
+  /**
+   * Unique fields whose values the caller makes distinct itself (the runner's `import:<job>:<row>`
+   * origin ids): not tracked for in-file duplicates, which saves their memory.
+   */
+  uniqueByConstruction?: readonly string[];
 }
 
 /** A parsed row (ParsedRow of the parsers): cells aligned with the headers, possibly shorter or longer. */
@@ -121,10 +127,16 @@ function hasValue(value: unknown): boolean {
   return value !== null && value !== undefined && value !== '';
 }
 
+function issueAt(rowNumber: number, at: MappedField, raw: CellValue, code: IssueCode, severity: RowIssue['severity'], message: string): RowIssue {
+  return { rowNumber, column: at.header, field: at.field.key, value: preview(raw), code, severity, message };
+}
+
 interface MappedField {
   field: FieldDef;
   column: number;
   header: string;
+  /** Values seen so far in the file, for a unique field (in-file duplicates); null otherwise. */
+  seen: UniqueHashSet | null;
 }
 
 /**
@@ -141,10 +153,11 @@ interface MappedField {
  * (`checkRowsInChunks` does exactly that.) checkBatch adds its issues to the rows it is given, so
  * read a row's issues only after its batch is checked.
  *
- * Memory: besides the chunk, the validator keeps, for each unique field, every distinct value seen
- * so far with the row it was first seen in (to report "duplicates row 12"). That grows with the
- * number of distinct values, not rows; about 100 bytes a value, so a million-row file with two
- * unique fields holds some 200 MB at worst. Everything else is per chunk.
+ * Memory: besides the chunk, the validator keeps, for each unique field, a 64-bit hash of every
+ * distinct value seen so far with the row it was first seen in (to report "duplicates row 12"):
+ * 12 to 34 bytes a value in a typed array (see UniqueHashSet, which also says what a hash
+ * collision would do), so some 50 MB at most for a million-row file with two unique fields.
+ * Everything else is per chunk.
  */
 export class RowValidator {
   readonly entity: EntityDef;
@@ -152,7 +165,8 @@ export class RowValidator {
   readonly mappingProblems: readonly MappingProblem[];
   private readonly mapped: readonly MappedField[];
   private readonly unmappedRequired: readonly FieldDef[];
-  private readonly seen = new Map<string, Map<string, number>>();
+  private readonly rules: ReadonlyArray<{ rule: CrossFieldRule; blamed: MappedField | undefined }>;
+  private readonly coerceOptions: CoerceOptions;
   private readonly options: RowValidatorOptions;
 
   /** @throws BadInputError when the mapping names unknown fields or headers, or fills a field twice. */
@@ -167,74 +181,71 @@ export class RowValidator {
       });
     }
     const columns = mappedColumns(entity, headers, mapping);
+    const skipUnique = new Set(options.uniqueByConstruction ?? []);
     this.mapped = entity.fields.flatMap((field) => {
       const column = columns.get(field.key);
-      return column === undefined ? [] : [{ field, column, header: headers[column]! }];
+      if (column === undefined) return [];
+      const seen = field.unique && !skipUnique.has(field.key) ? new UniqueHashSet(foldKey) : null;
+      return [{ field, column, header: headers[column]!, seen }];
     });
     this.unmappedRequired = entity.fields.filter((f) => f.required && !columns.has(f.key));
-    for (const { field } of this.mapped) if (field.unique) this.seen.set(field.key, new Map());
+    // The last field of a rule is the one its message is about ("Due Date is before Invoice Date").
+    this.rules = (entity.rules ?? []).map((rule) => ({ rule, blamed: this.mapped.find((m) => m.field.key === rule.fields[rule.fields.length - 1]) }));
+    this.coerceOptions = options.dateOrder ? { dateOrder: options.dateOrder } : {};
   }
 
   /**
    * Synchronous checks of one row: coercion, required, ranges, patterns, duplicates within the
    * file so far, cross-field rules. Cells beyond the header are ignored; missing cells are empty.
+   * Runs once per row of every import, so it allocates only the record, the issue list and the
+   * issues found.
    */
   checkRow(row: RowInput): CheckedRow {
-    const { rowNumber } = row;
+    const { rowNumber, values } = row;
     const record: Record<string, unknown> = {};
     const issues: RowIssue[] = [];
-    const raws = new Map<string, CellValue>();
-    const coerceOptions: CoerceOptions = this.options.dateOrder ? { dateOrder: this.options.dateOrder } : {};
+    const mapped = this.mapped;
 
-    for (const { field, column, header } of this.mapped) {
-      const raw = row.values[column] ?? null;
-      raws.set(field.key, raw);
-      const result = coerceValue(field, raw, coerceOptions);
-      const base = { rowNumber, column: header, field: field.key, value: preview(raw) };
+    for (let m = 0; m < mapped.length; m++) {
+      const { field, column } = mapped[m]!;
+      const raw = values[column] ?? null;
+      const result = coerceValue(field, raw, this.coerceOptions);
       if (!result.ok) {
         record[field.key] = null;
-        issues.push({ ...base, code: result.code, severity: 'error', message: `${field.label} ${result.message}` });
+        issues.push(issueAt(rowNumber, mapped[m]!, raw, result.code, 'error', `${field.label} ${result.message}`));
         continue;
       }
       record[field.key] = result.value;
-      if (result.warning !== undefined) issues.push({ ...base, code: 'TYPE', severity: 'warning', message: `${field.label} ${result.warning}` });
-      if (result.value === null && field.required) issues.push({ ...base, code: 'REQUIRED', severity: 'error', message: `${field.label} is required` });
+      if (result.warning !== undefined) issues.push(issueAt(rowNumber, mapped[m]!, raw, 'TYPE', 'warning', `${field.label} ${result.warning}`));
+      if (result.value === null && field.required) issues.push(issueAt(rowNumber, mapped[m]!, raw, 'REQUIRED', 'error', `${field.label} is required`));
     }
 
     for (const field of this.unmappedRequired) {
       issues.push({ rowNumber, column: '', field: field.key, value: '', code: 'UNMAPPED_REQUIRED', severity: 'error', message: `${field.label} is required but no column is mapped to it` });
     }
 
-    for (const { field, header } of this.mapped) {
-      const seen = this.seen.get(field.key);
+    for (let m = 0; m < mapped.length; m++) {
+      const entry = mapped[m]!;
+      const { seen, field } = entry;
+      if (seen === null) continue;
       const value = record[field.key];
-      if (!seen || !hasValue(value)) continue;
-      const key = foldKey(value);
-      const first = seen.get(key);
-      if (first === undefined) seen.set(key, rowNumber);
-      else {
-        issues.push({
-          rowNumber,
-          column: header,
-          field: field.key,
-          value: preview(raws.get(field.key)),
-          code: 'DUPLICATE_IN_FILE',
-          severity: 'error',
-          message: `${field.label} "${preview(value)}" is already used in row ${first} of this file`,
-        });
+      if (!hasValue(value)) continue;
+      const first = seen.firstRowOrAdd(String(value), rowNumber);
+      if (first !== 0) {
+        issues.push(
+          issueAt(rowNumber, entry, values[entry.column] ?? null, 'DUPLICATE_IN_FILE', 'error', `${field.label} "${preview(value)}" is already used in row ${first} of this file`),
+        );
       }
     }
 
-    for (const rule of this.entity.rules ?? []) {
+    for (const { rule, blamed } of this.rules) {
       if (!rule.fields.every((key) => hasValue(record[key]))) continue;
       if (rule.check(record)) continue;
-      // The last field of a rule is the one its message is about ("Due Date is before Invoice Date").
-      const blamed = this.mapped.find((m) => m.field.key === rule.fields[rule.fields.length - 1]);
       issues.push({
         rowNumber,
         column: blamed?.header ?? '',
         field: blamed?.field.key ?? null,
-        value: blamed ? preview(raws.get(blamed.field.key)) : '',
+        value: blamed ? preview(values[blamed.column] ?? null) : '',
         code: 'RULE',
         severity: rule.severity,
         message: rule.message,

@@ -341,7 +341,8 @@ function codePoints(text: string): number {
 }
 
 function checkLength(field: FieldDef, text: string): CoerceResult | null {
-  if (field.maxLength !== undefined && codePoints(text) > field.maxLength) {
+  // A string has at most as many code points as UTF-16 units: most texts need no counting.
+  if (field.maxLength !== undefined && text.length > field.maxLength && codePoints(text) > field.maxLength) {
     return fail('LENGTH', `is longer than ${field.maxLength} characters`);
   }
   return null;
@@ -427,23 +428,32 @@ export function enumKey(text: string): string {
   return text.toLowerCase().replace(/[\s_-]+/g, '');
 }
 
-/** Each enum field's values by comparison key, built once per field definition. */
-const enumIndexes = new WeakMap<FieldDef, Map<string, string>>();
+/**
+ * Each enum field's values by comparison key, built once per field definition, and the values
+ * themselves (byText), so that a cell holding a value exactly is one lookup without a key built.
+ */
+const enumIndexes = new WeakMap<FieldDef, { byKey: Map<string, string>; byText: Map<string, string> }>();
 
-function enumIndex(field: FieldDef): Map<string, string> {
+function enumIndex(field: FieldDef): { byKey: Map<string, string>; byText: Map<string, string> } {
   let index = enumIndexes.get(field);
   if (!index) {
-    index = new Map();
-    for (const value of field.values ?? []) if (!index.has(enumKey(value))) index.set(enumKey(value), value);
+    const byKey = new Map<string, string>();
+    for (const value of field.values ?? []) if (!byKey.has(enumKey(value))) byKey.set(enumKey(value), value);
+    const byText = new Map<string, string>();
+    for (const value of field.values ?? []) byText.set(value, byKey.get(enumKey(value))!);
+    index = { byKey, byText };
     enumIndexes.set(field, index);
   }
   return index;
 }
 
 function coerceEnum(field: FieldDef, raw: Exclude<CellValue, null>): CoerceResult {
+  const index = enumIndex(field);
+  const known = typeof raw === 'string' ? index.byText.get(raw) : undefined;
+  if (known !== undefined) return ok(known);
   const text = cellText(raw).trim();
   if (text === '') return ok(null);
-  const match = enumIndex(field).get(enumKey(text));
+  const match = index.byKey.get(enumKey(text));
   return match === undefined ? fail('ENUM', `must be one of: ${(field.values ?? []).join(', ')}`) : ok(match);
 }
 
