@@ -25,6 +25,8 @@ describe('OpenAPI document of the REST shim', () => {
     expect(operations.map((o) => o.route).sort()).toEqual(
       [
         'POST /api/v1/import/upload',
+        'POST /api/v1/import/validate',
+        'POST /api/v1/import/execute',
         'GET /api/v1/import/{id}/status',
         'GET /api/v1/import/templates/{type}',
         'POST /api/v1/export',

@@ -91,6 +91,7 @@ describe('webhook deliveries under failure', () => {
       WEBHOOK_RETRY_SCHEDULE: `0,${Array(30).fill(1).join(',')}`,
       WEBHOOK_OUTBOX_POLL_MS: '100',
       QUEUE_SUPERVISE_INTERVAL_S: '2',
+      WEBHOOK_SWEEP_GRACE_S: '5',
     });
     const config = loadConfig(env);
     const deps = { db: mysql.db, boss, secrets: new SecretBox(Buffer.from(encryptionKey, 'base64')), settings: webhookSettings(config) };

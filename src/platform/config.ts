@@ -94,6 +94,11 @@ const ConfigSchema = z.object({
   WEBHOOK_DISABLE_AFTER_S: int(1, 365 * 86400).default(5 * 86400),
   /** Deliveries in flight at once to one endpoint, across all workers. */
   WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 1000).default(10),
+  /**
+   * A pending delivery overdue by this many seconds is handed to the queue again by the sweeper
+   * (its job was lost, e.g. the queue was unreachable when the retry was scheduled).
+   */
+  WEBHOOK_SWEEP_GRACE_S: int(5, 86_400).default(60),
   /** How often a worker looks for new outbox events when idle, in milliseconds. */
   WEBHOOK_OUTBOX_POLL_MS: int(10, 60_000).default(200),
   /** Largest provider callback body accepted on /hooks/… (413 above). */

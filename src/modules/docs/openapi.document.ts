@@ -48,6 +48,28 @@ const accepted = (status: string) => ({
 });
 const hookBody = (description: string) => ({ required: true, description, content: { 'application/json': { schema: { type: ['object', 'array'] } } } });
 
+/** Body of validate / execute. */
+const runBody = (withMode: boolean) => ({
+  required: true,
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['importJobId'],
+        properties: {
+          importJobId: { type: 'string', pattern: '^[0-9]+$' },
+          mapping: { type: 'object', description: 'Header → field key (see the GraphQL importTypes query), or null to ignore the column.', additionalProperties: { type: ['string', 'null'] } },
+          ...(withMode ? { mode: { type: 'string', enum: ['skip_invalid', 'all_or_nothing'], default: 'skip_invalid' } } : {}),
+        },
+      },
+    },
+  },
+});
+const runAccepted = {
+  '202': { description: 'The import job, now running', content: { 'application/json': { schema: { type: 'object', properties: { importJob: { $ref: '#/components/schemas/ImportJob' } } } } } },
+};
+
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' } };
 const jobObject = (description: string) => ({ type: 'object', description, additionalProperties: true });
 
@@ -79,7 +101,7 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           operationId: 'uploadImport',
           summary: 'Upload a file to import',
-          description: 'The request body is the file itself. Creates an import job with the suggested column mapping; continue with the GraphQL mutations validateImport and executeImport. Scope imports:write.',
+          description: 'The request body is the file itself. Creates an import job with the suggested column mapping; continue with POST /api/v1/import/validate and /execute (or the GraphQL mutations validateImport and executeImport). Scope imports:write.',
           parameters: [
             { name: 'type', in: 'query', required: true, schema: { $ref: '#/components/schemas/EntityType' } },
             { name: 'projectId', in: 'query', schema: { type: 'string', pattern: '^[0-9]+$' }, description: 'Required for project records.' },
@@ -98,6 +120,24 @@ export function openApiDocument(): Record<string, unknown> {
             },
             ...errors(400, 401, 403, 404, 413, 429),
           },
+        },
+      },
+      '/api/v1/import/validate': {
+        post: {
+          operationId: 'validateImport',
+          summary: 'Check every row of an uploaded file (dry run)',
+          description: 'Writes nothing; poll GET /api/v1/import/{id}/status (status becomes validated, with counts and the first issues). The mapping overrides the suggested one and is saved for the next file with these headers. Scope imports:write.',
+          requestBody: runBody(false),
+          responses: { ...runAccepted, ...errors(400, 401, 403, 404, 409, 429) },
+        },
+      },
+      '/api/v1/import/execute': {
+        post: {
+          operationId: 'executeImport',
+          summary: 'Run the import in the background',
+          description: 'Upserts by origin id in chunks; skip_invalid (default) writes the valid rows, all_or_nothing writes nothing if any row fails. Poll GET /api/v1/import/{id}/status. Scope imports:write.',
+          requestBody: runBody(true),
+          responses: { ...runAccepted, ...errors(400, 401, 403, 404, 409, 429) },
         },
       },
       '/api/v1/import/{id}/status': {

@@ -4,6 +4,7 @@ import { and, desc, eq, lt } from 'drizzle-orm';
 import type { PgBoss } from 'pg-boss';
 import type { Db } from '../../platform/db/mysql.js';
 import { BadInputError, NotFoundError } from '../../platform/errors/app-error.js';
+import { emitEvent } from '../../platform/events/outbox.js';
 import type { Page } from '../../platform/graphql/pagination.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { sendJob } from '../../platform/queue/jobs.js';
@@ -11,6 +12,7 @@ import type { FileStore } from '../../platform/storage/file-store.js';
 import { recordAudit, type Actor } from '../audit/index.js';
 import { entityDef, type EntityType, type RecordScope } from '../records/index.js';
 import { exportJobs, type ExportFilters, type ExportJobRow } from './export-jobs.table.js';
+import { exportCompleted } from './exports.events.js';
 import { runExportJob } from './exports.jobs.js';
 import { readRecordBatches } from './exports.reader.js';
 import { buildManifest, manifestJson, MANIFEST_FILE_NAME } from './writers/export.manifest.js';
@@ -109,10 +111,19 @@ export async function runExport(deps: { db: Db; store: FileStore; logger: Logger
     const manifest = buildManifest({ ...manifestBase, files: [{ name: dataName, ...written }] });
     zip.addText(MANIFEST_FILE_NAME, manifestJson(manifest));
     const zipped = await zip.close();
-    await deps.db
-      .update(exportJobs)
-      .set({ status: 'completed', rowCount: written.rows, fileKey: zipKey, fileSize: zipped.bytes, fileSha256: zipped.sha256, manifest: manifest as unknown as Record<string, unknown>, completedAt: new Date() })
-      .where(eq(exportJobs.id, id));
+    // The job's outcome and its export.completed event commit together (outbox).
+    await deps.db.transaction(async (tx) => {
+      await tx
+        .update(exportJobs)
+        .set({ status: 'completed', rowCount: written.rows, fileKey: zipKey, fileSize: zipped.bytes, fileSha256: zipped.sha256, manifest: manifest as unknown as Record<string, unknown>, completedAt: new Date() })
+        .where(eq(exportJobs.id, id));
+      await emitEvent(
+        tx,
+        exportCompleted,
+        { exportJobId: String(id), entityType: type, format, rowCount: written.rows, byteSize: zipped.bytes },
+        { organizationId: job.organizationId, projectId: job.projectId },
+      );
+    });
   } catch (error) {
     deps.logger.error({ err: error, exportId: id }, 'export failed');
     await writer?.abort().catch(() => undefined);

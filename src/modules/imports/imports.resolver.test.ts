@@ -275,6 +275,59 @@ describe('import: REST upload', () => {
   });
 });
 
+describe('import: REST validate and execute', () => {
+  test('validate checks without writing, execute writes the valid rows; bad input, auth and other organizations are refused', async ({ app, org, key }) => {
+    const base = app.url.replace(/\/graphql$/, '');
+    const post = (path: string, body: unknown, apiKey: string | null = key) =>
+      fetch(`${base}/api/v1/import/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    const status = async (id: string) => ((await (await fetch(`${base}/api/v1/import/${id}/status`, { headers: { authorization: `Bearer ${key}` } })).json()) as { importJob: { status: string; failedRows: number; insertedRows: number } }).importJob;
+    const created = await upload(app, key, VENDORS_CSV);
+    const id = created.importJob.id;
+    const mapping = { 'Vendor ID': 'code', 'Vendor Name': 'name', Terms: 'paymentTerms', Email: 'email' };
+
+    const validated = await post('validate', { importJobId: id, mapping });
+    expect(validated.status).toBe(202);
+    const done = await eventually(async () => {
+      const job = await status(id);
+      return job.status === 'validated' ? job : null;
+    });
+    expect(done.failedRows).toBe(2);
+    const [before] = await app.app.services.pool.query('SELECT COUNT(*) AS n FROM vendors WHERE organization_id = ?', [org.id]);
+    expect(before).toEqual([{ n: 0 }]);
+
+    // Refused: no key, a read-only key, another organization's job, malformed bodies, a mode on validate.
+    expect((await post('execute', { importJobId: id }, null)).status).toBe(401);
+    const reader = await app.createKey(org.id, ['imports:read']);
+    expect((await post('execute', { importJobId: id }, reader.plaintext)).status).toBe(403);
+    const other = await app.createOrganization();
+    const otherKey = (await app.createKey(other.id)).plaintext;
+    const foreign = await post('execute', { importJobId: id }, otherKey);
+    expect(foreign.status).toBe(404);
+    expect(await foreign.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    for (const bad of ['{"importJobId":', { importJobId: 'x' }, { importJobId: id, extra: 1 }, { importJobId: id, mode: 'sometimes' }, { importJobId: id, mapping: { Email: 42 } }]) {
+      const res = await post('execute', bad);
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'BAD_USER_INPUT' } });
+    }
+    expect((await post('validate', { importJobId: id, mode: 'skip_invalid' })).status).toBe(400);
+
+    const executed = await post('execute', { importJobId: id, mode: 'skip_invalid' });
+    expect(executed.status).toBe(202);
+    const imported = await eventually(async () => {
+      const job = await status(id);
+      return job.status === 'completed' ? job : null;
+    });
+    expect(imported).toMatchObject({ insertedRows: 1, failedRows: 2 });
+    // A finished job cannot run again.
+    const again = await post('execute', { importJobId: id });
+    expect(again.status).toBe(409);
+  });
+});
+
 describe('import templates', () => {
   test('importTemplate links an XLSX with validation and a CSV with the labelled header', async ({ app, org, key }) => {
     const base = app.url.replace(/\/graphql$/, '');

@@ -1,13 +1,14 @@
 import { Readable } from 'node:stream';
-import { Router } from 'express';
+import express, { Router } from 'express';
+import { z } from 'zod';
 import type { RequestGate } from '../../platform/http/request-gate.js';
 import { restActor, restHandler } from '../../platform/http/rest.js';
 import { BadInputError } from '../../platform/errors/app-error.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { entityDef, isEntityType } from '../records/index.js';
-import { createImport, getImportJob, type ImportDeps } from './imports.service.js';
+import { createImport, getImportJob, startImportRun, type ImportDeps } from './imports.service.js';
 import { toImportJob, toSuggestions } from './imports.types.js';
-import type { ImportOptions } from './import-jobs.table.js';
+import { IMPORT_MODES, type ImportOptions } from './import-jobs.table.js';
 import { FILE_FORMATS, type FileFormat } from './parsers/index.js';
 import { buildImportTemplate, TEMPLATE_CONTENT_TYPES, templateFileName, type TemplateFormat } from './templates/template.builder.js';
 
@@ -19,11 +20,48 @@ function queryOf(req: { query: unknown }): Record<string, string | undefined> {
 /**
  * The REST side of imports, for clients that cannot send GraphQL multipart requests:
  *   POST /api/v1/import/upload?type=vendors&projectId=…&fileName=…   (the file is the raw body)
+ *   POST /api/v1/import/validate   { importJobId, mapping? }          dry run, writes nothing
+ *   POST /api/v1/import/execute    { importJobId, mapping?, mode? }   runs the import
  *   GET  /api/v1/import/{id}/status
  *   GET  /api/v1/import/templates/{type}?format=xlsx|csv
  */
+/** Body of validate and execute: the job, and optionally a mapping { header: field or null }. */
+const RunRequest = z
+  .object({
+    importJobId: z.union([z.string().regex(/^\d{1,18}$/), z.number().int().positive()]),
+    mapping: z.record(z.string().max(1000), z.string().max(100).nullable()).optional(),
+    mode: z.enum(IMPORT_MODES).optional(),
+  })
+  .strict();
+
+function runRequest(raw: unknown, allowMode: boolean): z.infer<typeof RunRequest> {
+  const parsed = RunRequest.safeParse(raw);
+  if (!parsed.success) throw new BadInputError(`Invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+  if (!allowMode && parsed.data.mode !== undefined) throw new BadInputError('mode applies to execute only', { field: 'mode' });
+  return parsed.data;
+}
+
 export function importsRouter(deps: { importDeps: ImportDeps; gate: RequestGate; logger: Logger }): Router {
   const router = Router();
+  for (const [path, dryRun] of [
+    ['/import/validate', true],
+    ['/import/execute', false],
+  ] as const) {
+    router.post(
+      path,
+      // The body parser belongs to these routes alone (the upload reads the raw body).
+      express.json({ limit: '256kb' }),
+      restHandler(deps, 'imports:write', async (req, res, principal) => {
+        const body = runRequest(req.body, !dryRun);
+        const job = await startImportRun(deps.importDeps, restActor(principal, res), principal.organizationId, Number(body.importJobId), {
+          dryRun,
+          mapping: body.mapping ?? null,
+          ...(body.mode ? { mode: body.mode } : {}),
+        });
+        res.status(202).json({ importJob: toImportJob(job) });
+      }),
+    );
+  }
   router.post(
     '/import/upload',
     restHandler(deps, 'imports:write', async (req, res, principal) => {

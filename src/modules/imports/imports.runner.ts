@@ -6,9 +6,11 @@ import type { Logger } from '../../platform/logging/logger.js';
 import type { PgPubSub } from '../../platform/queue/pubsub.js';
 import type { FileStore } from '../../platform/storage/file-store.js';
 import { AppError } from '../../platform/errors/app-error.js';
+import { emitEvent } from '../../platform/events/outbox.js';
 import { entityDef, upsertRecords, type EntityType, type RecordScope } from '../records/index.js';
 import { createWriter, type RecordWriter } from '../exports/index.js';
 import { importJobs, type ImportJobRow } from './import-jobs.table.js';
+import { importCompleted, importFailed } from './imports.events.js';
 import { IMPORT_PROGRESS_TOPIC } from './imports.jobs.js';
 import { recordLookup } from './imports.lookup.js';
 import { openParsedFile, type CellValue } from './parsers/index.js';
@@ -340,8 +342,8 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
     const done = await report.writer.close();
     if (done.rows === 0) await deps.store.remove(report.key);
     Object.assign(progress, { status: 'completed', phase: 'completed', totalRows: final.rows, processedRows: final.rows });
-    await save({
-      status: 'completed',
+    const completed = {
+      status: 'completed' as const,
       phase: 'completed',
       totalRows: final.rows,
       processedRows: final.rows,
@@ -353,6 +355,14 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
       errors: final.issues,
       reportKey: done.rows > 0 ? report.key : null,
       completedAt: new Date(),
+    };
+    // The job's outcome and its import.completed event commit together (outbox).
+    await deps.db.transaction(async (tx) => {
+      await save(completed, tx);
+      await emitEvent(tx, importCompleted, eventSummary(job, { totalRows: final.rows, insertedRows: inserted, updatedRows: updated, failedRows: final.failedRows }), {
+        organizationId: job.organizationId,
+        projectId: job.projectId,
+      });
     });
     await publish(true);
   } catch (error) {
@@ -367,7 +377,11 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
     if (error instanceof AppError) {
       // The file or mapping cannot be processed: the caller's problem, recorded on the job.
       Object.assign(progress, { status: 'failed', phase: 'failed', errorMessage: error.message });
-      await save({ status: 'failed', phase: 'failed', errorMessage: error.message, completedAt: new Date() });
+      const message = error.message;
+      await deps.db.transaction(async (tx) => {
+        await save({ status: 'failed', phase: 'failed', errorMessage: message, completedAt: new Date() }, tx);
+        await emitEvent(tx, importFailed, { ...eventSummary(job, progress), error: message }, { organizationId: job.organizationId, projectId: job.projectId });
+      });
       await publish(true);
       return;
     }
@@ -375,10 +389,37 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
   }
 }
 
+/** What import.completed / import.failed say about a job. */
+function eventSummary(
+  job: Pick<ImportJobRow, 'id' | 'importType' | 'fileName' | 'projectId'>,
+  counts: { totalRows?: number | null; insertedRows?: number | null; updatedRows?: number | null; failedRows?: number | null },
+) {
+  const inserted = counts.insertedRows ?? 0;
+  const updated = counts.updatedRows ?? 0;
+  const failed = counts.failedRows ?? 0;
+  const total = counts.totalRows ?? 0;
+  return {
+    importJobId: String(job.id),
+    importType: job.importType,
+    fileName: job.fileName ?? null,
+    projectId: job.projectId === null ? null : String(job.projectId),
+    totalRows: total,
+    insertedRows: inserted,
+    updatedRows: updated,
+    skippedRows: Math.max(0, total - inserted - updated - failed),
+    failedRows: failed,
+  };
+}
+
 /** Marks a run that exhausted its retries as failed, so the job does not stay "importing" forever. */
 export async function failImportRun(db: Db, jobId: number, message: string): Promise<void> {
-  await db
-    .update(importJobs)
-    .set({ status: 'failed', phase: 'failed', errorMessage: message, completedAt: sql`CURRENT_TIMESTAMP(3)` })
-    .where(eq(importJobs.id, jobId));
+  await db.transaction(async (tx) => {
+    const [job] = await tx.select().from(importJobs).where(eq(importJobs.id, jobId)).for('update');
+    if (!job || job.status === 'failed') return;
+    await tx
+      .update(importJobs)
+      .set({ status: 'failed', phase: 'failed', errorMessage: message, completedAt: sql`CURRENT_TIMESTAMP(3)` })
+      .where(eq(importJobs.id, jobId));
+    await emitEvent(tx, importFailed, { ...eventSummary(job, job), error: message }, { organizationId: job.organizationId, projectId: job.projectId });
+  });
 }

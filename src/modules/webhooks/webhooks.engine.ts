@@ -81,8 +81,12 @@ export class DeliveryEngine {
     const recorded = await this.outcomes.submit({ deliveryId, claim, made: attempt + 1, result, sentAt: new Date() });
     if (recorded.alerted) this.deps.onAlert?.();
     if (recorded.retryInSeconds !== null) {
-      // Lost if this process dies right here: the sweeper re-sends overdue deliveries.
-      await this.deps.boss.send(deliverWebhookJob.name, { deliveryId, attempt: attempt + 1 }, { startAfter: recorded.retryInSeconds, group: endpointGroup(claim.webhookId) });
+      // If the queue cannot take it now (or this process dies here), the delivery stays pending
+      // and the sweeper hands it over once it is overdue by WEBHOOK_SWEEP_GRACE_S. Failing this
+      // job instead would not help: its retry would find the attempt made and stop.
+      await this.deps.boss
+        .send(deliverWebhookJob.name, { deliveryId, attempt: attempt + 1 }, { startAfter: recorded.retryInSeconds, group: endpointGroup(claim.webhookId) })
+        .catch((error: unknown) => this.deps.logger.warn({ err: error, deliveryId }, 'could not schedule a webhook retry; the sweeper will'));
     }
     return true;
   }

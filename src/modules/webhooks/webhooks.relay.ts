@@ -124,7 +124,7 @@ export async function sendDeliveries(boss: PgBoss, deliveries: Array<{ deliveryI
  * Re-sends deliveries whose job was lost: pending and overdue by more than `graceSeconds`, or
  * claimed by a worker whose lease ran out. A job sent twice is harmless: only one claims the row.
  */
-export async function sweepDeliveries(pool: mysql.Pool, boss: PgBoss, graceSeconds = 300): Promise<number> {
+export async function sweepDeliveries(pool: mysql.Pool, boss: PgBoss, graceSeconds: number): Promise<number> {
   const [rows] = await pool.query<mysql.RowDataPacket[]>(
     `(SELECT id, webhook_id, attempt_count FROM webhook_deliveries
       WHERE status = 'pending' AND next_attempt_at < NOW(3) - INTERVAL ? SECOND LIMIT 1000)

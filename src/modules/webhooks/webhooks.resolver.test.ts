@@ -3,8 +3,12 @@ import { afterAll, beforeAll } from 'vitest';
 import { appFixtures, describe, expect } from '../../../test/support/fixtures.js';
 import { codes, execute } from '../../../test/support/test-app.js';
 import { WebhookReceiver } from '../../../test/support/webhook-receiver.js';
+import { executeWithFile } from '../../../test/support/upload.js';
 import {
   CreateApiKeyDocument,
+  CreateExportDocument,
+  CreateImportDocument,
+  ExecuteImportDocument,
   CreateWebhookDocument,
   DeleteWebhookDocument,
   RecoverWebhookDocument,
@@ -359,6 +363,25 @@ describe('deliveries', () => {
       expect(codes(read)).toEqual(['NOT_FOUND']);
     } finally {
       await removed.close();
+    }
+  });
+
+  test('a finished import and a finished export reach their subscribers with their counts', async ({ app, key }) => {
+    const jobs = await WebhookReceiver.start();
+    try {
+      await subscribe({ app, key }, ['import.*', 'export.completed'], jobs.url);
+      const csv = 'Vendor Code,Name,Email\nV1,Acme,ap@acme.test\nV2,Beta,not-an-email\nV3,Gamma,\n';
+      const created = await executeWithFile(app.url, CreateImportDocument, { input: { type: 'VENDORS' } as never }, { name: 'vendors.csv', content: csv }, { key });
+      const importId = created.data!.createImport.importJob.id;
+      await execute(app.url, ExecuteImportDocument, { id: importId }, { key });
+      await jobs.waitFor(() => jobs.ofType('import.completed').length === 1, 30_000);
+      expect(jobs.ofType('import.completed')[0]!.json.data).toMatchObject({ importJobId: importId, importType: 'vendors', fileName: 'vendors.csv', totalRows: 3, insertedRows: 2, updatedRows: 0, failedRows: 1 });
+      const exported = await execute(app.url, CreateExportDocument, { type: 'VENDORS', format: 'CSV' }, { key });
+      const exportId = exported.data!.createExport.id;
+      await jobs.waitFor(() => jobs.ofType('export.completed').length === 1, 30_000);
+      expect(jobs.ofType('export.completed')[0]!.json.data).toMatchObject({ exportJobId: exportId, entityType: 'vendors', format: 'csv', rowCount: 2 });
+    } finally {
+      await jobs.close();
     }
   });
 });

@@ -11,6 +11,7 @@ export interface WebhookSettings {
   disableAfterSeconds: number;
   endpointConcurrency: number;
   outboxPollMs: number;
+  sweepGraceSeconds: number;
 }
 
 export function webhookSettings(config: Config): WebhookSettings {
@@ -21,6 +22,7 @@ export function webhookSettings(config: Config): WebhookSettings {
     disableAfterSeconds: config.WEBHOOK_DISABLE_AFTER_S,
     endpointConcurrency: config.WEBHOOK_ENDPOINT_CONCURRENCY,
     outboxPollMs: config.WEBHOOK_OUTBOX_POLL_MS,
+    sweepGraceSeconds: config.WEBHOOK_SWEEP_GRACE_S,
   };
 }
 

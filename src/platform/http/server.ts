@@ -307,6 +307,13 @@ export async function createHttpServer(options: HttpServerOptions) {
       logger.error({ err: error, requestId, path: req.path }, 'unhandled HTTP error');
     }
     if (res.headersSent) return;
+    // The REST shim and provider callbacks answer in their own shape: { error: { code, message } }.
+    if (req.originalUrl.startsWith('/api/') || req.originalUrl.startsWith('/hooks/')) {
+      const [first] = reply.body.errors;
+      const code = first!.extensions.code === 'BAD_REQUEST' ? 'BAD_USER_INPUT' : first!.extensions.code;
+      res.status(reply.status).json({ error: { code, message: first!.message } });
+      return;
+    }
     res.status(reply.status).json(reply.body);
   };
   app.use(onError);
