@@ -17,6 +17,7 @@
 // Goals (2 cores): >= 1,000 deliveries/s, p50 < 1 s.
 //
 // Env: BENCH_WEBHOOK_EVENTS (1000), BENCH_WEBHOOK_RECEIVERS (10), BENCH_WEBHOOK_RATE (50 events/s),
+//      BENCH_WORKER_POOL (the worker's DB_POOL_SIZE), BENCH_WORKER_PROF (a folder: CPU profile of the worker),
 //      BENCH_WEBHOOK_STEADY_S (10), DATABASE_URL / QUEUE_DATABASE_URL.
 // Everything created (a MariaDB database, a PostgreSQL schema, the worker) is removed at the end.
 import { spawn } from 'node:child_process';
@@ -51,7 +52,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A receiver on loopback: answers `status`, records when each message id arrived (first time). */
 async function startReceiver() {
-  const receiver = { status: 200, arrivals: new Map(), requests: 0, url: '' };
+  const receiver = { status: 200, arrivals: new Map(), requests: 0, connections: 0, url: '' };
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -61,7 +62,8 @@ async function startReceiver() {
       res.writeHead(receiver.status).end();
     });
   });
-  server.keepAliveTimeout = 1000;
+  server.on('connection', () => (receiver.connections += 1));
+  server.keepAliveTimeout = 5000;
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   receiver.url = `http://127.0.0.1:${server.address().port}/hooks`;
   onCleanup('close a receiver', () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
@@ -71,7 +73,7 @@ async function startReceiver() {
 /** Starts dist/worker.js against the bench's databases; resolves once it runs. */
 function startWorker(env) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/worker.js')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(process.env.BENCH_WORKER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROF}`] : []), path.join(ROOT, 'dist/worker.js')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     onCleanup(`stop worker ${child.pid}`, () => new Promise((done) => {
       if (child.exitCode !== null) return done();
       child.once('exit', () => done());
@@ -235,6 +237,7 @@ async function main() {
   const attempts = receivers.reduce((s, r) => s + r.requests, 0) - requestsBefore;
 
   const burstRps = perSecond(total, burstMs);
+  const connections = receivers.reduce((s, r) => s + r.connections, 0);
   const refRps = perSecond(total, refMs);
   const ms = (v) => `${Math.round(v)} ms`;
   console.log('');
@@ -250,6 +253,7 @@ async function main() {
     ],
     [1, 2, 3, 4, 5],
   );
+  console.log(`\nTCP connections accepted by the receivers in all phases: ${connections} (keep-alive reuses them)`);
   return 0;
 }
 

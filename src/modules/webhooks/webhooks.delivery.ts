@@ -59,12 +59,29 @@ export function envelope(message: OutgoingMessage): string {
   return JSON.stringify({ type: message.eventType, timestamp: message.occurredAt.toISOString(), data: message.payload });
 }
 
+/**
+ * Opened secrets by sealed value: every delivery to an endpoint signs with the same secret, and
+ * opening (AES-GCM) per attempt cost more CPU than signing. A rotation seals a new value, so an
+ * entry is never stale; the map is bounded and starts afresh when full.
+ */
+const opened = new Map<string, string>();
+const MAX_OPENED = 10_000;
+function open(secrets: SecretBox, sealed: string): string {
+  let plain = opened.get(sealed);
+  if (plain === undefined) {
+    plain = secrets.open(sealed);
+    if (opened.size >= MAX_OPENED) opened.clear();
+    opened.set(sealed, plain);
+  }
+  return plain;
+}
+
 /** The secrets that sign now: the current one, and the previous one during a rotation. */
 function signingSecrets(target: SendTarget, secrets: SecretBox, now: Date): string[] {
   const list: string[] = [];
-  if (target.sealedSecret) list.push(secrets.open(target.sealedSecret));
+  if (target.sealedSecret) list.push(open(secrets, target.sealedSecret));
   if (target.sealedPreviousSecret && target.previousSecretExpiresAt && target.previousSecretExpiresAt > now) {
-    list.push(secrets.open(target.sealedPreviousSecret));
+    list.push(open(secrets, target.sealedPreviousSecret));
   }
   return list;
 }

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 /**
  * Standard Webhooks signatures (https://www.standardwebhooks.com): the signed content is
@@ -14,9 +14,19 @@ export function generateSigningSecret(): string {
   return SECRET_PREFIX + randomBytes(32).toString('base64');
 }
 
-function secretKey(secret: string): Buffer {
-  if (!secret.startsWith(SECRET_PREFIX)) throw new Error('not a whsec_ secret');
-  return Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
+/** HMAC keys by secret, made once: decoding and wrapping the key cost more than the MAC itself. */
+const keys = new Map<string, KeyObject>();
+const MAX_KEYS = 10_000;
+
+function secretKey(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    if (!secret.startsWith(SECRET_PREFIX)) throw new Error('not a whsec_ secret');
+    key = createSecretKey(Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64'));
+    if (keys.size >= MAX_KEYS) keys.clear();
+    keys.set(secret, key);
+  }
+  return key;
 }
 
 export function signature(secret: string, messageId: string, timestampSeconds: number, body: string): string {

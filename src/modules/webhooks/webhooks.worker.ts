@@ -10,8 +10,8 @@ import { OutboxRelay, sweepDeliveries } from './webhooks.relay.js';
  * its batch is done while batches come back full; when they come back short it polls (or is
  * woken by pg-boss's NOTIFY when new jobs arrive).
  */
-const BATCH_SIZE = 10;
-const DELIVERY_LOOPS = 10;
+const BATCH_SIZE = 20;
+const DELIVERY_LOOPS = 8;
 
 /**
  * The webhook side of a worker process: the outbox relay, the delivery workers and the sweeper.
