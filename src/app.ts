@@ -22,7 +22,7 @@ import { filesRouter, pruneDownloadLinks } from './modules/files/index.js';
 import { failImportRun, importsRouter, runImport, runImportJob } from './modules/imports/index.js';
 import { exportsRouter, runExport, runExportJob } from './modules/exports/index.js';
 import { docsRouter } from './modules/docs/index.js';
-import { startWebhookWorker, webhookSettings } from './modules/webhooks/index.js';
+import { startWebhookWorker, subscribedEventNames, webhookSettings } from './modules/webhooks/index.js';
 import { callbackSettings, callbacksRouter, startCallbackWorker } from './modules/callbacks/index.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
 import { EMAIL_ALERTS_CRON, emailAlertsJob, emailPendingAlerts } from './modules/alerts/index.js';
@@ -92,7 +92,18 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         concurrency: 2,
         handler: async ({ importJobId, dryRun }, meta) => {
           try {
-            await runImport({ db: mysql.db, store, pubsub, logger, chunkRows: config.IMPORT_CHUNK_ROWS }, importJobId, dryRun);
+            await runImport(
+              {
+                db: mysql.db,
+                store,
+                pubsub,
+                logger,
+                chunkRows: config.IMPORT_CHUNK_ROWS,
+                subscribedEvents: (organizationId, names) => subscribedEventNames(mysql.db, organizationId, names),
+              },
+              importJobId,
+              dryRun,
+            );
           } catch (error) {
             logger.error({ err: error, importJobId, attempt: meta.retryCount }, 'import run failed');
             if (meta.retryCount >= 3) await failImportRun(mysql.db, importJobId, 'The import failed on an internal error; it was logged');

@@ -7,7 +7,7 @@ import type { PgPubSub } from '../../platform/queue/pubsub.js';
 import type { FileStore } from '../../platform/storage/file-store.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { emitEvent } from '../../platform/events/outbox.js';
-import { entityDef, upsertRecords, type EntityType, type RecordScope } from '../records/index.js';
+import { entityDef, recordEventName, recordEventsOfWrite, upsertRecords, type EntityType, type RecordScope } from '../records/index.js';
 import { createWriter, type RecordWriter } from '../exports/index.js';
 import { importJobs, type ImportJobRow } from './import-jobs.table.js';
 import { importCompleted, importFailed } from './imports.events.js';
@@ -24,6 +24,11 @@ export interface RunnerDeps {
   logger: Logger;
   /** Rows validated and written per chunk (and per transaction, when skipping invalid rows). */
   chunkRows?: number;
+  /**
+   * Which of these event names some active webhook of the organization subscribes to; record
+   * events (vendor.created, …) are written only for those. Without it, none are.
+   */
+  subscribedEvents?: (organizationId: number, eventNames: string[]) => Promise<string[]>;
 }
 
 /** What importProgress streams: small, so it fits a NOTIFY. */
@@ -265,6 +270,17 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
     }
 
     progress.phase = 'importing';
+    const wanted = new Set(
+      (await deps.subscribedEvents?.(job.organizationId, [recordEventName(type, 'created'), recordEventName(type, 'updated')])) ?? [],
+    );
+    /** Upserts a chunk, with its record events when someone subscribes to them. */
+    const write = async (tx: Parameters<Parameters<Db['transaction']>[0]>[0], records: Record<string, unknown>[]) => {
+      const events = wanted.size ? recordEventsOfWrite(tx, type, scope, records, wanted) : null;
+      await events?.before();
+      const result = await upsertRecords(tx, type, scope, records);
+      await events?.after();
+      return result;
+    };
     let final = validation;
     let inserted = job.mode === 'all_or_nothing' ? 0 : job.insertedRows;
     let updated = job.mode === 'all_or_nothing' ? 0 : job.updatedRows;
@@ -274,7 +290,7 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
       await deps.db.transaction(async (tx) => {
         let processed = 0;
         await pass(async (chunk) => {
-          const result = await upsertRecords(tx, type, scope, toRecords(chunk));
+          const result = await write(tx, toRecords(chunk));
           inserted += result.inserted;
           updated += result.updated;
           processed += chunk.length;
@@ -293,7 +309,7 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
       const writeChunk = async (records: Record<string, unknown>[], last: number, r: ReturnType<ValidationSummary['report']>) => {
         await deps.db.transaction(async (tx) => {
           if (records.length) {
-            const result = await upsertRecords(tx, type, scope, records);
+            const result = await write(tx, records);
             inserted += result.inserted;
             updated += result.updated;
           }

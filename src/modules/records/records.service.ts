@@ -160,6 +160,22 @@ export async function recordOwners(
 }
 
 /** One record of the organization by id, or null (other organizations' records read as missing). */
+/** Row ids by origin id, in the scope; for the record events of a chunk (before and after its upsert). */
+export async function recordIdsByOrigin(db: DbOrTx, type: EntityType, scope: RecordScope, originIds: readonly string[]): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  if (originIds.length === 0) return ids;
+  const def = entityDef(type);
+  const table = RECORD_TABLES[type];
+  let where = `\`organization_id\` = ${escape(scope.organizationId)}`;
+  if (def.projectScoped && scope.projectId !== null) where += ` AND \`project_id\` = ${escape(scope.projectId)}`;
+  const list = [...new Set(originIds)].map((v) => escape(v)).join(',');
+  const origin = columnOf(table, 'originId').name;
+  const statement = `SELECT \`id\` AS id, \`${origin}\` AS originId FROM \`${getTableName(table)}\` WHERE ${where} AND \`${origin}\` IN (${list})`;
+  const [rows] = (await db.execute(sql.raw(statement))) as unknown as [Array<{ id: number; originId: string }>];
+  for (const row of rows) ids.set(String(row.originId), Number(row.id));
+  return ids;
+}
+
 export async function getRecord(db: Db, type: EntityType, organizationId: number, id: number): Promise<RecordRow | null> {
   const table = RECORD_TABLES[type];
   const [row] = await db

@@ -3,7 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { appFixtures, describe, expect } from '../../../test/support/fixtures.js';
 import { codes, execute } from '../../../test/support/test-app.js';
 import { WebhookReceiver } from '../../../test/support/webhook-receiver.js';
-import { executeWithFile } from '../../../test/support/upload.js';
+import { eventually, executeWithFile } from '../../../test/support/upload.js';
 import {
   CreateApiKeyDocument,
   CreateExportDocument,
@@ -382,6 +382,43 @@ describe('deliveries', () => {
       expect(jobs.ofType('export.completed')[0]!.json.data).toMatchObject({ exportJobId: exportId, entityType: 'vendors', format: 'csv', rowCount: 2 });
     } finally {
       await jobs.close();
+    }
+  });
+
+  test('an import writes vendor.created and vendor.updated events for a subscriber, and none without one', async ({ app, org, key }) => {
+    const records = await WebhookReceiver.start();
+    try {
+      const run = async (csv: string, name: string) => {
+        const created = await executeWithFile(app.url, CreateImportDocument, { input: { type: 'VENDORS' } as never }, { name, content: csv }, { key });
+        const id = created.data!.createImport.importJob.id;
+        await execute(app.url, ExecuteImportDocument, { id }, { key });
+        await eventually(async () => {
+          const [rows] = await app.app.services.pool.query('SELECT status FROM import_jobs WHERE id = ?', [id]);
+          return (rows as Array<{ status: string }>)[0]!.status === 'completed';
+        });
+        return id;
+      };
+      const countEvents = async () => {
+        const [rows] = await app.app.services.pool.query("SELECT COUNT(*) AS n FROM outbox_events WHERE organization_id = ? AND event_type LIKE 'vendor.%'", [org.id]);
+        return Number((rows as Array<{ n: number }>)[0]!.n);
+      };
+      // Nobody subscribes yet: the import writes no record events at all.
+      await run('Origin ID,Vendor Code,Name\nERP-0,V0,Zero\n', 'none.csv');
+      expect(await countEvents()).toBe(0);
+
+      await subscribe({ app, key }, ['vendor.*'], records.url);
+      await run('Origin ID,Vendor Code,Name\nERP-1,V1,Acme\nERP-2,V2,Beta\nERP-3,V3,\n', 'first.csv');
+      await records.waitFor(() => records.ofType('vendor.created').length === 2, 30_000);
+      const createdEvents = records.ofType('vendor.created').map((d) => d.json.data);
+      expect(createdEvents.map((d) => d['originId']).sort()).toEqual(['ERP-1', 'ERP-2']);
+      expect(createdEvents.find((d) => d['originId'] === 'ERP-1')).toMatchObject({ id: expect.stringMatching(/^\d+$/), projectId: null, record: { code: 'V1', name: 'Acme' } });
+
+      await run('Origin ID,Vendor Code,Name\nERP-1,V1,Acme Concrete\nERP-4,V4,Delta\n', 'second.csv');
+      await records.waitFor(() => records.ofType('vendor.updated').length === 1 && records.ofType('vendor.created').length === 3, 30_000);
+      expect(records.ofType('vendor.updated')[0]!.json.data).toMatchObject({ originId: 'ERP-1', record: { name: 'Acme Concrete' } });
+      expect(records.ofType('vendor.updated')[0]!.json.data['id']).toBe(createdEvents.find((d) => d['originId'] === 'ERP-1')!['id']);
+    } finally {
+      await records.close();
     }
   });
 });

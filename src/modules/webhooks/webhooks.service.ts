@@ -11,7 +11,7 @@ import { recordAudit, type Actor, type AuditEventRow } from '../audit/index.js';
 import { webhookDeliveries, type WebhookDeliveryRow } from './webhook-deliveries.table.js';
 import { webhookLogs, type WebhookLogRow } from './webhook-logs.table.js';
 import { webhooks, type WebhookRow } from './webhooks.table.js';
-import { unknownSubscriptions } from './webhooks.catalog.js';
+import { subscribed, unknownSubscriptions } from './webhooks.catalog.js';
 import { attemptOnce, newSealedSecret } from './webhooks.delivery.js';
 import { webhookTest } from './webhooks.events.js';
 import { sendDeliveries } from './webhooks.relay.js';
@@ -283,4 +283,13 @@ export async function recoverWebhook(deps: WebhookDeps, organizationId: number, 
   }
   await sendDeliveries(deps.boss, requeued.map((d) => ({ deliveryId: d.id, webhookId, attempt: d.attemptCount })));
   return requeued.length;
+}
+
+/** Which of `eventNames` an active webhook of the organization subscribes to. */
+export async function subscribedEventNames(db: Db, organizationId: number, eventNames: string[]): Promise<string[]> {
+  const active = await db
+    .select({ events: webhooks.events })
+    .from(webhooks)
+    .where(and(eq(webhooks.organizationId, organizationId), eq(webhooks.isActive, true)));
+  return eventNames.filter((name) => active.some((w) => subscribed(w.events, name)));
 }

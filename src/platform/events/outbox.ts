@@ -24,6 +24,25 @@ export interface EmitOptions {
   targetWebhookId?: number | undefined;
 }
 
+/** Many events of one kind in one multi-row INSERT (an import chunk's record events). */
+export async function emitEvents<S extends z.ZodType>(
+  db: DbOrTx,
+  event: EventDefinition<S>,
+  items: ReadonlyArray<{ data: z.input<S>; organizationId: number; projectId?: number | null | undefined }>,
+): Promise<number> {
+  if (items.length === 0) return 0;
+  await db.insert(outboxEvents).values(
+    items.map((item) => ({
+      organizationId: item.organizationId,
+      projectId: item.projectId ?? null,
+      messageId: newMessageId(),
+      eventType: event.name,
+      payload: event.schema.parse(item.data) as Record<string, unknown>,
+    })),
+  );
+  return items.length;
+}
+
 /** A fresh Standard Webhooks message id. */
 export function newMessageId(): string {
   return `msg_${randomBase62(27)}`;
