@@ -94,6 +94,7 @@ ALTER TABLE `webhook_logs` ADD `duration_ms` int;--> statement-breakpoint
 ALTER TABLE `webhook_logs` ADD `error` varchar(500);--> statement-breakpoint
 ALTER TABLE `webhooks` ADD `previous_secret` varchar(255);--> statement-breakpoint
 ALTER TABLE `webhooks` ADD `previous_secret_expires_at` datetime(3);--> statement-breakpoint
+ALTER TABLE `webhooks` ADD `max_per_second` int;--> statement-breakpoint
 ALTER TABLE `webhooks` ADD `disabled_at` datetime(3);--> statement-breakpoint
 ALTER TABLE `webhooks` ADD `disabled_reason` varchar(500);--> statement-breakpoint
 ALTER TABLE `webhooks` ADD `failing_since` datetime(3);--> statement-breakpoint

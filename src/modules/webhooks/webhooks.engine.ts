@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import type mysql from 'mysql2/promise';
 import { Coalescer } from '../../platform/queue/coalescer.js';
+import { WindowLimiter } from '../../platform/rate-limit/window-limiter.js';
 import { attemptOnce, disableEndpoint, type AttemptResult, type DeliveryDeps, type OutgoingMessage, type SendTarget } from './webhooks.delivery.js';
 import { deliverWebhookJob, endpointGroup } from './webhooks.jobs.js';
 import { retryDelaySeconds } from './webhooks.retry.js';
@@ -25,6 +26,7 @@ interface Claimed {
   isActive: boolean;
   failureCount: number;
   lastTriggeredAt: Date | null;
+  maxPerSecond: number | null;
   message: OutgoingMessage;
 }
 
@@ -56,8 +58,11 @@ const rowNumber = (value: unknown): number => Number(value);
 export class DeliveryEngine {
   private readonly claims: Coalescer<ClaimRequest, ClaimResult>;
   private readonly outcomes: Coalescer<Outcome, Recorded>;
+  /** Per-endpoint deliveries a second, exact across workers (the API's shared window counters). */
+  private readonly throughput: WindowLimiter;
 
   constructor(private readonly deps: DeliveryDeps) {
+    this.throughput = new WindowLimiter(deps.pool, { maxLease: 5 });
     this.claims = new Coalescer((items) => this.claimBatch(items), 200);
     this.outcomes = new Coalescer((items) => this.recordBatch(items), 200);
   }
@@ -73,6 +78,15 @@ export class DeliveryEngine {
       // A job handed over from a worker that died mid-attempt: come back when its lease is out.
       await this.deps.boss.send(deliverWebhookJob.name, { deliveryId, attempt }, { startAfter: claim.seconds + 1, group: endpointGroup(claim.webhookId) });
       return false;
+    }
+    if (claim.maxPerSecond !== null && claim.target && claim.isActive) {
+      const decision = await this.throughput.hit(`webhook:${claim.webhookId}`, [{ name: 'second', limit: claim.maxPerSecond, windowSeconds: 1 }]);
+      if (!decision.allowed) {
+        // Over the endpoint's rate: hand the delivery back and come again in the next window.
+        await this.deps.pool.query("UPDATE webhook_deliveries SET status = 'pending', lease_until = NULL, claim_token = NULL WHERE id = ? AND status = 'delivering'", [deliveryId]);
+        await this.deps.boss.send(deliverWebhookJob.name, { deliveryId, attempt }, { startAfter: Math.max(1, decision.retryAfterSeconds), group: endpointGroup(claim.webhookId) });
+        return false;
+      }
     }
     const result: AttemptResult =
       claim.target && claim.isActive
@@ -104,7 +118,7 @@ export class DeliveryEngine {
     );
     const [rows] = await pool.query<mysql.RowDataPacket[]>(
       `SELECT d.id, d.organization_id, d.webhook_id, d.event_id, w.id AS endpoint, w.url, w.secret, w.previous_secret,
-              w.previous_secret_expires_at, w.is_active, w.failure_count, w.last_triggered_at,
+              w.previous_secret_expires_at, w.is_active, w.failure_count, w.last_triggered_at, w.max_per_second,
               e.message_id, e.event_type, e.payload, e.occurred_at
        FROM webhook_deliveries d
        JOIN outbox_events e ON e.id = d.event_id
@@ -122,6 +136,7 @@ export class DeliveryEngine {
         isActive: Boolean(row['is_active']),
         failureCount: rowNumber(row['failure_count'] ?? 0),
         lastTriggeredAt: (row['last_triggered_at'] as Date | null) ?? null,
+        maxPerSecond: row['max_per_second'] == null ? null : rowNumber(row['max_per_second']),
         target:
           row['endpoint'] == null
             ? null

@@ -421,4 +421,25 @@ describe('deliveries', () => {
       await records.close();
     }
   });
+
+  test('maxDeliveriesPerSecond spreads an endpoint\'s deliveries over time and loses none', async ({ app, key }) => {
+    const paced = await WebhookReceiver.start();
+    try {
+      const res = await execute(app.url, CreateWebhookDocument, { input: { name: 'paced', url: paced.url, events: ['api_key.created'], maxDeliveriesPerSecond: 2 } }, { key });
+      expect(res.data!.createWebhook.webhook.maxDeliveriesPerSecond).toBe(2);
+      for (let i = 0; i < 6; i += 1) await makeKeyEvent({ app, key }, `paced-${i}`);
+      await paced.waitFor(() => paced.received.length === 6, 25_000);
+      expect(new Set(paced.received.map((d) => d.headers['webhook-id'])).size).toBe(6);
+      // Six deliveries at two a second need at least three one-second windows.
+      const times = paced.received.map((d) => d.at);
+      expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(1000);
+
+      const cleared = await execute(app.url, UpdateWebhookDocument, { id: res.data!.createWebhook.webhook.id, input: { maxDeliveriesPerSecond: 0 } }, { key });
+      expect(cleared.data!.updateWebhook.maxDeliveriesPerSecond).toBeNull();
+      const bad = await execute(app.url, UpdateWebhookDocument, { id: res.data!.createWebhook.webhook.id, input: { maxDeliveriesPerSecond: -3 } }, { key });
+      expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+    } finally {
+      await paced.close();
+    }
+  }, 40_000);
 });

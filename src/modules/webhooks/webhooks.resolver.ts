@@ -98,6 +98,7 @@ export class WebhooksResolver {
       url: input.url,
       events: input.events,
       projectId: optionalId(input.projectId, 'projectId'),
+      maxPerSecond: input.maxDeliveriesPerSecond ?? null,
     });
     created.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
     return { webhook: toWebhook(created.webhook), secret: created.secret };
@@ -117,6 +118,7 @@ export class WebhooksResolver {
       events: input.events ?? undefined,
       projectId: optionalId(input.projectId, 'projectId'),
       isActive: input.isActive ?? undefined,
+      maxPerSecond: input.maxDeliveriesPerSecond == null ? undefined : input.maxDeliveriesPerSecond === 0 ? null : input.maxDeliveriesPerSecond,
     });
     updated.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
     return toWebhook(updated.webhook);

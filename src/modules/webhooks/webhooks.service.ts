@@ -38,6 +38,8 @@ export interface WebhookInput {
   events?: string[] | undefined;
   projectId?: number | null | undefined;
   isActive?: boolean | undefined;
+  /** null clears the limit. */
+  maxPerSecond?: number | null | undefined;
 }
 
 const MAX_OVERLAP_SECONDS = 7 * 24 * 3600;
@@ -52,6 +54,9 @@ function checkInput(input: WebhookInput, settings: WebhookSettings): void {
     if (input.url.length > 1000) throw new WebhookUrlError('must be at most 1000 characters');
     const problem = urlProblem(input.url, settings.policy);
     if (problem) throw new WebhookUrlError(problem);
+  }
+  if (input.maxPerSecond !== undefined && input.maxPerSecond !== null && (!Number.isInteger(input.maxPerSecond) || input.maxPerSecond < 1 || input.maxPerSecond > 10_000)) {
+    throw new BadInputError('maxDeliveriesPerSecond must be an integer from 1 to 10000, or null for no limit', { field: 'maxDeliveriesPerSecond' });
   }
   if (input.events !== undefined) {
     if (input.events.length === 0 || input.events.length > MAX_EVENTS) {
@@ -90,7 +95,7 @@ export async function createWebhook(
   deps: WebhookDeps,
   actor: Actor,
   organizationId: number,
-  input: { name: string; url: string; events: string[]; projectId?: number | null | undefined },
+  input: { name: string; url: string; events: string[]; projectId?: number | null | undefined; maxPerSecond?: number | null | undefined },
 ): Promise<WebhookWithSecret> {
   checkInput(input, deps.settings);
   const secret = newSealedSecret(deps.secrets);
@@ -102,6 +107,7 @@ export async function createWebhook(
       url: input.url,
       events: [...new Set(input.events)],
       secret: secret.sealed,
+      maxPerSecond: input.maxPerSecond ?? null,
     });
     const [webhook] = await tx.select().from(webhooks).where(eq(webhooks.id, result.insertId));
     const audit = await recordAudit(tx, actor, { organizationId, action: 'webhook.created', targetType: 'webhook', targetId: String(result.insertId), metadata: { url: input.url, events: input.events } });
@@ -118,6 +124,7 @@ export async function updateWebhook(deps: WebhookDeps, actor: Actor, organizatio
     if (input.url !== undefined) changes.url = input.url;
     if (input.events !== undefined) changes.events = [...new Set(input.events)];
     if (input.projectId !== undefined) changes.projectId = input.projectId;
+    if (input.maxPerSecond !== undefined) changes.maxPerSecond = input.maxPerSecond;
     if (input.isActive !== undefined && input.isActive !== current.isActive) {
       changes.isActive = input.isActive;
       // Enabling starts afresh: the failure run that disabled it is over.

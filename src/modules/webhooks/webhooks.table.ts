@@ -18,6 +18,8 @@ export const webhooks = mysqlTable(
     previousSecret: varchar('previous_secret', { length: 255 }),
     previousSecretExpiresAt: time('previous_secret_expires_at'),
     isActive: boolean('is_active').notNull().default(true),
+    /** At most this many deliveries a second to the endpoint, across all workers; null: no limit. */
+    maxPerSecond: int('max_per_second'),
     /** Set when the service disabled the endpoint (410 Gone, or failing for too long). */
     disabledAt: time('disabled_at'),
     disabledReason: varchar('disabled_reason', { length: 500 }),

@@ -59,6 +59,9 @@ export class Webhook {
   @Field(() => WebhookStatus)
   status!: WebhookStatus;
 
+  @Field(() => Int, { nullable: true, description: 'At most this many deliveries a second to the endpoint (across all workers); null: no limit.' })
+  maxDeliveriesPerSecond!: number | null;
+
   @Field(() => String, { nullable: true })
   disabledReason!: string | null;
 
@@ -92,6 +95,7 @@ export function toWebhook(row: WebhookRow): Webhook {
     events: row.events,
     projectId: row.projectId === null ? null : String(row.projectId),
     status: row.isActive ? WebhookStatus.ACTIVE : row.disabledAt ? WebhookStatus.DISABLED : WebhookStatus.PAUSED,
+    maxDeliveriesPerSecond: row.maxPerSecond,
     disabledReason: row.disabledReason,
     disabledAt: row.disabledAt,
     failureCount: row.failureCount,
@@ -227,6 +231,9 @@ export class CreateWebhookInput {
 
   @Field(() => ID, { nullable: true, description: 'Receive only events of this project.' })
   projectId?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'At most this many deliveries a second (1 to 10000); omit for no limit.' })
+  maxDeliveriesPerSecond?: number | null;
 }
 
 @InputType()
@@ -245,6 +252,9 @@ export class UpdateWebhookInput {
 
   @Field(() => Boolean, { nullable: true, description: 'false pauses deliveries; true resumes, also after the service disabled the endpoint.' })
   isActive?: boolean | null;
+
+  @Field(() => Int, { nullable: true, description: 'At most this many deliveries a second (1 to 10000); 0 removes the limit.' })
+  maxDeliveriesPerSecond?: number | null;
 }
 
 @ArgsType()
