@@ -22,8 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
-import pg from 'pg';
-import { freshDatabase, isStopping, machineInfo, onCleanup, positiveInt, POSTGRES_URL, ROOT, runBench, stopProcess, suffix } from './bench-support.mjs';
+import { dropQueueSchemas, freshDatabase, isStopping, machineInfo, onCleanup, positiveInt, POSTGRES_URL, ROOT, runBench, stopProcess, suffix } from './bench-support.mjs';
 
 const CONNECTIONS = positiveInt('BENCH_CONNECTIONS', 20);
 const DURATION_S = positiveInt('BENCH_DURATION', 10);
@@ -68,16 +67,7 @@ async function cli(databaseUrl, ...args) {
 /** pg-boss schemas of this run's servers, dropped at cleanup (after the servers have stopped). */
 const schemas = [];
 function dropSchemasAtCleanup() {
-  onCleanup('drop the pg-boss schemas', async () => {
-    if (!schemas.length) return;
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    try {
-      for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    } finally {
-      await client.end();
-    }
-  });
+  onCleanup('drop the pg-boss schemas', () => dropQueueSchemas(schemas));
 }
 
 /** A port nothing listens on right now (the server binds it a moment later). */

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
+import pg from 'pg';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const MYSQL_URL = process.env.DATABASE_URL || 'mysql://trestle:trestle@127.0.0.1:53306/trestle';
@@ -127,6 +128,18 @@ export async function freshDatabase() {
     }
   });
   return { name, url: withDatabase(MYSQL_URL, name) };
+}
+
+/** Drops pg-boss schemas of this run (after whatever uses them has stopped: register it first). */
+export async function dropQueueSchemas(schemas) {
+  if (!schemas.length) return;
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
 }
 
 /** A connection whose statement in progress is killed at cleanup (e.g. a LOAD DATA on Ctrl-C). */

@@ -24,8 +24,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
-import pg from 'pg';
 import {
+  dropQueueSchemas,
   freshDatabase,
   loadDist,
   machineInfo,
@@ -36,6 +36,7 @@ import {
   printTable,
   ROOT,
   runBench,
+  stopProcess,
   suffix,
 } from './bench-support.mjs';
 
@@ -74,12 +75,7 @@ async function startReceiver() {
 function startWorker(env) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(process.env.BENCH_WORKER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROF}`] : []), path.join(ROOT, 'dist/worker.js')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    onCleanup(`stop worker ${child.pid}`, () => new Promise((done) => {
-      if (child.exitCode !== null) return done();
-      child.once('exit', () => done());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-    }));
+    onCleanup(`stop worker ${child.pid}`, () => stopProcess(child));
     let output = '';
     const onData = (chunk) => {
       output += chunk;
@@ -112,15 +108,7 @@ async function main() {
 
   const db = await freshDatabase();
   const queueSchema = `bench_wh_${suffix}`;
-  onCleanup(`drop schema ${queueSchema}`, async () => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    try {
-      await client.query(`DROP SCHEMA IF EXISTS "${queueSchema}" CASCADE`);
-    } finally {
-      await client.end();
-    }
-  });
+  onCleanup(`drop schema ${queueSchema}`, () => dropQueueSchemas([queueSchema]));
   const encryptionKey = randomBytes(32).toString('base64');
   const env = {
     NODE_ENV: 'test',

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNotNull, isNull, lt, type SQL } from 'drizzle-orm';
 import type mysql from 'mysql2/promise';
-import type { Db, DbOrTx } from '../../platform/db/mysql.js';
+import { withConnectionTransaction, type Db, type DbOrTx } from '../../platform/db/mysql.js';
 import { NotFoundError } from '../../platform/errors/app-error.js';
 import type { Page } from '../../platform/graphql/pagination.js';
 import type { Logger } from '../../platform/logging/logger.js';
@@ -67,16 +67,14 @@ const EMAIL_MAX_AGE_HOURS = 24;
  * and stays visible in GraphQL.
  */
 export async function emailPendingAlerts(pool: mysql.Pool, mailer: Mailer, logger: Logger): Promise<number> {
-  const conn = await pool.getConnection();
-  let sent = 0;
-  try {
-    await conn.beginTransaction();
+  return withConnectionTransaction(pool, async (conn) => {
     const [rows] = await conn.query<mysql.RowDataPacket[]>(
       `SELECT id, organization_id, title, message, severity, created_at FROM alerts
        WHERE email_status = 'pending' AND created_at > NOW(3) - INTERVAL ? HOUR
        ORDER BY id LIMIT 50 FOR UPDATE SKIP LOCKED`,
       [EMAIL_MAX_AGE_HOURS],
     );
+    let sent = 0;
     for (const row of rows) {
       const [recipients] = await conn.query<mysql.RowDataPacket[]>(
         `SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
@@ -100,12 +98,6 @@ export async function emailPendingAlerts(pool: mysql.Pool, mailer: Mailer, logge
       }
       await conn.query('UPDATE alerts SET email_status = ?, emailed_at = NOW(3) WHERE id = ?', [status, row['id']]);
     }
-    await conn.commit();
-  } catch (error) {
-    await conn.rollback().catch(() => undefined);
-    throw error;
-  } finally {
-    conn.release();
-  }
-  return sent;
+    return sent;
+  });
 }

@@ -51,7 +51,9 @@ export function recordEventsOfWrite(db: DbOrTx, type: EntityType, scope: RecordS
     },
     async after(): Promise<number> {
       if (!created && !updated) return 0;
-      const ids = await recordIdsByOrigin(db, type, scope, originIds);
+      // Rows that existed kept their ids; only the new ones need reading back.
+      const ids = new Map(existing);
+      if (created) for (const [originId, id] of await recordIdsByOrigin(db, type, scope, originIds.filter((o) => !existing.has(o)))) ids.set(originId, id);
       const items = { created: [] as Array<{ data: z.input<typeof RecordPayload>; organizationId: number; projectId: number | null }>, updated: [] as Array<{ data: z.input<typeof RecordPayload>; organizationId: number; projectId: number | null }> };
       for (const record of records) {
         const originId = String(record['originId']);

@@ -49,6 +49,9 @@ interface Recorded {
 
 const rowNumber = (value: unknown): number => Number(value);
 
+/** `1, 2, 3` as bound parameters, for `IN (…)`. */
+const idList = (ids: readonly number[]): SQL => sql.join(ids.map((id) => sql`${id}`), sql`, `);
+
 /**
  * Runs delivery attempts with the database work of many concurrent attempts shared: claims of
  * all attempts starting together are one UPDATE and one SELECT, and outcomes finishing together
@@ -186,11 +189,11 @@ export class DeliveryEngine {
         const cases = sql.join(failingOnly.map((id) => sql`WHEN ${id} THEN ${failed.get(id)!}`), sql` `);
         await tx.execute(
           sql`UPDATE webhooks SET failure_count = failure_count + CASE id ${cases} END, failing_since = COALESCE(failing_since, ${now}), last_triggered_at = ${now}
-              WHERE id IN (${sql.join(failingOnly.map((id) => sql`${id}`), sql`, `)})`,
+              WHERE id IN (${idList(failingOnly)})`,
         );
         const [rows] = (await tx.execute(
           sql`SELECT id, COALESCE(TIMESTAMPDIFF(SECOND, failing_since, ${now}), 0) AS failing_for FROM webhooks
-              WHERE id IN (${sql.join(failingOnly.map((id) => sql`${id}`), sql`, `)})`,
+              WHERE id IN (${idList(failingOnly)})`,
         )) as unknown as [mysql.RowDataPacket[]];
         for (const row of rows) failingFor.set(rowNumber(row['id']), rowNumber(row['failing_for']));
       }
@@ -201,7 +204,7 @@ export class DeliveryEngine {
       });
       if (refresh.length) {
         await tx.execute(
-          sql`UPDATE webhooks SET failure_count = 0, failing_since = NULL, last_triggered_at = ${now} WHERE id IN (${sql.join(refresh.map((id) => sql`${id}`), sql`, `)})`,
+          sql`UPDATE webhooks SET failure_count = 0, failing_since = NULL, last_triggered_at = ${now} WHERE id IN (${idList(refresh)})`,
         );
       }
 

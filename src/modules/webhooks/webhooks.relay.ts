@@ -1,5 +1,6 @@
 import type mysql from 'mysql2/promise';
 import type { PgBoss } from 'pg-boss';
+import { withConnectionTransaction } from '../../platform/db/mysql.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { subscribed } from './webhooks.catalog.js';
 import { deliverWebhookJob, endpointGroup } from './webhooks.jobs.js';
@@ -24,6 +25,47 @@ interface Endpoint {
   createdAt: Date;
 }
 
+/** One delivery row per subscribed endpoint of each event, and the events stamped dispatched. */
+async function fanOut(conn: mysql.PoolConnection, events: PendingEvent[]): Promise<void> {
+  const orgIds = [...new Set(events.map((e) => e.organizationId))];
+  const [hookRows] = await conn.query<mysql.RowDataPacket[]>(
+    'SELECT id, organization_id, project_id, events, created_at FROM webhooks WHERE organization_id IN (?) AND is_active = 1',
+    [orgIds],
+  );
+  const byOrg = new Map<number, Endpoint[]>();
+  for (const r of hookRows) {
+    const endpoint: Endpoint = {
+      id: Number(r['id']),
+      organizationId: Number(r['organization_id']),
+      projectId: r['project_id'] == null ? null : Number(r['project_id']),
+      events: (typeof r['events'] === 'string' ? JSON.parse(r['events']) : r['events']) as string[],
+      createdAt: r['created_at'] as Date,
+    };
+    byOrg.set(endpoint.organizationId, [...(byOrg.get(endpoint.organizationId) ?? []), endpoint]);
+  }
+  const values: Array<[number, number, number, string, number]> = [];
+  for (const event of events) {
+    for (const endpoint of byOrg.get(event.organizationId) ?? []) {
+      const wanted =
+        event.targetWebhookId !== null
+          ? endpoint.id === event.targetWebhookId
+          : // An endpoint gets the events that happened after it was created, not a backlog.
+            endpoint.createdAt <= event.occurredAt &&
+            (endpoint.projectId === null || endpoint.projectId === event.projectId) &&
+            subscribed(endpoint.events, event.eventType);
+      if (wanted) values.push([event.organizationId, endpoint.id, event.id, 'pending', 0]);
+    }
+  }
+  if (values.length) {
+    await conn.query(
+      'INSERT IGNORE INTO webhook_deliveries (organization_id, webhook_id, event_id, status, attempt_count, next_attempt_at) VALUES ' +
+        values.map(() => '(?, ?, ?, ?, ?, NOW(3))').join(', '),
+      values.flat(),
+    );
+  }
+  await conn.query('UPDATE outbox_events SET dispatched_at = NOW(3) WHERE id IN (?)', [events.map((e) => e.id)]);
+}
+
 /**
  * Moves events from the outbox to the queue. Each pass locks a batch of undispatched events
  * (SKIP LOCKED, so several workers share the work), writes one delivery row per subscribed
@@ -32,74 +74,30 @@ interface Endpoint {
  * leaves pending deliveries that the sweeper re-sends.
  */
 export async function relayOnce(pool: mysql.Pool, boss: PgBoss): Promise<number> {
-  const conn = await pool.getConnection();
-  let events: PendingEvent[];
-  try {
-    // READ COMMITTED: no gap locks, so the locking read never blocks a transaction that is
-    // writing new events behind the batch (under REPEATABLE READ it would, and could deadlock).
-    await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
-    await conn.beginTransaction();
-    const [rows] = await conn.query<mysql.RowDataPacket[]>(
-      `SELECT id, organization_id, project_id, event_type, target_webhook_id, occurred_at FROM outbox_events
-       WHERE dispatched_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
-      [BATCH],
-    );
-    events = rows.map((r) => ({
-      id: Number(r['id']),
-      organizationId: Number(r['organization_id']),
-      projectId: r['project_id'] == null ? null : Number(r['project_id']),
-      eventType: String(r['event_type']),
-      targetWebhookId: r['target_webhook_id'] == null ? null : Number(r['target_webhook_id']),
-      occurredAt: r['occurred_at'] as Date,
-    }));
-    if (events.length === 0) {
-      await conn.commit();
-      return 0;
-    }
-    const orgIds = [...new Set(events.map((e) => e.organizationId))];
-    const [hookRows] = await conn.query<mysql.RowDataPacket[]>(
-      'SELECT id, organization_id, project_id, events, created_at FROM webhooks WHERE organization_id IN (?) AND is_active = 1',
-      [orgIds],
-    );
-    const byOrg = new Map<number, Endpoint[]>();
-    for (const r of hookRows) {
-      const endpoint: Endpoint = {
+  // READ COMMITTED: no gap locks, so the locking read never blocks a transaction that is
+  // writing new events behind the batch (under REPEATABLE READ it would, and could deadlock).
+  const events = await withConnectionTransaction(
+    pool,
+    async (conn) => {
+      const [rows] = await conn.query<mysql.RowDataPacket[]>(
+        `SELECT id, organization_id, project_id, event_type, target_webhook_id, occurred_at FROM outbox_events
+         WHERE dispatched_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
+        [BATCH],
+      );
+      const batch: PendingEvent[] = rows.map((r) => ({
         id: Number(r['id']),
         organizationId: Number(r['organization_id']),
         projectId: r['project_id'] == null ? null : Number(r['project_id']),
-        events: (typeof r['events'] === 'string' ? JSON.parse(r['events']) : r['events']) as string[],
-        createdAt: r['created_at'] as Date,
-      };
-      byOrg.set(endpoint.organizationId, [...(byOrg.get(endpoint.organizationId) ?? []), endpoint]);
-    }
-    const values: Array<[number, number, number, string, number]> = [];
-    for (const event of events) {
-      for (const endpoint of byOrg.get(event.organizationId) ?? []) {
-        const wanted =
-          event.targetWebhookId !== null
-            ? endpoint.id === event.targetWebhookId
-            : // An endpoint gets the events that happened after it was created, not a backlog.
-              endpoint.createdAt <= event.occurredAt &&
-              (endpoint.projectId === null || endpoint.projectId === event.projectId) &&
-              subscribed(endpoint.events, event.eventType);
-        if (wanted) values.push([event.organizationId, endpoint.id, event.id, 'pending', 0]);
-      }
-    }
-    if (values.length) {
-      await conn.query(
-        'INSERT IGNORE INTO webhook_deliveries (organization_id, webhook_id, event_id, status, attempt_count, next_attempt_at) VALUES ' +
-          values.map(() => '(?, ?, ?, ?, ?, NOW(3))').join(', '),
-        values.flat(),
-      );
-    }
-    await conn.query('UPDATE outbox_events SET dispatched_at = NOW(3) WHERE id IN (?)', [events.map((e) => e.id)]);
-    await conn.commit();
-  } catch (error) {
-    await conn.rollback().catch(() => undefined);
-    throw error;
-  } finally {
-    conn.release();
-  }
+        eventType: String(r['event_type']),
+        targetWebhookId: r['target_webhook_id'] == null ? null : Number(r['target_webhook_id']),
+        occurredAt: r['occurred_at'] as Date,
+      }));
+      if (batch.length) await fanOut(conn, batch);
+      return batch;
+    },
+    { readCommitted: true },
+  );
+  if (events.length === 0) return 0;
 
   const [deliveries] = await pool.query<mysql.RowDataPacket[]>(
     "SELECT id, webhook_id FROM webhook_deliveries WHERE event_id IN (?) AND status = 'pending' AND attempt_count = 0",
@@ -154,11 +152,6 @@ export class OutboxRelay {
     if (this.running) return;
     this.running = true;
     this.loop = this.run();
-  }
-
-  /** Runs a pass now instead of at the next poll (after this process wrote events). */
-  poke(): void {
-    this.wake?.();
   }
 
   async stop(): Promise<void> {

@@ -29,3 +29,28 @@ export function connectMySql(url: string, poolSize: number): MySql {
     close: () => pool.end(),
   };
 }
+
+/**
+ * Runs `fn` in a transaction on one pooled connection (for hand-written SQL: locking reads,
+ * SKIP LOCKED batches); commits when it resolves, rolls back when it throws, always releases.
+ * `readCommitted` takes no gap locks, so locking reads do not block inserts behind them.
+ */
+export async function withConnectionTransaction<T>(
+  pool: mysql.Pool,
+  fn: (conn: mysql.PoolConnection) => Promise<T>,
+  options: { readCommitted?: boolean } = {},
+): Promise<T> {
+  const conn = await pool.getConnection();
+  try {
+    if (options.readCommitted) await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+    await conn.beginTransaction();
+    const result = await fn(conn);
+    await conn.commit();
+    return result;
+  } catch (error) {
+    await conn.rollback().catch(() => undefined);
+    throw error;
+  } finally {
+    conn.release();
+  }
+}

@@ -49,7 +49,15 @@ function headerValue(value: unknown): string | undefined {
   return undefined;
 }
 
-function jsonError(status: number, code: string, message: string) {
+/**
+ * An error answered outside GraphQL execution, in the shape of where it happened: the REST shim
+ * and provider callbacks use `{ error: { code, message } }` (bad requests are BAD_USER_INPUT, as
+ * their handlers say), everything else the GraphQL shape.
+ */
+function jsonError(url: string, status: number, code: string, message: string) {
+  if (url.startsWith('/api/') || url.startsWith('/hooks/')) {
+    return { status, body: { error: { code: code === 'BAD_REQUEST' ? 'BAD_USER_INPUT' : code, message } } };
+  }
   return { status, body: { errors: [{ message, extensions: { code } }] } };
 }
 
@@ -288,32 +296,25 @@ export async function createHttpServer(options: HttpServerOptions) {
     }),
   );
 
-  app.use((_req, res) => {
-    const { status, body } = jsonError(404, 'NOT_FOUND', 'No such route');
+  app.use((req, res) => {
+    const { status, body } = jsonError(req.originalUrl, 404, 'NOT_FOUND', 'No such route');
     res.status(status).json(body);
   });
 
   // Body-parser and other pre-GraphQL failures: a clear status and message, never a stack.
   const onError: ErrorRequestHandler = (error: { type?: string; status?: number; expose?: boolean; message?: string }, req, res, _next) => {
     const requestId = String(res.locals['requestId'] ?? '');
-    let reply = jsonError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+    let reply = jsonError(req.originalUrl, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     if (error.type === 'entity.too.large') {
-      reply = jsonError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${options.bodyLimitBytes} bytes`);
+      reply = jsonError(req.originalUrl, 413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${options.bodyLimitBytes} bytes`);
     } else if (error.type === 'entity.parse.failed') {
-      reply = jsonError(400, 'BAD_REQUEST', 'Request body is not valid JSON');
+      reply = jsonError(req.originalUrl, 400, 'BAD_REQUEST', 'Request body is not valid JSON');
     } else if (error.expose && error.status && error.status >= 400 && error.status < 500) {
-      reply = jsonError(error.status, 'BAD_REQUEST', error.message ?? 'Bad request');
+      reply = jsonError(req.originalUrl, error.status, 'BAD_REQUEST', error.message ?? 'Bad request');
     } else {
       logger.error({ err: error, requestId, path: req.path }, 'unhandled HTTP error');
     }
     if (res.headersSent) return;
-    // The REST shim and provider callbacks answer in their own shape: { error: { code, message } }.
-    if (req.originalUrl.startsWith('/api/') || req.originalUrl.startsWith('/hooks/')) {
-      const [first] = reply.body.errors;
-      const code = first!.extensions.code === 'BAD_REQUEST' ? 'BAD_USER_INPUT' : first!.extensions.code;
-      res.status(reply.status).json({ error: { code, message: first!.message } });
-      return;
-    }
     res.status(reply.status).json(reply.body);
   };
   app.use(onError);

@@ -3,6 +3,7 @@ import type { Identity } from 'graphql-rate-limit';
 import { getGraphQLRateLimiter } from 'graphql-rate-limit';
 import type { GraphQLResolveInfo } from 'graphql';
 import type mysql from 'mysql2/promise';
+import { withConnectionTransaction } from '../db/mysql.js';
 
 /**
  * Per-field limits for expensive operations, computed by graphql-rate-limit's
@@ -85,9 +86,7 @@ export class FieldLimiter {
     limit: FieldLimit,
     resolve: { parent: unknown; args: Record<string, unknown>; info: GraphQLResolveInfo },
   ): Promise<FieldLimitResult> {
-    const conn = await this.pool.getConnection();
-    try {
-      await conn.beginTransaction();
+    return withConnectionTransaction(this.pool, async (conn) => {
       const state: CheckState = { conn, oldestExpiresAt: 0 };
       const message = await current.run(state, () =>
         this.limiter(
@@ -95,16 +94,10 @@ export class FieldLimiter {
           { max: limit.max, window: limit.window, uncountRejected: true },
         ),
       );
-      await conn.commit();
       return message
         ? { allowed: false, message, retryAfterSeconds: Math.max(1, Math.ceil((state.oldestExpiresAt - Date.now()) / 1000)) }
         : { allowed: true, retryAfterSeconds: 0 };
-    } catch (error) {
-      await conn.rollback().catch(() => undefined);
-      throw error;
-    } finally {
-      conn.release();
-    }
+    });
   }
 
   async prune(): Promise<number> {
