@@ -25,6 +25,12 @@ const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: int(0, 65535).default(4000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * Base URL at which browsers, partner apps and identity providers reach this server, e.g.
+   * https://trestle.example.com: the OAuth issuer, SAML entity ids and callback URLs are built on
+   * it. Default http://localhost:PORT (the port actually listened on).
+   */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** MySQL / MariaDB: every business row. Defaults to the server that scripts/services.sh starts. */
   DATABASE_URL: z.url({ protocol: /^mysql$/ }),

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
  * Secrets the service must be able to read back (webhook signing secrets, provider tokens) are
@@ -16,6 +16,14 @@ export class SecretBox {
   /** A box keyed by a passphrase of any length (SHA-256 of it); for development defaults and tests. */
   static fromPassphrase(passphrase: string): SecretBox {
     return new SecretBox(createHash('sha256').update(passphrase).digest());
+  }
+
+  /**
+   * A 32-byte key for another purpose (signing browser-session cookies, say), derived from this
+   * box's key with HKDF-SHA256 so one configured secret serves every use without reusing a key.
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `trestle:${purpose}`, 32));
   }
 
   seal(plaintext: string): string {
