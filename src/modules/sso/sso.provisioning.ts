@@ -1,0 +1,73 @@
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../../platform/db/mysql.js';
+import { memberships, users } from '../organizations/index.js';
+import { SsoLoginError } from './sso.errors.js';
+import { emailDomain, type SsoConnection } from './sso.service.js';
+import { ssoIdentities } from './sso-identities.table.js';
+
+/*
+ * Just-in-time provisioning: the first sign-in of a subject creates (or links) the user and the
+ * membership with the connection's default role; later sign-ins find the user by the link.
+ */
+
+export interface SignedInPerson {
+  /** SAML NameID or OIDC sub: stable at the IdP. */
+  subject: string;
+  /** Taken from the IdP's verified claims only. */
+  email: string | null;
+  name: string | null;
+}
+
+export interface ProvisionedUser {
+  userId: number;
+  organizationId: number;
+}
+
+export async function provisionUser(db: Db, connection: SsoConnection, person: SignedInPerson): Promise<ProvisionedUser> {
+  if (!connection.isEnabled) throw new SsoLoginError('CONNECTION_DISABLED', 'This sign-in method is disabled');
+  const email = person.email?.trim() ?? '';
+  if (!email) throw new SsoLoginError('NO_EMAIL', 'The identity provider did not send a verified e-mail address');
+  const domain = emailDomain(email);
+  if (!domain || !connection.domains.includes(domain)) {
+    throw new SsoLoginError('DOMAIN_NOT_ALLOWED', 'Your e-mail domain does not belong to this sign-in method', `domain ${domain ?? '(none)'}`);
+  }
+  if (!person.subject || person.subject.length > 512) throw new SsoLoginError('INVALID_RESPONSE', 'The identity provider sent no usable subject');
+  const organizationId = connection.organizationId;
+
+  return db.transaction(async (tx) => {
+    const [linked] = await tx
+      .select({ identity: ssoIdentities, user: users })
+      .from(ssoIdentities)
+      .innerJoin(users, eq(users.id, ssoIdentities.userId))
+      .where(and(eq(ssoIdentities.connectionId, connection.id), eq(ssoIdentities.subject, person.subject)));
+    let user = linked?.user;
+    if (!user) {
+      const [byEmail] = await tx.select().from(users).where(eq(users.email, email.toLowerCase()));
+      if (byEmail) {
+        // An account that exists already is linked only when it is ours to link: a member of this
+        // organization, or of none. Otherwise an IdP of one organization could sign in as a person
+        // of another just by claiming their e-mail domain.
+        const their = await tx.select({ organizationId: memberships.organizationId }).from(memberships).where(eq(memberships.userId, byEmail.id));
+        if (their.length && !their.some((m) => m.organizationId === organizationId)) {
+          throw new SsoLoginError('ACCOUNT_CONFLICT', 'An account with this e-mail address belongs to another organization', `user ${byEmail.id}`);
+        }
+        user = byEmail;
+      } else {
+        const [created] = await tx.insert(users).values({ email: email.toLowerCase(), name: person.name?.slice(0, 255) ?? null });
+        [user] = await tx.select().from(users).where(eq(users.id, created.insertId));
+      }
+      await tx.insert(ssoIdentities).values({ organizationId, connectionId: connection.id, subject: person.subject, userId: user!.id });
+    }
+    if (!user!.isActive) throw new SsoLoginError('USER_INACTIVE', 'Your account is deactivated', `user ${user!.id}`);
+    const [membership] = await tx
+      .select()
+      .from(memberships)
+      .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, user!.id)));
+    if (!membership) await tx.insert(memberships).values({ organizationId, userId: user!.id, role: connection.defaultRole });
+    await tx
+      .update(ssoIdentities)
+      .set({ lastLoginAt: new Date() })
+      .where(and(eq(ssoIdentities.connectionId, connection.id), eq(ssoIdentities.subject, person.subject)));
+    return { userId: user!.id, organizationId };
+  });
+}
