@@ -29,6 +29,8 @@ import { EMAIL_ALERTS_CRON, emailAlertsJob, emailPendingAlerts } from './modules
 import { smtpMailer } from './platform/mail/mailer.js';
 import { sendJob } from './platform/queue/jobs.js';
 import { buildAppSchema } from './schema.js';
+import { BrowserSessions } from './platform/http/browser-session.js';
+import { ssoRouter } from './modules/sso/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -73,6 +75,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     const hooks = webhookSettings(config);
     const services: Services = { config, db: mysql.db, pool: mysql.pool, pubsub, boss, fieldLimiter, logger };
     const store = new FileStore(config.STORAGE_DIR ?? path.join(ROOT, '.data', 'files'));
+    // PUBLIC_URL, or http://localhost:<the port actually listened on> (known once listen() ran).
+    let listenedPort = config.PORT;
+    const publicUrl = () => (config.PUBLIC_URL ?? `http://localhost:${listenedPort}`).replace(/\/+$/, '');
+    const sessions = new BrowserSessions(secrets.deriveKey('browser-session'), { secure: config.PUBLIC_URL?.startsWith('https:') ?? false });
 
     if (options.worker) {
       await registerWorker(boss, logger, {
@@ -140,6 +146,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         secrets,
         webhookSettings: hooks,
+        sso: { secrets, publicUrl, allowHttp: config.SSO_ALLOW_HTTP },
       });
       const insecurePrincipal: Principal | undefined =
         config.INSECURE_NO_AUTH_ORG_ID === undefined
@@ -170,6 +177,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       server = await createHttpServer({
         restRouter: rest,
         docsRouter: docsRouter(),
+        browserRouter: ssoRouter({ db: mysql.db, secrets, sessions, publicUrl, allowHttp: config.SSO_ALLOW_HTTP, logger }),
         hooksRouter: callbacksRouter({ db: mysql.db, boss, secrets, logger, settings: callbackSettings(config) }),
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         schema,
@@ -208,7 +216,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
           httpServer.once('error', reject);
           httpServer.listen(port, host, () => resolve());
         });
-        return (httpServer.address() as AddressInfo).port;
+        listenedPort = (httpServer.address() as AddressInfo).port;
+        return listenedPort;
       },
       close,
     };

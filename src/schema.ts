@@ -14,6 +14,7 @@ import { ViewerResolver } from './modules/viewer/index.js';
 import { AlertsResolver } from './modules/alerts/index.js';
 import { WebhooksResolver, webhookSettings, type WebhookSettings } from './modules/webhooks/index.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
+import { SsoResolver, type SsoResolverDeps } from './modules/sso/index.js';
 import { loadConfig } from './platform/config.js';
 
 export interface SchemaDeps {
@@ -24,6 +25,7 @@ export interface SchemaDeps {
   maxUploadBytes: number;
   secrets: SecretBox;
   webhookSettings: WebhookSettings;
+  sso: SsoResolverDeps;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     [ExportsResolver, new ExportsResolver()],
     [AlertsResolver, new AlertsResolver()],
     [WebhooksResolver, new WebhooksResolver({ secrets: deps.secrets, settings: deps.webhookSettings })],
+    [SsoResolver, new SsoResolver(deps.sso)],
     ...RECORD_RESOLVERS.map((R) => [R, new R()] as const),
   ]);
   const container: ContainerType = {
@@ -50,7 +53,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     },
   };
   return buildSchema({
-    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, ...RECORD_RESOLVERS] as BuildSchemaOptions['resolvers'],
+    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, SsoResolver, ...RECORD_RESOLVERS] as BuildSchemaOptions['resolvers'],
     container,
     authChecker,
     pubSub: deps.pubsub,
@@ -81,5 +84,6 @@ export function buildDetachedSchema(): Promise<GraphQLSchema> {
     maxUploadBytes: 1,
     secrets: SecretBox.fromPassphrase('detached'),
     webhookSettings: webhookSettings(loadConfig({ NODE_ENV: 'test' })),
+    sso: { secrets: SecretBox.fromPassphrase('detached'), publicUrl: () => 'http://localhost:4000', allowHttp: false },
   });
 }

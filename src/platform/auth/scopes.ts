@@ -19,6 +19,8 @@ export const SCOPES = {
   'integrations:write': 'Connect, change and sync integrations',
   'records:read': 'Read platform records (vendors, cost codes, invoices, schedules, …)',
   'records:write': 'Create and change platform records',
+  'sso:read': 'List SSO connections (never their client secrets)',
+  'sso:write': 'Create, change and delete SSO connections',
 } as const;
 
 export type Scope = keyof typeof SCOPES;

@@ -28,6 +28,8 @@ export interface HttpServerOptions {
   restRouter?: express.Router;
   /** Providers' callbacks, mounted at /hooks (each route reads its own raw body). */
   hooksRouter?: express.Router;
+  /** Pages and redirects a browser follows (SSO sign-in, /account), mounted at the root; each route parses its own body. */
+  browserRouter?: express.Router;
   /** The REST shim's OpenAPI document and its UI, mounted at the root. */
   docsRouter?: express.Router;
   /** Largest file a GraphQL multipart request may carry. */
@@ -258,6 +260,7 @@ export async function createHttpServer(options: HttpServerOptions) {
   if (options.docsRouter) app.use(options.docsRouter);
   if (options.restRouter) app.use('/api/v1', options.restRouter);
   if (options.hooksRouter) app.use('/hooks', options.hooksRouter);
+  if (options.browserRouter) app.use(options.browserRouter);
 
   app.use(
     '/graphql',
