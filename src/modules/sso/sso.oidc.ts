@@ -36,14 +36,22 @@ async function configurationOf(deps: OidcDeps, connection: SsoConnection): Promi
     throw new SsoLoginError('CONNECTION_DISABLED', 'This sign-in method is not configured');
   }
   const issuer = new URL(connection.oidcIssuer);
+  const insecure = deps.allowHttp && issuer.protocol === 'http:';
   try {
-    const config = await oidc.discovery(
-      issuer,
-      connection.oidcClientId,
-      { client_secret: deps.secrets.open(connection.oidcClientSecret), id_token_signed_response_alg: 'RS256' },
-      undefined,
-      { timeout: 10, ...(deps.allowHttp && issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}) },
-    );
+    const probe = await oidc.discovery(issuer, connection.oidcClientId, undefined, oidc.None(), { timeout: 10, ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}) });
+    const server = probe.serverMetadata();
+    // The client authenticates the way the provider says it can; Basic is the default of the spec.
+    const methods = server.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
+    const secret = deps.secrets.open(connection.oidcClientSecret);
+    const auth = methods.includes('client_secret_basic')
+      ? oidc.ClientSecretBasic(secret)
+      : methods.includes('client_secret_post')
+        ? oidc.ClientSecretPost(secret)
+        : null;
+    if (!auth) throw new Error(`no supported client authentication among ${methods.join(', ')}`);
+    const config = new oidc.Configuration(server, connection.oidcClientId, { client_secret: secret }, auth);
+    if (insecure) oidc.allowInsecureRequests(config);
+    config.timeout = 10;
     discovered.set(connection.id, { key, at: Date.now(), config });
     return config;
   } catch (error) {
