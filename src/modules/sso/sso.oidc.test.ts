@@ -1,4 +1,4 @@
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll } from 'vitest';
 import { appFixtures, describe, expect } from '../../../test/support/fixtures.js';
 import { execute, type TestApp } from '../../../test/support/test-app.js';
@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 const baseOf = (app: TestApp) => app.url.replace('127.0.0.1', 'localhost').replace(/\/graphql$/, '');
-const pool = (app: TestApp) => app.app.services.pool as Pool;
+const pool = (app: TestApp) => app.app.services.pool;
 
 type Conn = { id: string; domain: string; base: string; key: string; organization: string };
 let connection: Conn | null = null;

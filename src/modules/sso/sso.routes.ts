@@ -106,7 +106,7 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
       oidcDeps,
       connection,
       ssoUrls(deps.publicUrl(), connection.id),
-      req.query as Record<string, unknown>,
+      req.query,
       cookieValue(req.headers.cookie, STATE_COOKIE),
     );
     const who = await provisionUser(deps.db, connection, person);

@@ -1,4 +1,4 @@
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import { appFixtures, describe, expect } from '../../../test/support/fixtures.js';
 import { execute, type TestApp } from '../../../test/support/test-app.js';
 import { chromiumAvailable, launchChromium } from '../../../test/support/browser.js';
@@ -17,7 +17,7 @@ const newDomain = () => `corp${(domainCounter += 1)}.example.com`;
 
 /** The app's public base URL (PUBLIC_URL default: localhost and the port listened on). */
 const baseOf = (app: TestApp) => app.url.replace('127.0.0.1', 'localhost').replace(/\/graphql$/, '');
-const pool = (app: TestApp) => app.app.services.pool as Pool;
+const pool = (app: TestApp) => app.app.services.pool;
 
 interface Conn {
   id: string;

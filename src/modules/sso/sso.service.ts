@@ -5,7 +5,8 @@ import type { MembershipRole } from '../organizations/index.js';
 import { normalizeCertificate } from './sso.certificates.js';
 import { SsoConnectionNotFoundError, SsoDomainTakenError, SsoInputError } from './sso.errors.js';
 import { parseIdpMetadata } from './sso.saml-metadata.js';
-import { SSO_DEFAULT_ROLES, ssoConnections, type SsoConnectionRow, type SsoProtocol } from './sso-connections.table.js';
+import type { SSO_DEFAULT_ROLES} from './sso-connections.table.js';
+import { ssoConnections, type SsoConnectionRow, type SsoProtocol } from './sso-connections.table.js';
 import { ssoDomains } from './sso-domains.table.js';
 import { ssoIdentities } from './sso-identities.table.js';
 
