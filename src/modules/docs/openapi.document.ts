@@ -48,6 +48,17 @@ const accepted = (status: string) => ({
 });
 const hookBody = (description: string) => ({ required: true, description, content: { 'application/json': { schema: { type: ['object', 'array'] } } } });
 
+/** SSO sign-in routes: browser pages and redirects, no API key (modules/sso). */
+const ssoConnectionParam = { name: 'connectionId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' }, description: 'The SSO connection (GraphQL ssoConnections).' };
+const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
+const ssoRefusals = {
+  '400': htmlPage('Not a request this route understands (bad returnTo; SAMLResponse missing, not base64, not well-formed, with a DOCTYPE; callback without code or state)'),
+  '401': htmlPage('The identity provider’s answer was not accepted (signature, audience, recipient, destination, times, InResponseTo, replay, state, nonce, PKCE)'),
+  '403': htmlPage('Connection disabled, e-mail domain not the connection’s, no verified e-mail, or user deactivated'),
+  '404': htmlPage('No such connection (or not of this protocol)'),
+};
+const signedIn = { '303': { description: 'Signed in: the browser session cookie is set and the browser goes to returnTo (default /account)', headers: { Location: { schema: { type: 'string' } }, 'Set-Cookie': { schema: { type: 'string' } } } } };
+
 /** Body of validate / execute. */
 const runBody = (withMode: boolean) => ({
   required: true,
@@ -272,6 +283,78 @@ export function openApiDocument(): Record<string, unknown> {
           ],
           requestBody: hookBody('{ version, resourceUrn, hook, payload }'),
           responses: { ...accepted('200'), ...hookErrors },
+        },
+      },
+      '/sso/{connectionId}/login': {
+        get: {
+          operationId: 'ssoLogin',
+          tags: ['SSO'],
+          summary: 'Start signing in through an SSO connection',
+          description:
+            'Redirects to the identity provider: a SAML AuthnRequest (HTTP-Redirect binding; its id is remembered for InResponseTo) or an OIDC authorization request (code with PKCE S256, state and nonce). A request reaching another host than PUBLIC_URL is first redirected there.',
+          security: [],
+          parameters: [ssoConnectionParam, { name: 'returnTo', in: 'query', schema: { type: 'string', default: '/account' }, description: 'A path on this server to land on afterwards; anything else is refused.' }],
+          responses: { '302': { description: 'To the identity provider', headers: { Location: { schema: { type: 'string' } } } }, ...ssoRefusals },
+        },
+      },
+      '/sso/saml/{connectionId}/metadata': {
+        get: {
+          operationId: 'ssoSamlMetadata',
+          tags: ['SSO'],
+          summary: 'Our SAML service provider metadata',
+          description: 'Entity id (this URL), Assertion Consumer Service (HTTP-POST), NameID format e-mail, WantAssertionsSigned. Give it to the IdP’s administrator.',
+          security: [],
+          parameters: [ssoConnectionParam],
+          responses: { '200': { description: 'EntityDescriptor', content: { 'application/samlmetadata+xml': { schema: { type: 'string' } } } }, '404': ssoRefusals['404'] },
+        },
+      },
+      '/sso/saml/{connectionId}/acs': {
+        post: {
+          operationId: 'ssoSamlAcs',
+          tags: ['SSO'],
+          summary: 'SAML Assertion Consumer Service (HTTP-POST binding)',
+          description:
+            'Takes the IdP’s SAMLResponse: exactly one assertion, signed (RSA/ECDSA with SHA-256 or SHA-512) by one of the connection’s certificates, from its entity id, for our audience and ACS, within its validity (3 s clock skew), answering a request we sent (or IdP-initiated when the connection allows it), never used before. The first sign-in creates the user and membership (just-in-time).',
+          security: [],
+          parameters: [ssoConnectionParam],
+          requestBody: {
+            required: true,
+            content: {
+              'application/x-www-form-urlencoded': {
+                schema: { type: 'object', required: ['SAMLResponse'], properties: { SAMLResponse: { type: 'string', description: 'base64 XML, at most 256 KiB decoded' }, RelayState: { type: 'string' } } },
+              },
+            },
+          },
+          responses: { ...signedIn, ...ssoRefusals, '413': htmlPage('Body too large') },
+        },
+      },
+      '/sso/oidc/{connectionId}/callback': {
+        get: {
+          operationId: 'ssoOidcCallback',
+          tags: ['SSO'],
+          summary: 'OpenID Connect redirect URI',
+          description: 'Checks state (against this browser’s cookie and a single-use row), exchanges the code with the PKCE verifier, validates the id_token and its nonce, and takes the e-mail only when email_verified is true.',
+          security: [],
+          parameters: [ssoConnectionParam, { name: 'code', in: 'query', schema: { type: 'string' } }, { name: 'state', in: 'query', schema: { type: 'string' } }],
+          responses: { ...signedIn, ...ssoRefusals },
+        },
+      },
+      '/account': {
+        get: {
+          operationId: 'account',
+          tags: ['SSO'],
+          summary: 'The signed-in person: name, e-mail, organization and role',
+          security: [],
+          responses: { '200': htmlPage('Signed in'), '401': htmlPage('Not signed in') },
+        },
+      },
+      '/account/sign-out': {
+        post: {
+          operationId: 'signOut',
+          tags: ['SSO'],
+          summary: 'Sign this browser out',
+          security: [],
+          responses: { '303': { description: 'To /account, with the session cookie cleared' } },
         },
       },
       '/api/v1/files/{token}': {
