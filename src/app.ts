@@ -146,7 +146,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         secrets,
         webhookSettings: hooks,
-        sso: { secrets, publicUrl, allowHttp: config.SSO_ALLOW_HTTP },
+        sso: { secrets, publicUrl, allowHttp: config.SSO_ALLOW_INSECURE_IDPS },
       });
       const insecurePrincipal: Principal | undefined =
         config.INSECURE_NO_AUTH_ORG_ID === undefined
@@ -177,7 +177,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       server = await createHttpServer({
         restRouter: rest,
         docsRouter: docsRouter(),
-        browserRouter: ssoRouter({ db: mysql.db, secrets, sessions, publicUrl, allowHttp: config.SSO_ALLOW_HTTP, logger }),
+        browserRouter: ssoRouter({ db: mysql.db, secrets, sessions, publicUrl, allowHttp: config.SSO_ALLOW_INSECURE_IDPS, logger }),
         hooksRouter: callbacksRouter({ db: mysql.db, boss, secrets, logger, settings: callbackSettings(config) }),
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         schema,

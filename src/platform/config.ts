@@ -116,10 +116,11 @@ const ConfigSchema = z.object({
   /** Sender of alert e-mails. */
   SMTP_FROM: z.string().min(3).default('Trestle <alerts@trestle.invalid>'),
   /**
-   * SSO: accept http:// (not only https://) OIDC issuers and SAML IdP URLs. For local development
-   * and tests against providers on this machine; never in production.
+   * SSO: accept http:// (not only https://) OIDC issuers and SAML IdP URLs, and OIDC providers on
+   * loopback or private addresses. For local development and tests against providers on this
+   * machine; refused when NODE_ENV=production.
    */
-  SSO_ALLOW_HTTP: boolean.default(false),
+  SSO_ALLOW_INSECURE_IDPS: boolean.default(false),
   /**
    * Benchmarks only: every request acts as an all-scopes principal of this organization with
    * no key and no rate limit. Refused when NODE_ENV=production.
@@ -152,8 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.NODE_ENV === 'production' && config.INSECURE_NO_AUTH_ORG_ID !== undefined) {
     throw new ConfigError(['INSECURE_NO_AUTH_ORG_ID: must not be set when NODE_ENV=production']);
   }
-  if (config.NODE_ENV === 'production' && config.SSO_ALLOW_HTTP) {
-    throw new ConfigError(['SSO_ALLOW_HTTP: must not be set when NODE_ENV=production']);
+  if (config.NODE_ENV === 'production' && config.SSO_ALLOW_INSECURE_IDPS) {
+    throw new ConfigError(['SSO_ALLOW_INSECURE_IDPS: must not be set when NODE_ENV=production']);
   }
   if (config.NODE_ENV === 'production' && config.ENCRYPTION_KEY === undefined) {
     throw new ConfigError(['ENCRYPTION_KEY: required when NODE_ENV=production (32 random bytes, base64)']);

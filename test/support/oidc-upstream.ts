@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -99,6 +100,7 @@ export async function startOidcUpstream(): Promise<OidcUpstream> {
           },
         ],
         cookies: { keys: ['upstream-test-cookie-key'] },
+        jwks: { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'upstream-test', use: 'sig', alg: 'RS256' }] },
         claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
         features: { devInteractions: { enabled: false } },
         pkce: { required: () => true },

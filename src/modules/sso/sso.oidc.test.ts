@@ -6,7 +6,7 @@ import { chromiumAvailable, launchChromium } from '../../../test/support/browser
 import { CookieJar, startOidcUpstream, type OidcUpstream } from '../../../test/support/oidc-upstream.js';
 import { CreateSsoConnectionDocument, UpdateSsoConnectionDocument } from '../../../test/generated/graphql.js';
 
-const test = appFixtures({ SSO_ALLOW_HTTP: 'true' });
+const test = appFixtures({ SSO_ALLOW_INSECURE_IDPS: 'true' });
 
 let upstream: OidcUpstream;
 beforeAll(async () => {

@@ -7,6 +7,7 @@ import { SsoLoginError } from './sso.errors.js';
 import type { SignedInPerson } from './sso.provisioning.js';
 import type { SsoConnection } from './sso.service.js';
 import type { SsoUrls } from './sso.urls.js';
+import { guardedFetch } from './sso.oidc-fetch.js';
 import { ssoOidcStates } from './sso-oidc-states.table.js';
 
 /*
@@ -22,9 +23,12 @@ const DISCOVERY_TTL_MS = 10 * 60_000;
 export interface OidcDeps {
   db: Db;
   secrets: SecretBox;
-  /** Accept http:// issuers (local development and tests only). */
+  /** Accept http:// issuers and providers on loopback or private addresses (local development and tests only). */
   allowHttp: boolean;
 }
+
+const publicOnly = guardedFetch({ allowLoopback: false, allowPrivate: false });
+const anywhere = guardedFetch({ allowLoopback: true, allowPrivate: true });
 
 const discovered = new Map<number, { key: string; at: number; config: oidc.Configuration }>();
 
@@ -38,7 +42,12 @@ async function configurationOf(deps: OidcDeps, connection: SsoConnection): Promi
   const issuer = new URL(connection.oidcIssuer);
   const insecure = deps.allowHttp && issuer.protocol === 'http:';
   try {
-    const probe = await oidc.discovery(issuer, connection.oidcClientId, undefined, oidc.None(), { timeout: 10, ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}) });
+    const fetcher = deps.allowHttp ? anywhere : publicOnly;
+    const probe = await oidc.discovery(issuer, connection.oidcClientId, undefined, oidc.None(), {
+      timeout: 10,
+      [oidc.customFetch]: fetcher,
+      ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
+    });
     const server = probe.serverMetadata();
     // The client authenticates the way the provider says it can; Basic is the default of the spec.
     const methods = server.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
@@ -50,6 +59,7 @@ async function configurationOf(deps: OidcDeps, connection: SsoConnection): Promi
         : null;
     if (!auth) throw new Error(`no supported client authentication among ${methods.join(', ')}`);
     const config = new oidc.Configuration(server, connection.oidcClientId, { client_secret: secret }, auth);
+    config[oidc.customFetch] = fetcher;
     if (insecure) oidc.allowInsecureRequests(config);
     config.timeout = 10;
     discovered.set(connection.id, { key, at: Date.now(), config });

@@ -5,7 +5,7 @@ import { chromiumAvailable, launchChromium } from '../../../test/support/browser
 import { idpKeys, startSamlIdpServer, TestSamlIdp } from '../../../test/support/saml-idp.js';
 import { CreateSsoConnectionDocument, UpdateSsoConnectionDocument } from '../../../test/generated/graphql.js';
 
-const test = appFixtures({ SSO_ALLOW_HTTP: 'true' });
+const test = appFixtures({ SSO_ALLOW_INSECURE_IDPS: 'true' });
 
 const IDP_URL = 'https://idp.example.test';
 const idp = new TestSamlIdp(IDP_URL, idpKeys('idp'));
