@@ -4,6 +4,8 @@ import { execute, type TestApp } from '../../../test/support/test-app.js';
 import { chromiumAvailable, launchChromium } from '../../../test/support/browser.js';
 import { idpKeys, startSamlIdpServer, TestSamlIdp } from '../../../test/support/saml-idp.js';
 import { CreateSsoConnectionDocument, UpdateSsoConnectionDocument } from '../../../test/generated/graphql.js';
+import { createApp } from '../../app.js';
+import { createLogger } from '../../platform/logging/logger.js';
 
 const test = appFixtures({ SSO_ALLOW_INSECURE_IDPS: 'true' });
 
@@ -245,6 +247,25 @@ describe('SAML 2.0 sign-in', () => {
     await execute(app.url, UpdateSsoConnectionDocument, { id: conn.id, input: { enabled: false } }, { key });
     expect((await post(conn, await idp.response(conn.sp, `new@${conn.domain}`, { InResponseTo: third.requestId }))).status).toBe(403);
     expect((await fetch(`${conn.base}/sso/${conn.id}/login`, { redirect: 'manual' })).status).toBe(403);
+  });
+
+  test('another server process accepts the answer to a request this one sent, and a replay on either is refused', async ({ app, key }) => {
+    const conn = await samlConnection(app, key);
+    // A second app on the same databases, behind the same public URL (as behind a load balancer).
+    const second = await createApp({ ...app.config, PUBLIC_URL: conn.base }, createLogger('silent'), { http: true, worker: false });
+    try {
+      const port = await second.listen(0, '127.0.0.1');
+      const { requestId } = await startLogin(conn);
+      const samlResponse = await idp.response(conn.sp, `multi@${conn.domain}`, { InResponseTo: requestId });
+      const acsOf = (p: number) => `http://127.0.0.1:${p}/sso/saml/${conn.id}/acs`;
+      const postTo = (url: string) =>
+        fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ SAMLResponse: samlResponse }).toString() });
+      expect((await postTo(acsOf(port))).status).toBe(303);
+      expect((await postTo(conn.acs)).status).toBe(401);
+      expect((await postTo(acsOf(port))).status).toBe(401);
+    } finally {
+      await second.close();
+    }
   });
 
   test('a browser signs in at the IdP and lands on /account as a member of the organization', async ({ app, org, key }) => {
