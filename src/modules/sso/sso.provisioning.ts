@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../platform/db/mysql.js';
+import { recordAudit } from '../audit/index.js';
 import { memberships, users } from '../organizations/index.js';
 import { SsoLoginError } from './sso.errors.js';
 import { emailDomain, type SsoConnection } from './sso.service.js';
@@ -41,7 +42,10 @@ export async function provisionUser(db: Db, connection: SsoConnection, person: S
       .innerJoin(users, eq(users.id, ssoIdentities.userId))
       .where(and(eq(ssoIdentities.connectionId, connection.id), eq(ssoIdentities.subject, person.subject)));
     let user = linked?.user;
+    let linkedNow = false;
+    let createdUser = false;
     if (!user) {
+      linkedNow = true;
       const [byEmail] = await tx.select().from(users).where(eq(users.email, email.toLowerCase()));
       if (byEmail) {
         // An account that exists already is linked only when it is ours to link: a member of this
@@ -53,6 +57,7 @@ export async function provisionUser(db: Db, connection: SsoConnection, person: S
         }
         user = byEmail;
       } else {
+        createdUser = true;
         const [created] = await tx.insert(users).values({ email: email.toLowerCase(), name: person.name?.slice(0, 255) ?? null });
         [user] = await tx.select().from(users).where(eq(users.id, created.insertId));
       }
@@ -64,6 +69,14 @@ export async function provisionUser(db: Db, connection: SsoConnection, person: S
       .from(memberships)
       .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, user!.id)));
     if (!membership) await tx.insert(memberships).values({ organizationId, userId: user!.id, role: connection.defaultRole });
+    // The trail shows who signed in through which connection, and what the sign-in created.
+    await recordAudit(tx, { type: 'user', id: String(user!.id) }, {
+      organizationId,
+      action: 'sso.signed_in',
+      targetType: 'sso_connection',
+      targetId: connection.id,
+      metadata: { protocol: connection.protocol, userCreated: createdUser, identityLinked: linkedNow, membershipCreated: !membership, ...(membership ? {} : { role: connection.defaultRole }) },
+    });
     await tx
       .update(ssoIdentities)
       .set({ lastLoginAt: new Date() })

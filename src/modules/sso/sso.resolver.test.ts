@@ -80,6 +80,12 @@ describe('SSO connections over GraphQL', () => {
     const deleted = await execute(app.url, DeleteSsoConnectionDocument, { id: s.id }, { key });
     expect(deleted.data!.deleteSsoConnection).toBe(s.id);
     expect(codes(await execute(app.url, SsoConnectionDocument, { id: s.id }, { key }))).toEqual(['NOT_FOUND']);
+    const [audit] = await app.app.services.pool.query('SELECT action, actor_type FROM audit_events WHERE target_type = ? AND target_id = ? ORDER BY id', ['sso_connection', s.id]);
+    expect(audit).toEqual([
+      { action: 'sso_connection.created', actor_type: 'api_key' },
+      { action: 'sso_connection.updated', actor_type: 'api_key' },
+      { action: 'sso_connection.deleted', actor_type: 'api_key' },
+    ]);
     // Its domain is free again.
     const again = await execute(app.url, CreateSsoConnectionDocument, { input: { name: 'Again', protocol: 'SAML', domains: [samlDomain], saml: { metadataXml: metadataXml('https://x.example/') } } }, { key });
     expect(again.errors).toBeUndefined();

@@ -1,6 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver, UseMiddleware } from 'type-graphql';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { GraphQLContext } from '../../platform/graphql/context.js';
+import { actorOf } from '../../platform/graphql/actor.js';
+import { announceAudit } from '../audit/index.js';
 import { fieldRateLimit } from '../../platform/graphql/field-rate-limit.js';
 import { parseId } from '../../platform/graphql/ids.js';
 import {
@@ -69,7 +71,9 @@ export class SsoResolver {
       saml: samlOf(input.saml),
       oidc: oidcOf(input.oidc),
     };
-    return toSsoConnection(await createSsoConnection(this.admin(ctx), ctx.principal!.organizationId, values), this.deps.publicUrl());
+    const created = await createSsoConnection(this.admin(ctx), actorOf(ctx), ctx.principal!.organizationId, values);
+    created.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
+    return toSsoConnection(created.connection, this.deps.publicUrl());
   }
 
   @Authorized('sso:write')
@@ -89,13 +93,16 @@ export class SsoResolver {
       saml: samlOf(input.saml),
       oidc: oidcOf(input.oidc),
     };
-    return toSsoConnection(await updateSsoConnection(this.admin(ctx), ctx.principal!.organizationId, parseId(id), values), this.deps.publicUrl());
+    const updated = await updateSsoConnection(this.admin(ctx), actorOf(ctx), ctx.principal!.organizationId, parseId(id), values);
+    updated.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
+    return toSsoConnection(updated.connection, this.deps.publicUrl());
   }
 
   @Authorized('sso:write')
   @Mutation(() => ID, { description: 'Deletes a connection and its links to users (the users and memberships stay). Returns its id.' })
   async deleteSsoConnection(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    await deleteSsoConnection(ctx.services.db, ctx.principal!.organizationId, parseId(id));
+    const audit = await deleteSsoConnection(ctx.services.db, actorOf(ctx), ctx.principal!.organizationId, parseId(id));
+    audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
     return id;
   }
 }

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Db, DbOrTx } from '../../platform/db/mysql.js';
+import { recordAudit, type Actor, type AuditEventRow } from '../audit/index.js';
 import type { MembershipRole } from '../organizations/index.js';
 import { normalizeCertificate } from './sso.certificates.js';
 import { SsoConnectionNotFoundError, SsoDomainTakenError, SsoInputError } from './sso.errors.js';
@@ -188,7 +189,25 @@ export async function findSsoConnection(db: Db, id: number): Promise<SsoConnecti
   return { ...row, domains: (await domainsOf(db, [id])).get(id) ?? [] };
 }
 
-export async function createSsoConnection(deps: SsoAdminDeps, organizationId: number, input: SsoConnectionInput): Promise<SsoConnection> {
+/** What a change made, with the audit events to announce once it committed. */
+export interface SsoChange {
+  connection: SsoConnection;
+  audit: AuditEventRow[];
+}
+
+/** Names of the settings an input changes, for the audit trail (never their values: secrets). */
+function changedFields(input: SsoConnectionInput): string[] {
+  const fields = Object.entries(input)
+    .filter(([name, value]) => value !== undefined && name !== 'saml' && name !== 'oidc')
+    .map(([name]) => name);
+  for (const group of ['saml', 'oidc'] as const) {
+    const settings = input[group];
+    if (settings) fields.push(...Object.entries(settings).filter(([, v]) => v !== undefined).map(([name]) => `${group}.${name}`));
+  }
+  return fields;
+}
+
+export async function createSsoConnection(deps: SsoAdminDeps, actor: Actor, organizationId: number, input: SsoConnectionInput): Promise<SsoChange> {
   if (input.name === undefined) throw new SsoInputError('name', 'is required');
   if (input.domains === undefined) throw new SsoInputError('domains', 'are required');
   const cols = columnsOf(deps, input, null);
@@ -197,11 +216,12 @@ export async function createSsoConnection(deps: SsoAdminDeps, organizationId: nu
     const [result] = await tx.insert(ssoConnections).values({ ...cols, organizationId, name: cols.name!, protocol: input.protocol! });
     const id = result.insertId;
     await setDomains(tx, organizationId, id, domains);
-    return getSsoConnection(tx, organizationId, id);
+    const audit = await recordAudit(tx, actor, { organizationId, action: 'sso_connection.created', targetType: 'sso_connection', targetId: id, metadata: { protocol: input.protocol, domains } });
+    return { connection: await getSsoConnection(tx, organizationId, id), audit: [audit] };
   });
 }
 
-export async function updateSsoConnection(deps: SsoAdminDeps, organizationId: number, id: number, input: SsoConnectionInput): Promise<SsoConnection> {
+export async function updateSsoConnection(deps: SsoAdminDeps, actor: Actor, organizationId: number, id: number, input: SsoConnectionInput): Promise<SsoChange> {
   const existing = await getSsoConnection(deps.db, organizationId, id);
   if (input.protocol !== undefined && input.protocol !== existing.protocol) throw new SsoInputError('protocol', 'cannot change; create another connection');
   const cols = columnsOf(deps, input, existing);
@@ -214,17 +234,19 @@ export async function updateSsoConnection(deps: SsoAdminDeps, organizationId: nu
         .where(and(eq(ssoConnections.id, id), eq(ssoConnections.organizationId, organizationId)));
     }
     if (domains) await setDomains(tx, organizationId, id, domains);
-    return getSsoConnection(tx, organizationId, id);
+    const audit = await recordAudit(tx, actor, { organizationId, action: 'sso_connection.updated', targetType: 'sso_connection', targetId: id, metadata: { fields: changedFields(input) } });
+    return { connection: await getSsoConnection(tx, organizationId, id), audit: [audit] };
   });
 }
 
 /** Deletes a connection, its domains and its identity links (the users stay). */
-export async function deleteSsoConnection(db: Db, organizationId: number, id: number): Promise<void> {
+export async function deleteSsoConnection(db: Db, actor: Actor, organizationId: number, id: number): Promise<AuditEventRow[]> {
   await getSsoConnection(db, organizationId, id);
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     await tx.delete(ssoDomains).where(eq(ssoDomains.connectionId, id));
     await tx.delete(ssoIdentities).where(eq(ssoIdentities.connectionId, id));
     await tx.delete(ssoConnections).where(and(eq(ssoConnections.id, id), eq(ssoConnections.organizationId, organizationId)));
+    return [await recordAudit(tx, actor, { organizationId, action: 'sso_connection.deleted', targetType: 'sso_connection', targetId: id })];
   });
 }
 
