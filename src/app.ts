@@ -177,7 +177,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       server = await createHttpServer({
         restRouter: rest,
         docsRouter: docsRouter(),
-        browserRouter: ssoRouter({ db: mysql.db, secrets, sessions, publicUrl, allowHttp: config.SSO_ALLOW_INSECURE_IDPS, logger }),
+        browserRouter: ssoRouter({ db: mysql.db, secrets, sessions, publicUrl, redirectToPublicHost: !config.PUBLIC_URL, allowHttp: config.SSO_ALLOW_INSECURE_IDPS, logger }),
         hooksRouter: callbacksRouter({ db: mysql.db, boss, secrets, logger, settings: callbackSettings(config) }),
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         schema,

@@ -24,6 +24,11 @@ export interface SsoRouterDeps {
   secrets: SecretBox;
   sessions: BrowserSessions;
   publicUrl: PublicUrl;
+  /**
+   * Send a login request that reached another host than the public URL's there first. Only when
+   * the public URL is the default (localhost): behind a proxy that rewrites Host it would loop.
+   */
+  redirectToPublicHost: boolean;
   /** Accept http:// OIDC issuers (local development and tests only). */
   allowHttp: boolean;
   logger: Logger;
@@ -35,6 +40,9 @@ const HTML_HEADERS = {
   'cache-control': 'no-store',
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
   'x-frame-options': 'DENY',
+  // Not no-referrer (the server's default): with it a browser sends `Origin: null` on our own
+  // sign-out form, and the sign-out check could not tell it from another site's.
+  'referrer-policy': 'same-origin',
 };
 
 export function ssoRouter(deps: SsoRouterDeps): Router {
@@ -58,7 +66,7 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
   router.get('/sso/:connectionId/login', async (req, res) => {
     const base = new URL(deps.publicUrl());
     // Cookies and the IdP's answer go to the public URL: start there, whatever host the browser used.
-    if (req.get('host') !== base.host) {
+    if (deps.redirectToPublicHost && req.get('host') !== base.host) {
       res.redirect(302, `${base.origin}${req.originalUrl}`);
       return;
     }
@@ -128,7 +136,12 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
     res.status(view ? 200 : 401).set(HTML_HEADERS).send(accountPage(view));
   });
 
-  router.post('/account/sign-out', (_req, res) => {
+  router.post('/account/sign-out', (req, res) => {
+    // A form of another site may not sign the browser out (Origin is sent with every POST form).
+    const origin = req.get('origin');
+    if (origin && origin !== new URL(deps.publicUrl()).origin && origin !== `${req.protocol}://${req.get('host')}`) {
+      throw new SsoLoginError('BAD_REQUEST', 'Sign out from this site');
+    }
     deps.sessions.clear(res);
     res.redirect(303, '/account');
   });

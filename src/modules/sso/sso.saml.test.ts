@@ -241,6 +241,11 @@ describe('SAML 2.0 sign-in', () => {
     expect((await fetch(`${conn.base}/sso/${conn.id}/login?returnTo=https%3A%2F%2Fevil.example`, { redirect: 'manual' })).status).toBe(400);
     expect((await fetch(`${conn.base}/sso/999999/login`, { redirect: 'manual' })).status).toBe(404);
     expect((await fetch(`${conn.base}/sso/saml/999999/metadata`)).status).toBe(404);
+    // Sign-out: not from another site's form.
+    expect((await fetch(`${conn.base}/account/sign-out`, { method: 'POST', redirect: 'manual', headers: { origin: 'https://evil.example' } })).status).toBe(400);
+    const out = await fetch(`${conn.base}/account/sign-out`, { method: 'POST', redirect: 'manual', headers: { origin: conn.base } });
+    expect(out.status).toBe(303);
+    expect(out.headers.getSetCookie().join()).toContain('trestle_session=;');
 
     const first = await startLogin(conn);
     expect((await post(conn, await idp.response(conn.sp, email, { InResponseTo: first.requestId }))).status).toBe(303);
