@@ -115,7 +115,7 @@ describe('SAML 2.0 sign-in', () => {
     const [links] = await pool(app).query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM sso_identities WHERE connection_id = ?', [conn.id]);
     expect(Number(links[0]!['n'])).toBe(1);
     const [trail] = await pool(app).query<RowDataPacket[]>('SELECT actor_type, metadata FROM audit_events WHERE action = ? AND target_id = ? ORDER BY id', ['sso.signed_in', conn.id]);
-    expect(trail.map((r) => [r['actor_type'], (r['metadata'] as { userCreated: boolean }).userCreated])).toEqual([
+    expect(trail.map((r): [unknown, boolean] => [r['actor_type'], (r['metadata'] as { userCreated: boolean }).userCreated])).toEqual([
       ['user', true],
       ['user', false],
     ]);
