@@ -75,7 +75,7 @@ export class OidcSettings {
   hasClientSecret!: boolean;
 }
 
-@ObjectType({ description: "An organization's single sign-on through a SAML or OIDC identity provider." })
+@ObjectType('SsoConnection', { description: "An organization's single sign-on through a SAML or OIDC identity provider." })
 export class SsoConnectionType {
   @Field(() => ID)
   id!: string;
