@@ -59,6 +59,7 @@ export interface ResponseValues {
   AssertionID: string;
   ID: string;
   IssueInstant: string;
+  StatusCode: string;
 }
 
 let counter = 0;

@@ -25,6 +25,23 @@ export interface ProvisionedUser {
 }
 
 export async function provisionUser(db: Db, connection: SsoConnection, person: SignedInPerson): Promise<ProvisionedUser> {
+  try {
+    return await provisionOnce(db, connection, person);
+  } catch (error) {
+    // Two first sign-ins of one person at once: one created the user or link, the other finds it now.
+    if (!isDuplicate(error)) throw error;
+    return provisionOnce(db, connection, person);
+  }
+}
+
+function isDuplicate(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: string }).code === 'ER_DUP_ENTRY') return true;
+  }
+  return false;
+}
+
+async function provisionOnce(db: Db, connection: SsoConnection, person: SignedInPerson): Promise<ProvisionedUser> {
   if (!connection.isEnabled) throw new SsoLoginError('CONNECTION_DISABLED', 'This sign-in method is disabled');
   const email = person.email?.trim() ?? '';
   if (!email) throw new SsoLoginError('NO_EMAIL', 'The identity provider did not send a verified e-mail address');

@@ -145,6 +145,12 @@ describe('SAML 2.0 sign-in', () => {
     const replay = await post(conn, unsolicited);
     expect(replay.status).toBe(401);
     expect(await replay.text()).toContain('already used');
+
+    // Two first sign-ins of one new person at once: both succeed, one user.
+    const newcomer = `new@${conn.domain}`;
+    const both = await Promise.all([idp.response(conn.sp, newcomer), idp.response(conn.sp, newcomer)].map(async (r) => post(conn, await r)));
+    expect(both.map((r) => r.status)).toEqual([303, 303]);
+    expect(await userCount(app, newcomer)).toBe(1);
   });
 
   test('attacks are refused', async ({ app, key }) => {
@@ -206,6 +212,7 @@ describe('SAML 2.0 sign-in', () => {
       }),
     );
     await refused(await idp.response(conn.sp, email, { InResponseTo: '_neverRequested123' }));
+    await refused(await idp.response(conn.sp, email, { InResponseTo: await fresh(), StatusCode: 'urn:oasis:names:tc:SAML:2.0:status:Responder' }));
     await refused(await idp.response(conn.sp, email, { InResponseTo: await fresh(), Issuer: 'https://idp.other.example/metadata' }));
     // An e-mail of a domain the connection does not own.
     const res = await refused(await idp.response(conn.sp, 'someone@elsewhere.example.org', { InResponseTo: await fresh() }));

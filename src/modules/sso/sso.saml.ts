@@ -127,6 +127,12 @@ export async function consumeSamlResponse(db: Db, connection: SsoConnection, url
   const destination = root.getAttribute('Destination');
   if (destination && destination !== urls.acs) throw invalid(`Destination ${destination} is not our ACS`);
 
+  const status = children(root, PROTOCOL_NS, 'Status')[0];
+  const statusCode = status && children(status, PROTOCOL_NS, 'StatusCode')[0]?.getAttribute('Value');
+  if (statusCode !== 'urn:oasis:names:tc:SAML:2.0:status:Success') {
+    throw new SsoLoginError('INVALID_RESPONSE', 'The identity provider did not sign you in', `status ${statusCode ?? '(none)'}`);
+  }
+
   const assertions = children(root, ASSERTION_NS, 'Assertion');
   if (assertions.length !== 1 || children(root, ASSERTION_NS, 'EncryptedAssertion').length) throw invalid('a response must carry exactly one plain assertion');
   const signature = children(assertions[0]!, DS, 'Signature')[0];
