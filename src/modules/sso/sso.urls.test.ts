@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { emailDomain } from './sso.service.js';
+import { safeReturnTo, ssoUrls } from './sso.urls.js';
+
+describe('safeReturnTo', () => {
+  it('keeps paths on this server', () => {
+    expect(safeReturnTo('/account')).toBe('/account');
+    expect(safeReturnTo('/oauth/interaction/abc?x=1#top')).toBe('/oauth/interaction/abc?x=1#top');
+    expect(safeReturnTo('/a/../b')).toBe('/b');
+  });
+
+  it('refuses anything that could leave it', () => {
+    for (const value of ['https://evil.example/', '//evil.example', '/\\evil.example', '\\\\evil.example', 'evil.example', 'javascript:alert(1)', '/\t/evil.example', '/\n/evil', '', 'x'.repeat(2001), 42, undefined, ['/a']]) {
+      expect(safeReturnTo(value), JSON.stringify(value)).toBeNull();
+    }
+  });
+});
+
+describe('emailDomain', () => {
+  it('is the lower-case domain of an address, or null', () => {
+    expect(emailDomain('Ada@Example.COM')).toBe('example.com');
+    expect(emailDomain('a@b@example.com')).toBe('example.com');
+    expect(emailDomain('ada@localhost')).toBeNull();
+    expect(emailDomain('ada@')).toBeNull();
+    expect(emailDomain('@example.com')).toBeNull();
+    expect(emailDomain('ada@exa mple.com')).toBeNull();
+  });
+});
+
+describe('ssoUrls', () => {
+  it('builds every URL on the public base', () => {
+    expect(ssoUrls('https://trestle.example.com/', 7)).toEqual({
+      login: 'https://trestle.example.com/sso/7/login',
+      spEntityId: 'https://trestle.example.com/sso/saml/7/metadata',
+      metadata: 'https://trestle.example.com/sso/saml/7/metadata',
+      acs: 'https://trestle.example.com/sso/saml/7/acs',
+      oidcCallback: 'https://trestle.example.com/sso/oidc/7/callback',
+    });
+  });
+});
