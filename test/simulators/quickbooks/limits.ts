@@ -48,6 +48,13 @@ export class RealmLimiter {
     };
   }
 
+  running(realmId?: string): number {
+    if (realmId !== undefined) return this.inFlight.get(realmId) ?? 0;
+    let total = 0;
+    for (const n of this.inFlight.values()) total += n;
+    return total;
+  }
+
   reset(): void {
     this.windows.clear();
     this.maxConcurrentSeen = 0;

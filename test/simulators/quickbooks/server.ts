@@ -84,6 +84,10 @@ export interface QuickBooksSimulator {
   failNext(count: number, failure: FailureSpec): void;
   setLimits(limits: { requestsPerMinute?: number; maxConcurrent?: number }): void;
   setLatency(latencyMs: number): void;
+  /** Holds every admitted API request (it keeps its concurrency slot) until the returned function is called. */
+  pause(): () => void;
+  /** API requests admitted and not yet answered, per company. */
+  inFlight(realmId?: string): number;
   setWebhook(webhook: WebhookOptions | null): void;
   webhookDeliveries(): WebhookDelivery[];
   /** Resolves when every notification so far has been sent and answered. */
@@ -137,6 +141,8 @@ export async function startQuickBooksSimulator(options: QuickBooksSimulatorOptio
   const limiter = new RealmLimiter(clock, options.requestsPerMinute ?? 500, options.maxConcurrent ?? 10);
 
   const failures: FailureSpec[] = [];
+  let gate: Promise<void> | null = null;
+  let openGate: (() => void) | null = null;
   let stats: SimulatorStats = { requests: 0, byRoute: {}, rateLimited: 0, maxConcurrentSeen: 0, requestLog: [] };
   const sockets = new Set<Socket>();
 
@@ -287,6 +293,7 @@ export async function startQuickBooksSimulator(options: QuickBooksSimulatorOptio
     stats.maxConcurrentSeen = Math.max(stats.maxConcurrentSeen, limiter.maxConcurrentSeen);
     try {
       if (latencyMs > 0) await sleep(latencyMs);
+      while (gate) await gate;
       try {
         return { route, realmId, status: api(res, method, realm, rest, url.searchParams, body) };
       } catch (error) {
@@ -378,6 +385,19 @@ export async function startQuickBooksSimulator(options: QuickBooksSimulatorOptio
     setLatency: (ms) => {
       latencyMs = ms;
     },
+    pause: () => {
+      let open!: () => void;
+      const paused = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      gate = paused;
+      openGate = open;
+      return () => {
+        if (gate === paused) gate = null;
+        open();
+      };
+    },
+    inFlight: (realmId) => limiter.running(realmId),
     setWebhook: (webhook) => {
       notifier.config = webhook;
     },
@@ -393,6 +413,8 @@ export async function startQuickBooksSimulator(options: QuickBooksSimulatorOptio
       limiter.maxConcurrentSeen = 0;
     },
     close: async () => {
+      gate = null;
+      openGate?.();
       notifier.close();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
