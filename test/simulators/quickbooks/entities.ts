@@ -202,7 +202,8 @@ export class Company {
       ENTITIES[entity].kind === 'name' && !query.where.some((c) => c.field.toLowerCase() === 'active')
         ? [...query.where, { field: 'Active', op: '=' as const, value: true }]
         : query.where;
-    return runQuery(live, { ...query, where }, this.readField);
+    // Ids are handed out in ascending order and the table keeps insertion order.
+    return runQuery(live, { ...query, where }, this.readField, { inIdOrder: true });
   }
 
   // --- writes -------------------------------------------------------------------------------
