@@ -197,4 +197,16 @@ describe('QuickBooks simulator: entities over the API', () => {
     expect(() => sim.change(realm, 'Vendor', '999', { AcctNum: 'x' })).toThrow(/does not exist/);
     expect(() => sim.list('no-such-realm', 'Vendor')).toThrow(/No company/);
   });
+
+  it('reads the company info of the connected company only', async () => {
+    const info = await callApi(sim, token, realmId, `companyinfo/${realmId}?minorversion=75`);
+    expect(info.status).toBe(200);
+    expect(info.json.CompanyInfo).toMatchObject({ CompanyName: expect.stringContaining('Sandbox Company'), Country: 'US', Id: '1' });
+    expect((await callApi(sim, token, realmId, 'companyinfo/123')).status).toBe(400);
+    const named = sim.createCompany('Trestle Builders LLC');
+    sim.setAuthorizationRealm(named);
+    const other = await connectClient(sim, client);
+    sim.setAuthorizationRealm(sim.realmId);
+    expect((await callApi(sim, other.tokens.access_token, named, `companyinfo/${named}`)).json.CompanyInfo.CompanyName).toBe('Trestle Builders LLC');
+  });
 });

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { changeDataCapture } from './cdc.js';
 import { Company, ENTITY_NAMES, entityByName, queryableFields, type ChangeEvent, type EntityName, type QboObject } from './entities.js';
-import { authenticationFailed, authorizationFailed, qboTime, QboFault, systemFault, throttled, validationFault } from './faults.js';
+import { authenticationFailed, authorizationFailed, objectNotFound, qboTime, QboFault, systemFault, throttled, validationFault } from './faults.js';
 import { RealmLimiter } from './limits.js';
 import { OAuthServer, type HttpAnswer, type OAuthClient } from './oauth.js';
 import { parseQuery, QueryError } from './query-language.js';
@@ -64,7 +64,8 @@ export interface QuickBooksSimulator {
   /** The default company. */
   realmId: string;
   addClient(client: OAuthClient): void;
-  createCompany(): string;
+  /** A new company (realm); its CompanyInfo.CompanyName is `name` or "Sandbox Company US nnnn". */
+  createCompany(name?: string): string;
   /** The company the next authorization connects (default: realmId). */
   setAuthorizationRealm(realmId: string): void;
   /** The next `count` authorizations redirect with error=access_denied. */
@@ -132,10 +133,10 @@ export async function startQuickBooksSimulator(options: QuickBooksSimulatorOptio
 
   const notifier = new WebhookNotifier(options.webhook ?? null);
   const companies = new Map<string, Company>();
-  const createCompany = (): string => {
+  const createCompany = (name?: string): string => {
     let realmId = newRealmId();
     while (companies.has(realmId)) realmId = newRealmId();
-    companies.set(realmId, new Company(realmId, clock, (event: ChangeEvent) => notifier.notify(event)));
+    companies.set(realmId, new Company(realmId, clock, (event: ChangeEvent) => notifier.notify(event), ...(name === undefined ? [] : [name])));
     return realmId;
   };
   const defaultRealm = createCompany();
@@ -225,6 +226,10 @@ export async function startQuickBooksSimulator(options: QuickBooksSimulatorOptio
         QueryResponse: { [entity]: objects, startPosition: parsed.startPosition, maxResults: objects.length },
         time: qboTime(now, true),
       });
+    }
+    if (head?.toLowerCase() === 'companyinfo' && method === 'GET' && rest.length === 2) {
+      if (second !== realm.realmId) throw objectNotFound(now, 'CompanyInfo', second ?? '');
+      return sendJson(res, 200, { CompanyInfo: realm.companyInfo(), time: qboTime(now, true) });
     }
     if (head === 'cdc' && method === 'GET' && rest.length === 1) {
       return sendJson(res, 200, changeDataCapture(realm, params, now));
