@@ -17,8 +17,8 @@ type Doc = Record<string, unknown>;
 /** Reads and checks the Operations of a PatchOp request body. */
 export function parsePatchBody(body: unknown): PatchOp[] {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidSyntax('The body must be a PatchOp object');
-  const entry = Object.entries(body).find(([key]) => key.toLowerCase() === 'operations');
-  const operations = entry?.[1];
+  const entry = Object.entries(body as Doc).find(([key]) => key.toLowerCase() === 'operations');
+  const operations: unknown = entry?.[1];
   if (!Array.isArray(operations) || operations.length === 0) throw invalidSyntax('Operations must be a non-empty array');
   if (operations.length > 1000) throw invalidSyntax('At most 1000 operations per request');
   return operations.map((raw, index) => {
@@ -200,7 +200,7 @@ function applyOne(type: ResourceTypeDef, doc: Doc, op: PatchOp['op'], path: stri
       }
     } else if (def.type === 'complex' && coerced !== null) {
       // A complex value's sub-attributes are merged; those not given stay (RFC 7644 §3.5.2.1, .3).
-      setOrDelete(container, key, { ...(typeof current === 'object' && current !== null ? (current as Doc) : {}), ...(coerced as Doc) });
+      setOrDelete(container, key, { ...(typeof current === 'object' && current !== null ? (current) : {}), ...(coerced as Doc) });
     } else {
       if (coerced === null && def.required) throw invalidValue(`${def.name} is required`);
       setOrDelete(container, key, coerced);
