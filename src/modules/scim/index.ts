@@ -4,3 +4,4 @@ export { scimGroupMembers } from './scim-group-members.table.js';
 export { ScimResolver } from './scim.resolver.js';
 export { scimRouter, type ScimRouterDeps } from './scim.routes.js';
 export { scimBaseUrl } from './scim.resources.js';
+export { scimOpenApiComponents, scimOpenApiPaths } from './scim.openapi.js';
