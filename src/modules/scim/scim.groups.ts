@@ -5,7 +5,7 @@ import { memberships } from '../organizations/index.js';
 import { invalidValue, scimNotFound, uniqueness } from './scim.errors.js';
 import { checkFilter, matches, parseFilter, requiredEquality } from './scim.filter.js';
 import { applyPatch, type PatchOp } from './scim.patch.js';
-import { checkIfMatch, isDuplicate, meta, parseScimId, project, type ListQuery, type Resource } from './scim.resources.js';
+import { checkIfMatch, inTransaction, isDuplicate, type Tx, meta, parseScimId, project, type ListQuery, type Resource } from './scim.resources.js';
 import { GROUP_SCHEMA, GROUP_TYPE, normalizeResource } from './scim.schema.js';
 import { scimGroupMembers } from './scim-group-members.table.js';
 import { scimGroups, type ScimGroupRow } from './scim-groups.table.js';
@@ -13,7 +13,6 @@ import type { ScimScope } from './scim.users.js';
 
 /** SCIM Groups of an organization; their members are SCIM Users (memberships) of the same organization. */
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 interface Member {
   id: number;
   display: string;
@@ -131,7 +130,7 @@ export async function createGroup(db: Db, scope: ScimScope, body: Record<string,
   const doc = normalizeResource(GROUP_TYPE, body);
   const { displayName, externalId } = checkRequired(doc);
   try {
-    return await db.transaction(async (tx) => {
+    return await inTransaction(db, async (tx) => {
       await assertNameFree(tx, scope.organizationId, displayName, null);
       const ids = await memberIds(tx, scope.organizationId, doc);
       const [result] = await tx.insert(scimGroups).values({ organizationId: scope.organizationId, displayName, externalId, version: 1 });
@@ -212,7 +211,7 @@ async function documentOf(tx: Tx, group: ScimGroupRow): Promise<Resource> {
 export async function replaceGroup(db: Db, scope: ScimScope, id: number | null, body: Record<string, unknown>, ifMatch: string | undefined): Promise<GroupResult> {
   const doc = normalizeResource(GROUP_TYPE, body);
   try {
-    return await db.transaction(async (tx) => {
+    return await inTransaction(db, async (tx) => {
       const current = await load(tx, scope.organizationId, id, true);
       checkIfMatch(ifMatch, current.version);
       return save(tx, scope, current, doc, 'replaced');
@@ -224,7 +223,7 @@ export async function replaceGroup(db: Db, scope: ScimScope, id: number | null, 
 
 export async function patchGroup(db: Db, scope: ScimScope, id: number | null, operations: PatchOp[], ifMatch: string | undefined): Promise<GroupResult> {
   try {
-    return await db.transaction(async (tx) => {
+    return await inTransaction(db, async (tx) => {
       const current = await load(tx, scope.organizationId, id, true);
       checkIfMatch(ifMatch, current.version);
       const doc = applyPatch(GROUP_TYPE, await documentOf(tx, current), operations);
@@ -236,7 +235,7 @@ export async function patchGroup(db: Db, scope: ScimScope, id: number | null, op
 }
 
 export async function deleteGroup(db: Db, scope: ScimScope, id: number | null, ifMatch: string | undefined): Promise<AuditEventRow[]> {
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const current = await load(tx, scope.organizationId, id, true);
     checkIfMatch(ifMatch, current.version);
     await tx.delete(scimGroupMembers).where(eq(scimGroupMembers.groupId, current.id));

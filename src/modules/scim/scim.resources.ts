@@ -1,4 +1,5 @@
 import type { Config } from '../../platform/config.js';
+import type { Db } from '../../platform/db/mysql.js';
 import { invalidValue, ScimError } from './scim.errors.js';
 import { LIST_RESPONSE_SCHEMA, MAX_RESULTS, resolveAttribute, type ResourceTypeDef } from './scim.schema.js';
 
@@ -150,4 +151,27 @@ export function isDuplicate(error: unknown): boolean {
 /** A SCIM id in a URL or a members value: a positive integer, else it names nothing. */
 export function parseScimId(value: unknown): number | null {
   return typeof value === 'string' && /^[1-9]\d{0,17}$/.test(value) ? Number(value) : null;
+}
+
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+function isDeadlock(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } }).cause;
+  return (error as { code?: string }).code === 'ER_LOCK_DEADLOCK' || cause?.code === 'ER_LOCK_DEADLOCK';
+}
+
+/**
+ * SCIM writes run READ COMMITTED. Identity providers send many requests at once (Entra ID in
+ * parallel); under REPEATABLE READ, the locking reads of rows that do not exist yet take gap
+ * locks that make concurrent inserts deadlock, and a transaction would not see the user another
+ * request has just committed. A deadlock that happens anyway is retried (twice).
+ */
+export async function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await db.transaction(fn, { isolationLevel: 'read committed' });
+    } catch (error) {
+      if (attempt >= 3 || !isDeadlock(error)) throw error;
+    }
+  }
 }

@@ -420,3 +420,33 @@ describe('SCIM across organizations', () => {
     expect((await b('GET', `/Users/${rowB!.id}`)).status).toBe(200);
   });
 });
+
+describe('SCIM under concurrent requests (identity providers send many at once)', () => {
+  test('parallel creates, duplicate userNames, the same person from two organizations, parallel member adds', async ({ app, key }) => {
+    const scim = await setup(app, key);
+    const created = await Promise.all(Array.from({ length: 10 }, (_, i) => scim('POST', '/Users', { userName: `burst${i}@example.com` })));
+    expect(created.map((r) => r.status)).toEqual(Array(10).fill(201));
+
+    const same = await Promise.all(Array.from({ length: 5 }, () => scim('POST', '/Users', { userName: 'once@example.com' })));
+    expect(same.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+
+    const other = await app.createOrganization();
+    const b = await setup(app, (await app.createKey(other.id)).plaintext);
+    const pairs = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => Promise.all([scim('POST', '/Users', { userName: `both${i}@example.com` }), b('POST', '/Users', { userName: `both${i}@example.com` })])),
+    );
+    for (const [inA, inB] of pairs) {
+      expect([inA.status, inB.status]).toEqual([201, 201]);
+      const [rowA, rowB] = [await membershipRow(app, inA.body['id'] as string), await membershipRow(app, inB.body['id'] as string)];
+      expect(rowA!.userId).toBe(rowB!.userId);
+    }
+
+    const group = (await scim('POST', '/Groups', { displayName: 'Burst' })).body['id'] as string;
+    const adds = await Promise.all(
+      created.map((r) => scim('PATCH', `/Groups/${group}`, { schemas: [PATCH_OP], Operations: [{ op: 'Add', path: 'members', value: [{ value: r.body['id'] }] }] })),
+    );
+    expect(adds.map((r) => r.status)).toEqual(Array(10).fill(204));
+    const members = (await scim('GET', `/Groups/${group}`)).body['members'] as Array<{ value: string }>;
+    expect(members.map((m) => m.value).sort()).toEqual(created.map((r) => r.body['id'] as string).sort());
+  });
+});

@@ -5,7 +5,7 @@ import { memberships, users, type MembershipRow, type UserRow } from '../organiz
 import { invalidValue, scimNotFound, uniqueness } from './scim.errors.js';
 import { checkFilter, matches, parseFilter, requiredEquality } from './scim.filter.js';
 import { applyPatch, type PatchOp } from './scim.patch.js';
-import { checkIfMatch, isDuplicate, meta, project, type ListQuery, type Resource } from './scim.resources.js';
+import { checkIfMatch, inTransaction, isDuplicate, type Tx, meta, project, type ListQuery, type Resource } from './scim.resources.js';
 import { ENTERPRISE_USER_SCHEMA, normalizeResource, USER_SCHEMA, USER_TYPE } from './scim.schema.js';
 import { scimGroupMembers } from './scim-group-members.table.js';
 import { scimGroups } from './scim-groups.table.js';
@@ -27,7 +27,6 @@ interface Loaded {
   user: UserRow;
 }
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
@@ -127,12 +126,20 @@ async function assertUserNameFree(tx: Tx, organizationId: number, userName: stri
 
 /** Finds the global user with this address, or creates it. */
 async function userFor(tx: Tx, email: string, name: string | null): Promise<UserRow> {
-  const [existing] = await tx.select().from(users).where(eq(users.email, email));
+  const find = async () => (await tx.select().from(users).where(eq(users.email, email)))[0];
+  const existing = await find();
   if (existing) return existing;
-  const [result] = await tx.insert(users).values({ email, name });
-  const [created] = await tx.select().from(users).where(eq(users.id, result.insertId));
-  if (!created) throw new Error('inserted user not found');
-  return created;
+  try {
+    const [result] = await tx.insert(users).values({ email, name });
+    const [created] = await tx.select().from(users).where(eq(users.id, result.insertId));
+    if (!created) throw new Error('inserted user not found');
+    return created;
+  } catch (error) {
+    // Another request (say, another organization's identity provider) created the person just now.
+    const raced = isDuplicate(error) ? await find() : undefined;
+    if (raced) return raced;
+    throw error;
+  }
 }
 
 async function audit(tx: Tx, scope: ScimScope, action: string, membershipId: number, metadata: Record<string, unknown>): Promise<AuditEventRow> {
@@ -168,7 +175,7 @@ export async function createUser(db: Db, scope: ScimScope, body: Record<string, 
   const email = accountEmail(doc);
   const active = typeof doc['active'] === 'boolean' ? doc['active'] : true;
   try {
-    return await db.transaction(async (tx) => {
+    return await inTransaction(db, async (tx) => {
       await assertUserNameFree(tx, scope.organizationId, userName, null);
       const user = await userFor(tx, email, displayNameOf(doc));
       const [existing] = await tx
@@ -278,7 +285,7 @@ async function save(tx: Tx, scope: ScimScope, current: Loaded, doc: Resource, ac
 export async function replaceUser(db: Db, scope: ScimScope, id: number | null, body: Record<string, unknown>, ifMatch: string | undefined): Promise<UserResult> {
   const doc = normalizeResource(USER_TYPE, body);
   try {
-    return await db.transaction(async (tx) => {
+    return await inTransaction(db, async (tx) => {
       const current = await load(tx, scope.organizationId, id, true);
       checkIfMatch(ifMatch, current.membership.scimVersion);
       return save(tx, scope, current, doc, 'replaced');
@@ -291,7 +298,7 @@ export async function replaceUser(db: Db, scope: ScimScope, id: number | null, b
 /** PATCH /Users/{id}. */
 export async function patchUser(db: Db, scope: ScimScope, id: number | null, operations: PatchOp[], ifMatch: string | undefined): Promise<UserResult> {
   try {
-    return await db.transaction(async (tx) => {
+    return await inTransaction(db, async (tx) => {
       const current = await load(tx, scope.organizationId, id, true);
       checkIfMatch(ifMatch, current.membership.scimVersion);
       const doc = applyPatch(USER_TYPE, documentOf(current), operations);
@@ -304,7 +311,7 @@ export async function patchUser(db: Db, scope: ScimScope, id: number | null, ope
 
 /** DELETE /Users/{id}: this organization's membership and its group memberships go; the global user stays. */
 export async function deleteUser(db: Db, scope: ScimScope, id: number | null, ifMatch: string | undefined): Promise<AuditEventRow[]> {
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const current = await load(tx, scope.organizationId, id, true);
     checkIfMatch(ifMatch, current.membership.scimVersion);
     const groupIds = (await tx.select({ id: scimGroupMembers.groupId }).from(scimGroupMembers).where(eq(scimGroupMembers.membershipId, current.membership.id))).map((r) => r.id);
