@@ -173,7 +173,14 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         docsRouter: docsRouter(),
         hooksRouter: callbacksRouter({ db: mysql.db, boss, secrets, logger, settings: callbackSettings(config) }),
         // SCIM 2.0 for identity providers: its own bearer tokens (createScimToken), not API keys.
-        scimRouter: scimRouter({ db: mysql.db, pubsub, logger, baseUrl: scimBaseUrl(config), bodyLimitBytes: config.BODY_LIMIT_BYTES }),
+        scimRouter: scimRouter({
+          db: mysql.db,
+          pubsub,
+          logger,
+          baseUrl: scimBaseUrl(config),
+          bodyLimitBytes: config.BODY_LIMIT_BYTES,
+          rateLimit: { limiter, perTokenPerMinute: config.SCIM_RATE_LIMIT_PER_MINUTE, anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE },
+        }),
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         schema,
         services,

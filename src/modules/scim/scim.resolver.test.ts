@@ -1,4 +1,4 @@
-import { describe, expect, test } from '../../../test/support/fixtures.js';
+import { appFixtures, describe, expect } from '../../../test/support/fixtures.js';
 import { codes, execute, type TestApp } from '../../../test/support/test-app.js';
 import {
   AuditEventsDocument,
@@ -8,6 +8,9 @@ import {
   ScimTokenDocument,
   ScimTokensDocument,
 } from '../../../test/generated/graphql.js';
+
+// Small SCIM windows, so the limits can be reached here.
+const test = appFixtures({ SCIM_RATE_LIMIT_PER_MINUTE: '5', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '4' });
 
 async function scimStatus(app: TestApp, token: string): Promise<number> {
   const response = await fetch(`${new URL(app.url).origin}/scim/v2/Users`, { headers: { authorization: `Bearer ${token}` } });
@@ -81,5 +84,34 @@ describe('SCIM tokens', () => {
     expect(codes(await execute(app.url, RotateScimTokenDocument, { id: mine.scimToken.id }, { key: otherKey }))).toEqual(['NOT_FOUND']);
     expect(codes(await execute(app.url, RevokeScimTokenDocument, { id: mine.scimToken.id }, { key: otherKey }))).toEqual(['NOT_FOUND']);
     expect(await scimStatus(app, mine.plaintextToken)).toBe(200);
+  });
+});
+
+describe('SCIM rate limits', () => {
+  /** Sends requests until one is refused; the refusal must come within `limit` + 1 requests of a window (two windows if one turns meanwhile). */
+  async function untilRefused(app: TestApp, token: string, limit: number) {
+    const statuses: number[] = [];
+    for (let i = 0; i < 2 * limit + 2; i += 1) {
+      const response = await fetch(`${new URL(app.url).origin}/scim/v2/Users`, { headers: { authorization: `Bearer ${token}` } });
+      const body = (await response.json()) as Record<string, unknown>;
+      statuses.push(response.status);
+      if (response.status === 429) return { statuses, retryAfter: response.headers.get('retry-after'), body };
+    }
+    return { statuses, retryAfter: null, body: {} };
+  }
+
+  test('a token is limited per minute, without touching other tokens; so are requests without a valid token', async ({ app, key }) => {
+    const first = (await execute(app.url, CreateScimTokenDocument, { input: { name: 'busy' } }, { key })).data!.createScimToken.plaintextToken;
+    const second = (await execute(app.url, CreateScimTokenDocument, { input: { name: 'quiet' } }, { key })).data!.createScimToken.plaintextToken;
+    const busy = await untilRefused(app, first, 5);
+    expect(busy.statuses.at(-1)).toBe(429);
+    expect(busy.statuses.slice(0, -1).every((s) => s === 200)).toBe(true);
+    expect(Number(busy.retryAfter)).toBeGreaterThan(0);
+    expect(busy.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '429' });
+    expect(await scimStatus(app, second)).toBe(200);
+
+    const anonymous = await untilRefused(app, `trscim_${'x'.repeat(43)}`, 4);
+    expect(anonymous.statuses.at(-1)).toBe(429);
+    expect(anonymous.statuses.slice(0, -1).every((s) => s === 401)).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import express, { Router, type ErrorRequestHandler, type Request, type RequestHa
 import type { Db } from '../../platform/db/mysql.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { PgPubSub } from '../../platform/queue/pubsub.js';
+import { rateLimitHeaders, type WindowLimiter } from '../../platform/rate-limit/window-limiter.js';
 import { announceAudit, type AuditEventRow } from '../audit/index.js';
 import { invalidSyntax, ScimError, scimErrorBody, scimNotFound } from './scim.errors.js';
 import { createGroup, deleteGroup, getGroup, listGroups, patchGroup, replaceGroup } from './scim.groups.js';
@@ -24,6 +25,8 @@ export interface ScimRouterDeps {
   /** e.g. https://trestle.example.com/scim/v2: meta.location and $ref are built on it. */
   baseUrl: string;
   bodyLimitBytes: number;
+  /** Counts requests per token (and per address without one); none: no limit. */
+  rateLimit?: { limiter: Pick<WindowLimiter, 'hit'>; perTokenPerMinute: number; anonymousPerMinute: number };
 }
 
 const SCIM_TYPE = 'application/scim+json';
@@ -86,9 +89,22 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     send(res, 200, schemaResource(schema, deps.baseUrl));
   });
 
+  /** Counts the request; refuses with 429 and Retry-After when a window is spent. */
+  const count = async (res: Response, bucket: string, name: string, limit: number) => {
+    if (!deps.rateLimit) return;
+    const decision = await deps.rateLimit.limiter.hit(bucket, [{ name, limit, windowSeconds: 60 }]);
+    for (const [header, value] of Object.entries(rateLimitHeaders(decision))) res.setHeader(header, value);
+    if (!decision.allowed) {
+      res.setHeader('Retry-After', String(decision.retryAfterSeconds));
+      throw new ScimError(429, null, `Too many requests: retry in ${decision.retryAfterSeconds} s`);
+    }
+  };
+
   const authenticate: RequestHandler = async (req, res, next) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     const token = match?.[1] ? await verifyScimToken(deps.db, match[1]) : null;
+    if (token) await count(res, `scim_token:${token.tokenId}`, 'scim', deps.rateLimit?.perTokenPerMinute ?? 0);
+    else await count(res, `scim_ip:${req.ip ?? 'unknown'}`, 'scim_anonymous', deps.rateLimit?.anonymousPerMinute ?? 0);
     if (!token) throw new ScimError(401, null, match ? 'The SCIM token is invalid or revoked' : 'Authentication required: send the SCIM token as "Authorization: Bearer <token>"');
     res.locals['principal'] = `scim_token:${token.tokenId}`;
     res.locals['scim'] = {
