@@ -245,6 +245,81 @@ describe('SCIM Users as Entra ID provisions them', () => {
     expectError(await scim('DELETE', `/Users/${id}`), 404);
   });
 
+  test("the shapes of Microsoft's SCIM reference requests: capitalized keys, nulls, string booleans, '+' for spaces", async ({ app, key }) => {
+    const scim = await setup(app, key);
+    const bob = await scim('POST', '/Users', {
+      userName: 'UserName123',
+      active: 'True',
+      displayName: 'BobIsAmazing',
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      externalId: '5b1e0a52-5f4e-4a57-9d4f-8f0f3c2b6d11',
+      name: { formatted: 'Ryan Leenay', familyName: 'Leenay', givenName: 'Ryan' },
+      emails: [
+        { Primary: true, type: 'work', value: 'testing@bob.example' },
+        { Primary: false, type: 'home', value: 'testinghome@bob.example' },
+      ],
+    });
+    expect(bob.status).toBe(201);
+    expect(bob.body['emails']).toEqual([
+      { primary: true, type: 'work', value: 'testing@bob.example' },
+      { primary: false, type: 'home', value: 'testinghome@bob.example' },
+    ]);
+    const row = await membershipRow(app, bob.body['id'] as string);
+    const [user] = await app.app.services.db.select().from(users).where(eq(users.id, row!.userId));
+    expect(user?.email).toBe('testing@bob.example');
+
+    const enterprise = await scim('POST', '/Users', {
+      userName: 'enterprise',
+      active: true,
+      addresses: [
+        { country: 'BM', formatted: '9132 Jennifer Way', locality: 'West Mercedes', type: 'work', primary: false },
+        { country: null, formatted: '18522 Lisa Unions', locality: null, postalCode: null, type: 'other', primary: false },
+      ],
+      [ENTERPRISE]: { Department: 'some department' },
+      displayName: 'Kimberly Baker',
+      emails: [
+        { type: 'work', primary: true, value: 'anna33@mail.example' },
+        { type: 'work', primary: false, value: 'anna33@example.com' },
+      ],
+      meta: { created: '2019-09-18T18:15:26.5788954+00:00', resourceType: 'User' },
+      name: { formatted: 'Daniel Mcgee', familyName: 'Employee', givenName: 'Darl', honorificPrefix: null },
+      phoneNumbers: [
+        { type: 'fax', primary: false, value: '312-320-0500' },
+        { type: 'work', primary: true, value: '312-320-0932' },
+      ],
+      preferredLanguage: 'xh',
+      roles: [],
+      title: 'Site engineer',
+      externalId: '22fbc523-6032-4c5f-939d-5d4850cf3e52',
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE],
+    });
+    expect(enterprise.status).toBe(201);
+    expect(enterprise.body).toMatchObject({
+      addresses: [
+        { country: 'BM', formatted: '9132 Jennifer Way', locality: 'West Mercedes', type: 'work', primary: false },
+        { formatted: '18522 Lisa Unions', type: 'other', primary: false },
+      ],
+      [ENTERPRISE]: { department: 'some department' },
+      name: { formatted: 'Daniel Mcgee', familyName: 'Employee', givenName: 'Darl' },
+    });
+    expect((enterprise.body['meta'] as { created: string }).created).not.toBe('2019-09-18T18:15:26.5788954+00:00');
+
+    // Entra ID encodes spaces as '+'; the reference collection also sends /Users/?filter=.
+    const origin = new URL(app.url).origin;
+    const token = (await tokenFor(app, key, 'Entra')).token;
+    const raw = await fetch(`${origin}/scim/v2/Users/?filter=DisplayName+eq+%22BobIsAmazing%22`, { headers: { authorization: `Bearer ${token}` } });
+    expect(((await raw.json()) as Reply['body']).Resources?.map((r) => r['id'])).toEqual([bob.body['id']]);
+    const byName = await fetch(`${origin}/scim/v2/Users?filter=userName+eq+%22username123%22`, { headers: { authorization: `Bearer ${token}` } });
+    expect(((await byName.json()) as Reply['body']).totalResults).toBe(1);
+    const renamed = await scim('PATCH', `/Users/${bob.body['id'] as string}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'userName', value: 'ryan3' }] });
+    expect(renamed.body['userName']).toBe('ryan3');
+    // Garbage from the same collection is refused clearly.
+    const group = (await scim('POST', '/Groups', { displayName: 'Group 1', externalId: '015489ea-9410-4306-b583-9f002b2446f7' })).body['id'] as string;
+    expectError(await scim('PATCH', `/Groups/${group}`, { Operations: [{ op: 'add', path: 'members', value: 'string id 1' }], schemas: [PATCH_OP] }), 400, 'invalidValue');
+    expectError(await scim('GET', `/Users?${q('name.FamilyName eq Employee')}`), 400, 'invalidFilter');
+    expectError(await scim('POST', '/Users', '{ "acve": tre }'), 400, 'invalidSyntax');
+  });
+
   test('pages with startIndex and count, and projects attributes', async ({ app, key }) => {
     const scim = await setup(app, key);
     const ids: string[] = [];
