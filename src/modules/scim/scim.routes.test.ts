@@ -358,6 +358,8 @@ describe('SCIM Groups', () => {
     let group = await scim('GET', `/Groups/${id}`);
     expect(group.body).toMatchObject({ displayName: 'Site Managers', members: [{ value: alice, display: 'Alice', type: 'User' }] });
     expect((await scim('GET', `/Users/${alice}`)).body['groups']).toMatchObject([{ value: id, display: 'Site Managers' }]);
+    expect((await scim('GET', `/Users?${q(`groups[value eq "${id}"]`)}`)).body.Resources?.map((u) => u['id'])).toEqual([alice]);
+    expect((await scim('GET', `/Users?${q('userName sw "alice"')}`)).body.Resources?.[0]?.['groups']).toMatchObject([{ value: id }]);
     expect((await scim('GET', `/Groups?${q('displayName eq "site managers"')}&startIndex=1&count=100`)).body.Resources?.map((g) => g['id'])).toEqual([id]);
     expect((await scim('GET', `/Groups?${q('displayName eq "Nobody"')}`)).body.totalResults).toBe(0);
     await scim('PATCH', `/Groups/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${alice}"]` }] });

@@ -240,9 +240,15 @@ export async function listUsers(db: Db, scope: ScimScope, query: ListQuery): Pro
       ),
     )
     .orderBy(asc(memberships.id));
-  const matching = (await render(rows)).filter((resource) => matches(USER_TYPE, filter, resource));
+  // Group memberships are read for every candidate only when the filter looks at them; otherwise for the page alone.
+  if (/groups/i.test(query.filter)) {
+    const matching = (await render(rows)).filter((resource) => matches(USER_TYPE, filter, resource));
+    const page = matching.slice(query.startIndex - 1, query.startIndex - 1 + query.count);
+    return { resources: page.map((r) => project(USER_TYPE, r, query)), totalResults: matching.length };
+  }
+  const matching = rows.filter((row) => matches(USER_TYPE, filter, toUserResource(row, [], scope.baseUrl)));
   const page = matching.slice(query.startIndex - 1, query.startIndex - 1 + query.count);
-  return { resources: page.map((r) => project(USER_TYPE, r, query)), totalResults: matching.length };
+  return { resources: (await render(page)).map((r) => project(USER_TYPE, r, query)), totalResults: matching.length };
 }
 
 /**
