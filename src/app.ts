@@ -29,6 +29,7 @@ import { EMAIL_ALERTS_CRON, emailAlertsJob, emailPendingAlerts } from './modules
 import { smtpMailer } from './platform/mail/mailer.js';
 import { sendJob } from './platform/queue/jobs.js';
 import { buildAppSchema } from './schema.js';
+import { scimBaseUrl, scimRouter } from './modules/scim/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -171,6 +172,15 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         restRouter: rest,
         docsRouter: docsRouter(),
         hooksRouter: callbacksRouter({ db: mysql.db, boss, secrets, logger, settings: callbackSettings(config) }),
+        // SCIM 2.0 for identity providers: its own bearer tokens (createScimToken), not API keys.
+        scimRouter: scimRouter({
+          db: mysql.db,
+          pubsub,
+          logger,
+          baseUrl: scimBaseUrl(config),
+          bodyLimitBytes: config.BODY_LIMIT_BYTES,
+          rateLimit: { limiter, perTokenPerMinute: config.SCIM_RATE_LIMIT_PER_MINUTE, anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE },
+        }),
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         schema,
         services,

@@ -19,6 +19,8 @@ export const SCOPES = {
   'integrations:write': 'Connect, change and sync integrations',
   'records:read': 'Read platform records (vendors, cost codes, invoices, schedules, …)',
   'records:write': 'Create and change platform records',
+  'scim:read': 'List SCIM provisioning tokens (never their secrets)',
+  'scim:write': 'Create, rotate and revoke SCIM provisioning tokens: whoever holds one manages the organization’s members',
 } as const;
 
 export type Scope = keyof typeof SCOPES;

@@ -28,6 +28,8 @@ export interface HttpServerOptions {
   restRouter?: express.Router;
   /** Providers' callbacks, mounted at /hooks (each route reads its own raw body). */
   hooksRouter?: express.Router;
+  /** SCIM 2.0 for identity providers, mounted at /scim/v2 (its own token, parser and error bodies). */
+  scimRouter?: express.Router;
   /** The REST shim's OpenAPI document and its UI, mounted at the root. */
   docsRouter?: express.Router;
   /** Largest file a GraphQL multipart request may carry. */
@@ -258,6 +260,7 @@ export async function createHttpServer(options: HttpServerOptions) {
   if (options.docsRouter) app.use(options.docsRouter);
   if (options.restRouter) app.use('/api/v1', options.restRouter);
   if (options.hooksRouter) app.use('/hooks', options.hooksRouter);
+  if (options.scimRouter) app.use('/scim/v2', options.scimRouter);
 
   app.use(
     '/graphql',
