@@ -31,6 +31,7 @@ import { sendJob } from './platform/queue/jobs.js';
 import { buildAppSchema } from './schema.js';
 import { BrowserSessions } from './platform/http/browser-session.js';
 import { ssoRouter } from './modules/sso/index.js';
+import { scimBaseUrl, scimRouter } from './modules/scim/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -179,6 +180,15 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         docsRouter: docsRouter(),
         browserRouter: ssoRouter({ db: mysql.db, secrets, sessions, publicUrl, redirectToPublicHost: !config.PUBLIC_URL, allowHttp: config.SSO_ALLOW_INSECURE_IDPS, logger }),
         hooksRouter: callbacksRouter({ db: mysql.db, boss, secrets, logger, settings: callbackSettings(config) }),
+        // SCIM 2.0 for identity providers: its own bearer tokens (createScimToken), not API keys.
+        scimRouter: scimRouter({
+          db: mysql.db,
+          pubsub,
+          logger,
+          baseUrl: scimBaseUrl(config),
+          bodyLimitBytes: config.BODY_LIMIT_BYTES,
+          rateLimit: { limiter, perTokenPerMinute: config.SCIM_RATE_LIMIT_PER_MINUTE, anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE },
+        }),
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         schema,
         services,

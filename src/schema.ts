@@ -15,6 +15,7 @@ import { AlertsResolver } from './modules/alerts/index.js';
 import { WebhooksResolver, webhookSettings, type WebhookSettings } from './modules/webhooks/index.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
 import { SsoResolver, type SsoResolverDeps } from './modules/sso/index.js';
+import { ScimResolver } from './modules/scim/index.js';
 import { loadConfig } from './platform/config.js';
 
 export interface SchemaDeps {
@@ -44,6 +45,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     [WebhooksResolver, new WebhooksResolver({ secrets: deps.secrets, settings: deps.webhookSettings })],
     [SsoResolver, new SsoResolver(deps.sso)],
     ...RECORD_RESOLVERS.map((R) => [R, new R()] as const),
+    [ScimResolver, new ScimResolver()],
   ]);
   const container: ContainerType = {
     get: (someClass) => {
@@ -53,7 +55,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     },
   };
   return buildSchema({
-    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, SsoResolver, ...RECORD_RESOLVERS] as BuildSchemaOptions['resolvers'],
+    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, SsoResolver, ...RECORD_RESOLVERS, ScimResolver] as BuildSchemaOptions['resolvers'],
     container,
     authChecker,
     pubSub: deps.pubsub,

@@ -42,6 +42,10 @@ describe('OpenAPI document of the REST shim', () => {
         'GET /sso/oidc/{connectionId}/callback',
         'GET /account',
         'POST /account/sign-out',
+        'GET /scim/v2/ServiceProviderConfig',
+        'GET /scim/v2/ResourceTypes',
+        'GET /scim/v2/Schemas',
+        ...['Users', 'Groups'].flatMap((r) => [`GET /scim/v2/${r}`, `POST /scim/v2/${r}`, ...['GET', 'PUT', 'PATCH', 'DELETE'].map((m) => `${m} /scim/v2/${r}/{id}`)]),
       ].sort(),
     );
     const ids = operations.map((o) => o.op.operationId);
@@ -56,7 +60,8 @@ describe('OpenAPI document of the REST shim', () => {
       // Provider callbacks get a well-formed Graph notification: unsigned, and for no connection.
       const body = template.startsWith('/hooks/') ? JSON.stringify({ value: [{ changeType: 'created', clientState: 'x' }] }) : '{}';
       const res = await fetch(url, { method, ...(method === 'POST' ? { body, headers: { 'content-type': 'application/json' } } : {}) });
-      expect([401, 404], route).toContain(res.status);
+      // SCIM discovery describes the service to anyone; everything else wants a credential.
+      expect(/^GET \/scim\/v2\/(ServiceProviderConfig|ResourceTypes|Schemas)$/.test(route) ? [200] : [401, 404], route).toContain(res.status);
     }
   });
 

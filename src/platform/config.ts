@@ -126,6 +126,12 @@ const ConfigSchema = z.object({
    * no key and no rate limit. Refused when NODE_ENV=production.
    */
   INSECURE_NO_AUTH_ORG_ID: int(1, Number.MAX_SAFE_INTEGER).optional(),
+  /**
+   * SCIM (/scim/v2) requests per minute per SCIM token, across processes: an identity provider's
+   * first sync is a burst of thousands. Requests without a valid token count against
+   * RATE_LIMIT_ANONYMOUS_PER_MINUTE per client address.
+   */
+  SCIM_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(1200),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

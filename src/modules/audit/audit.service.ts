@@ -4,9 +4,9 @@ import type { Page } from '../../platform/graphql/pagination.js';
 import type { PgPubSub } from '../../platform/queue/pubsub.js';
 import { auditEvents, type AuditEventRow } from './audit-events.table.js';
 
-/** Who made a change: a credential, a person, or the operator CLI. */
+/** Who made a change: a credential (an API key, OAuth token, SCIM token), a person, or the operator CLI. */
 export interface Actor {
-  type: 'api_key' | 'oauth_token' | 'user' | 'system' | 'anonymous_insecure';
+  type: 'api_key' | 'oauth_token' | 'scim_token' | 'user' | 'system' | 'anonymous_insecure';
   id: string | null;
   requestId?: string | undefined;
 }

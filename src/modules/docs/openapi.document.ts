@@ -1,4 +1,5 @@
 import { ENTITY_TYPES } from '../records/index.js';
+import { scimOpenApiComponents, scimOpenApiPaths } from '../scim/index.js';
 
 /**
  * The OpenAPI 3.1 description of the REST shim (file transfer, status, downloads). GraphQL is
@@ -91,7 +92,7 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'Trestle REST shim',
       version: '1',
       description:
-        'File transfer and downloads beside the GraphQL API (POST /graphql, which describes itself). Authenticate with `Authorization: Bearer <API key>` or `X-API-Key`. Responses carry `RateLimit-Policy` and `RateLimit` headers. Provider callbacks under /hooks take no key: each is verified by its provider’s own signature.',
+        'File transfer and downloads beside the GraphQL API (POST /graphql, which describes itself). Authenticate with `Authorization: Bearer <API key>` or `X-API-Key`. Responses carry `RateLimit-Policy` and `RateLimit` headers. Provider callbacks under /hooks take no key: each is verified by its provider’s own signature. SCIM 2.0 for identity providers lives under /scim/v2 and takes an organization’s SCIM token instead.',
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }, { apiKey: [] }],
@@ -99,12 +100,14 @@ export function openApiDocument(): Record<string, unknown> {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'An API key such as trk_live_…' },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        ...scimOpenApiComponents.securitySchemes,
       },
       schemas: {
         Error: errorBody,
         EntityType: { type: 'string', enum: [...ENTITY_TYPES] },
         ImportJob: jobObject('An import job, as the GraphQL ImportJob type.'),
         ExportJob: jobObject('An export job, as the GraphQL ExportJob type, with its manifest.'),
+        ...scimOpenApiComponents.schemas,
       },
     },
     paths: {
@@ -370,6 +373,7 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      ...scimOpenApiPaths(),
     },
   };
 }

@@ -85,6 +85,9 @@ async function provisionOnce(db: Db, connection: SsoConnection, person: SignedIn
       .select()
       .from(memberships)
       .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, user!.id)));
+    // A membership deactivated in this organization (SCIM active=false) stays so: the IdP's say-so
+    // at sign-in does not undo what its provisioning did.
+    if (membership && !membership.active) throw new SsoLoginError('USER_INACTIVE', 'Your account is deactivated in this organization', `membership ${membership.id}`);
     if (!membership) await tx.insert(memberships).values({ organizationId, userId: user!.id, role: connection.defaultRole });
     // The trail shows who signed in through which connection, and what the sign-in created.
     await recordAudit(tx, { type: 'user', id: String(user!.id) }, {

@@ -128,7 +128,7 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
       const [row] = await deps.db
         .select({ name: users.name, email: users.email, isActive: users.isActive, organization: organizations.name, role: memberships.role })
         .from(users)
-        .innerJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.organizationId, session.organizationId)))
+        .innerJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.organizationId, session.organizationId), eq(memberships.active, true)))
         .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
         .where(eq(users.id, session.userId));
       if (row?.isActive) view = { name: row.name, email: row.email, organization: row.organization, role: row.role, method: session.method };

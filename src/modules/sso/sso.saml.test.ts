@@ -260,6 +260,18 @@ describe('SAML 2.0 sign-in', () => {
     const second = await startLogin(conn);
     expect((await post(conn, await idp.response(conn.sp, email, { InResponseTo: second.requestId }))).status).toBe(403);
 
+    // Deactivated in this organization only (SCIM active=false): refused too, and not undone.
+    const other = `lee@${conn.domain}`;
+    const lee = await startLogin(conn);
+    const leeSignedIn = await post(conn, await idp.response(conn.sp, other, { InResponseTo: lee.requestId }));
+    expect(leeSignedIn.status).toBe(303);
+    await pool(app).query('UPDATE memberships m JOIN users u ON u.id = m.user_id SET m.active = false WHERE u.email = ?', [other]);
+    expect((await account(conn, cookieOf(leeSignedIn))).status).toBe(401);
+    const leeAgain = await startLogin(conn);
+    expect((await post(conn, await idp.response(conn.sp, other, { InResponseTo: leeAgain.requestId }))).status).toBe(403);
+    const [still] = await pool(app).query<RowDataPacket[]>('SELECT m.active FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = ?', [other]);
+    expect(still.map((r) => Boolean(r['active']))).toEqual([false]);
+
     const third = await startLogin(conn);
     await execute(app.url, UpdateSsoConnectionDocument, { id: conn.id, input: { enabled: false } }, { key });
     expect((await post(conn, await idp.response(conn.sp, `new@${conn.domain}`, { InResponseTo: third.requestId }))).status).toBe(403);

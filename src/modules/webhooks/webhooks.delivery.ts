@@ -7,7 +7,7 @@ import { emitEvent } from '../../platform/events/outbox.js';
 import { OutboundError, postOnce } from '../../platform/http/outbound.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { raiseAlert } from '../alerts/index.js';
-import { webhooks } from './webhooks.table.js';
+import { webhooks, type WebhookRow } from './webhooks.table.js';
 import { webhookDisabled } from './webhooks.events.js';
 import { verdictFor, type AttemptVerdict } from './webhooks.retry.js';
 import { LOGGED_BODY_BYTES, type WebhookSettings } from './webhooks.settings.js';
@@ -24,13 +24,8 @@ export interface DeliveryDeps {
   onAlert?: () => void;
 }
 
-/** Where and how to send: an endpoint's URL and its signing secrets, opened. */
-export interface SendTarget {
-  url: string;
-  sealedSecret: string | null;
-  sealedPreviousSecret: string | null;
-  previousSecretExpiresAt: Date | null;
-}
+/** Where and how to send: an endpoint's URL and its sealed signing secrets, as its row holds them. */
+export type SendTarget = Pick<WebhookRow, 'url' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>;
 
 export interface OutgoingMessage {
   messageId: string;
@@ -79,9 +74,9 @@ function open(secrets: SecretBox, sealed: string): string {
 /** The secrets that sign now: the current one, and the previous one during a rotation. */
 function signingSecrets(target: SendTarget, secrets: SecretBox, now: Date): string[] {
   const list: string[] = [];
-  if (target.sealedSecret) list.push(open(secrets, target.sealedSecret));
-  if (target.sealedPreviousSecret && target.previousSecretExpiresAt && target.previousSecretExpiresAt > now) {
-    list.push(open(secrets, target.sealedPreviousSecret));
+  if (target.secret) list.push(open(secrets, target.secret));
+  if (target.previousSecret && target.previousSecretExpiresAt && target.previousSecretExpiresAt > now) {
+    list.push(open(secrets, target.previousSecret));
   }
   return list;
 }

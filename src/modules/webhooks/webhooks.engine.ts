@@ -145,8 +145,8 @@ export class DeliveryEngine {
             ? null
             : {
                 url: String(row['url']),
-                sealedSecret: (row['secret'] as string | null) ?? null,
-                sealedPreviousSecret: (row['previous_secret'] as string | null) ?? null,
+                secret: (row['secret'] as string | null) ?? null,
+                previousSecret: (row['previous_secret'] as string | null) ?? null,
                 previousSecretExpiresAt: (row['previous_secret_expires_at'] as Date | null) ?? null,
               },
         message: {

@@ -187,7 +187,7 @@ export async function testWebhook(deps: WebhookDeps, organizationId: number, id:
     return { event: row!, deliveryId: created.insertId };
   });
   const result = await attemptOnce(
-    { url: webhook.url, sealedSecret: webhook.secret, sealedPreviousSecret: webhook.previousSecret, previousSecretExpiresAt: webhook.previousSecretExpiresAt },
+    webhook,
     { messageId: event.messageId, eventType: event.eventType, occurredAt: event.occurredAt, payload: event.payload },
     deps.secrets,
     deps.settings,

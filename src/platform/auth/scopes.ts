@@ -21,6 +21,8 @@ export const SCOPES = {
   'records:write': 'Create and change platform records',
   'sso:read': 'List SSO connections (never their client secrets)',
   'sso:write': 'Create, change and delete SSO connections',
+  'scim:read': 'List SCIM provisioning tokens (never their secrets)',
+  'scim:write': 'Create, rotate and revoke SCIM provisioning tokens: whoever holds one manages the organization’s members',
 } as const;
 
 export type Scope = keyof typeof SCOPES;

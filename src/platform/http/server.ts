@@ -30,6 +30,8 @@ export interface HttpServerOptions {
   hooksRouter?: express.Router;
   /** Pages and redirects a browser follows (SSO sign-in, /account), mounted at the root; each route parses its own body. */
   browserRouter?: express.Router;
+  /** SCIM 2.0 for identity providers, mounted at /scim/v2 (its own token, parser and error bodies). */
+  scimRouter?: express.Router;
   /** The REST shim's OpenAPI document and its UI, mounted at the root. */
   docsRouter?: express.Router;
   /** Largest file a GraphQL multipart request may carry. */
@@ -261,6 +263,7 @@ export async function createHttpServer(options: HttpServerOptions) {
   if (options.restRouter) app.use('/api/v1', options.restRouter);
   if (options.hooksRouter) app.use('/hooks', options.hooksRouter);
   if (options.browserRouter) app.use(options.browserRouter);
+  if (options.scimRouter) app.use('/scim/v2', options.scimRouter);
 
   app.use(
     '/graphql',
