@@ -1,10 +1,10 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/mysql.js';
 import { cookieValue, type BrowserSessions } from '../../platform/http/browser-session.js';
 import type { Logger } from '../../platform/logging/logger.js';
-import { memberships, organizations, users } from '../organizations/index.js';
+import { activeMembership, organizations, users } from '../organizations/index.js';
 import { SsoLoginError } from './sso.errors.js';
 import { finishOidcLogin, OIDC_STATE_TTL_MS, startOidcLogin } from './sso.oidc.js';
 import { accountPage, errorPage } from './sso.pages.js';
@@ -124,14 +124,15 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
   router.get('/account', async (req, res) => {
     const session = deps.sessions.read(req);
     let view = null;
-    if (session) {
+    // The same check as every sign-in: an active membership of an active user (SCIM may deactivate either).
+    const membership = session ? await activeMembership(deps.db, session.userId, session.organizationId) : null;
+    if (session && membership) {
       const [row] = await deps.db
-        .select({ name: users.name, email: users.email, isActive: users.isActive, organization: organizations.name, role: memberships.role })
+        .select({ name: users.name, email: users.email, organization: organizations.name })
         .from(users)
-        .innerJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.organizationId, session.organizationId), eq(memberships.active, true)))
-        .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
-        .where(eq(users.id, session.userId));
-      if (row?.isActive) view = { name: row.name, email: row.email, organization: row.organization, role: row.role, method: session.method };
+        .innerJoin(organizations, eq(organizations.id, membership.organizationId))
+        .where(eq(users.id, membership.userId));
+      if (row) view = { name: row.name, email: row.email, organization: row.organization, role: membership.role, method: session.method };
     }
     res.status(view ? 200 : 401).set(HTML_HEADERS).send(accountPage(view));
   });
