@@ -17,7 +17,9 @@ import type { Services } from './platform/graphql/context.js';
 import { credentialFrom, type Principal } from './platform/auth/principal.js';
 import { Router } from 'express';
 import { FileStore } from './platform/storage/file-store.js';
-import { KeyVerifier } from './modules/keys/index.js';
+import { isWellFormedKey, KeyVerifier } from './modules/keys/index.js';
+import { looksLikeAccessToken, OAuthServer, pruneExpiredArtifacts, verifyAccessToken, type FindSsoLogin } from './modules/oauth/index.js';
+import { BrowserSessions } from './platform/http/browser-session.js';
 import { filesRouter, pruneDownloadLinks } from './modules/files/index.js';
 import { failImportRun, importsRouter, runImport, runImportJob } from './modules/imports/index.js';
 import { exportsRouter, runExport, runExportJob } from './modules/exports/index.js';
@@ -37,6 +39,8 @@ export interface AppOptions {
   http: boolean;
   /** Run queue workers in this process. */
   worker: boolean;
+  /** The OAuth sign-in page's SSO hand-off (issue 5's SSO module): a URL to send the browser to, or null. */
+  findSsoLogin?: FindSsoLogin;
 }
 
 /**
@@ -81,6 +85,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
           const removed = (await limiter.prune()) + (await fieldLimiter.prune());
           if (removed) logger.info({ removed }, 'pruned expired rate-limit windows');
           await pruneDownloadLinks(mysql.db);
+          const oauthPruned = await pruneExpiredArtifacts(mysql.db);
+          if (oauthPruned) logger.info({ removed: oauthPruned }, 'pruned expired OAuth codes, tokens and sessions');
         },
       });
       await boss.schedule(pruneRateLimitsJob.name, PRUNE_RATE_LIMITS_CRON, {});
@@ -131,6 +137,22 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     }
 
     let server: Awaited<ReturnType<typeof createHttpServer>> | undefined;
+    // OAuth 2.0 authorization server (issue 5). Its issuer is PUBLIC_URL/oauth, or
+    // http://localhost:<port listened on>/oauth: the provider is built on the first request.
+    let listenedPort: number | undefined;
+    const publicUrl = () => (config.PUBLIC_URL ?? `http://localhost:${listenedPort ?? config.PORT}`).replace(/\/+$/, '');
+    const browserSessions = new BrowserSessions(secrets.deriveKey('browser-session'), { secure: config.PUBLIC_URL?.startsWith('https:') ?? false });
+    const oauth = new OAuthServer({
+      db: mysql.db,
+      secrets,
+      sessions: browserSessions,
+      loginLimiter: new WindowLimiter(mysql.pool, { maxLease: 1 }),
+      throttle: { perAccount: config.OAUTH_LOGIN_MAX_ATTEMPTS, perAddress: config.OAUTH_LOGIN_MAX_ATTEMPTS_PER_IP, windowSeconds: config.OAUTH_LOGIN_WINDOW_S },
+      ttls: { accessTokenSeconds: config.OAUTH_ACCESS_TOKEN_TTL_S, refreshTokenSeconds: config.OAUTH_REFRESH_TOKEN_TTL_S },
+      publicUrl,
+      findSsoLogin: options.findSsoLogin,
+      logger,
+    });
     if (options.http) {
       const schema = await buildAppSchema({
         verifier,
@@ -156,7 +178,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       const gate = createRequestGate({
         authenticate: async (headers) => {
           const presented = credentialFrom(headers);
-          return presented === null ? null : verifier.verify(presented);
+          if (presented === null) return null;
+          // API keys have their own checksummed shape; anything shaped like an opaque OAuth token is one.
+          if (!isWellFormedKey(presented) && looksLikeAccessToken(presented)) return verifyAccessToken(mysql.db, presented, config.RATE_LIMIT_PER_HOUR);
+          return verifier.verify(presented);
         },
         limiter,
         spike: { limit: config.RATE_LIMIT_SPIKE, windowSeconds: config.RATE_LIMIT_SPIKE_WINDOW_S },
@@ -170,6 +195,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       server = await createHttpServer({
         restRouter: rest,
         docsRouter: docsRouter(),
+        oauthRouter: oauth.router(),
         hooksRouter: callbacksRouter({ db: mysql.db, boss, secrets, logger, settings: callbackSettings(config) }),
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         schema,
@@ -200,6 +226,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     return {
       services,
       verifier,
+      oauth,
+      browserSessions,
       /** Listens on `port` (0 for any free port); resolves with the port. */
       async listen(port: number, host: string): Promise<number> {
         if (!server) throw new Error('this app was created without HTTP');
@@ -208,7 +236,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
           httpServer.once('error', reject);
           httpServer.listen(port, host, () => resolve());
         });
-        return (httpServer.address() as AddressInfo).port;
+        listenedPort = (httpServer.address() as AddressInfo).port;
+        return listenedPort;
       },
       close,
     };

@@ -28,6 +28,11 @@ export interface HttpServerOptions {
   restRouter?: express.Router;
   /** Providers' callbacks, mounted at /hooks (each route reads its own raw body). */
   hooksRouter?: express.Router;
+  /**
+   * The OAuth authorization server (/oauth/… and the root /.well-known discovery documents),
+   * mounted at the root before anything that parses a body: oidc-provider reads the raw request.
+   */
+  oauthRouter?: express.Router;
   /** The REST shim's OpenAPI document and its UI, mounted at the root. */
   docsRouter?: express.Router;
   /** Largest file a GraphQL multipart request may carry. */
@@ -252,6 +257,8 @@ export async function createHttpServer(options: HttpServerOptions) {
     );
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
+
+  if (options.oauthRouter) app.use(options.oauthRouter);
 
   app.use(graphiqlRouter({ assetsDir: options.graphiqlAssetsDir, endpoint: '/graphql' }));
 
