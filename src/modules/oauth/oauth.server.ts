@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type Provider from 'oidc-provider';
+import type { errors, KoaContextWithOIDC, default as Provider } from 'oidc-provider';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/mysql.js';
 import type { BrowserSessions } from '../../platform/http/browser-session.js';
@@ -73,7 +73,7 @@ export class OAuthServer {
     built.provider = (async () => {
       const keys = await loadSigningKeys(db, secrets);
       built.kids = keys.map((k) => k.kid).join(',');
-      return createProvider({
+      const provider = createProvider({
         issuer: this.issuer,
         resource: this.resource,
         db,
@@ -82,6 +82,16 @@ export class OAuthServer {
         secureCookies: this.issuer.startsWith('https:'),
         ttls: this.options.ttls,
       });
+      const { logger } = this.options;
+      // Refusals are the client's business (logged briefly); server errors are ours.
+      const refused = (event: string) => (_ctx: KoaContextWithOIDC, error: errors.OIDCProviderError) =>
+        logger.info({ event, error: error.error, detail: error.error_detail }, 'OAuth request refused');
+      provider.on('grant.error', refused('grant.error'));
+      provider.on('authorization.error', refused('authorization.error'));
+      provider.on('introspection.error', refused('introspection.error'));
+      provider.on('revocation.error', refused('revocation.error'));
+      provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'OAuth server error'));
+      return provider;
     })();
     // A failed build (database down) is retried on the next request.
     built.provider.catch((error: unknown) => {
