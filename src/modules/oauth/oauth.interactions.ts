@@ -225,7 +225,10 @@ export function interactionsRouter(deps: InteractionDeps): Router {
       const allowed = new Set<string>(scopesForRole(membership.role));
       for (const [indicator, scopes] of Object.entries(prompt.missingResourceScopes ?? {})) {
         const granted = scopes.filter((s) => allowed.has(s));
+        const withheld = scopes.filter((s) => !allowed.has(s));
         if (granted.length) grant.addResourceScope(indicator, granted.join(' '));
+        // Rejected, not merely left out: otherwise the consent prompt would come back for them.
+        if (withheld.length) grant.rejectResourceScope(indicator, withheld.join(' '));
       }
       const grantId = await grant.save();
       await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
