@@ -9,7 +9,8 @@ import { createLocalUser, createOAuthClient } from '../../src/modules/oauth/inde
  */
 
 const SYSTEM = { type: 'system' as const, id: 'test' };
-export const REDIRECT_URI = 'http://localhost:9/callback';
+/** Never contacted: the fake browser stops at any other origin. */
+export const REDIRECT_URI = 'http://localhost:3999/callback';
 
 /** The public base URL of the test app (its issuer is this + /oauth). */
 export function baseUrl(app: TestApp): string {
