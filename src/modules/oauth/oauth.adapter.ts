@@ -124,7 +124,7 @@ export class MySqlClientAdapter implements Adapter {
   async find(clientId: string): Promise<AdapterPayload | undefined> {
     const [row] = await this.db.select().from(oauthClients).where(eq(oauthClients.clientId, clientId));
     // The column's collation ignores case; client ids do not.
-    return row?.clientId === clientId ? (clientMetadata(row) as AdapterPayload) : undefined;
+    return row?.clientId === clientId ? clientMetadata(row) : undefined;
   }
 
   upsert(): Promise<void> {

@@ -43,7 +43,7 @@ export function createProvider(options: ProviderOptions): Provider {
   const { resource, ttls } = options;
   const configuration: Configuration = {
     adapter: mySqlAdapterFactory(options.db),
-    jwks: { keys: options.keys as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
+    jwks: { keys: options.keys },
     cookies: {
       keys: options.cookieKeys,
       long: { signed: true, httpOnly: true, sameSite: 'lax', secure: options.secureCookies },

@@ -27,7 +27,7 @@ describe('createOAuthClient', () => {
     const listed = await execute(app.url, OAuthClientDocument, { id: created.client.id }, { key });
     expect(JSON.stringify(listed.data)).not.toContain(created.clientSecret);
 
-    const tokens = await client.clientCredentialsGrant(await discover(app, created.client.clientId, created.clientSecret!), { scope: 'records:read' });
+    const tokens = await client.clientCredentialsGrant(await discover(app, created.client.clientId, created.clientSecret), { scope: 'records:read' });
     expect(tokens.access_token).toBeTruthy();
   });
 
@@ -98,7 +98,7 @@ describe('oauthClients, updateOAuthClient, rotateOAuthClientSecret, deleteOAuthC
 
   test('update narrows scopes of existing tokens at once; bad input refused', async ({ app, key }) => {
     const created = (await execute(app.url, CreateOAuthClientDocument, { input: { ...input, scopes: ['records:read', 'org:read'] } }, { key })).data!.createOAuthClient;
-    const config = await discover(app, created.client.clientId, created.clientSecret!);
+    const config = await discover(app, created.client.clientId, created.clientSecret);
     const tokens = await client.clientCredentialsGrant(config, { scope: 'records:read org:read' });
     expect((await graphql(app, tokens.access_token, '{ viewer { scopes } }')).body.data).toEqual({ viewer: { scopes: ['records:read', 'org:read'] } });
 
@@ -115,7 +115,7 @@ describe('oauthClients, updateOAuthClient, rotateOAuthClientSecret, deleteOAuthC
     const rotated = await execute(app.url, RotateOAuthClientSecretDocument, { id: created.client.id }, { key });
     const secret = rotated.data!.rotateOAuthClientSecret.clientSecret!;
     expect(secret).not.toBe(created.clientSecret);
-    await expect(client.clientCredentialsGrant(await discover(app, created.client.clientId, created.clientSecret!, 'post'), { scope: 'records:read' })).rejects.toMatchObject({ error: 'invalid_client' });
+    await expect(client.clientCredentialsGrant(await discover(app, created.client.clientId, created.clientSecret, 'post'), { scope: 'records:read' })).rejects.toMatchObject({ error: 'invalid_client' });
     expect((await client.clientCredentialsGrant(await discover(app, created.client.clientId, secret), { scope: 'records:read' })).access_token).toBeTruthy();
 
     const pub = (await execute(app.url, CreateOAuthClientDocument, { input: { ...input, isConfidential: false } }, { key })).data!.createOAuthClient;
@@ -124,7 +124,7 @@ describe('oauthClients, updateOAuthClient, rotateOAuthClientSecret, deleteOAuthC
 
   test('deleting a client revokes its tokens', async ({ app, key }) => {
     const created = (await execute(app.url, CreateOAuthClientDocument, { input }, { key })).data!.createOAuthClient;
-    const tokens = await client.clientCredentialsGrant(await discover(app, created.client.clientId, created.clientSecret!), { scope: 'records:read' });
+    const tokens = await client.clientCredentialsGrant(await discover(app, created.client.clientId, created.clientSecret), { scope: 'records:read' });
     expect((await graphql(app, tokens.access_token, '{ viewer { scopes } }')).status).toBe(200);
     const deleted = await execute(app.url, DeleteOAuthClientDocument, { id: created.client.id }, { key });
     expect(deleted.data?.deleteOAuthClient).toBe(created.client.id);
