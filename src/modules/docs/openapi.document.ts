@@ -1,4 +1,5 @@
 import { ENTITY_TYPES } from '../records/index.js';
+import { oauthErrorSchema, oauthOpenApiPaths } from '../oauth/index.js';
 
 /**
  * The OpenAPI 3.1 description of the REST shim (file transfer, status, downloads). GraphQL is
@@ -86,7 +87,7 @@ export function openApiDocument(): Record<string, unknown> {
     security: [{ bearer: [] }, { apiKey: [] }],
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'An API key such as trk_live_…' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API key such as trk_live_…, or an OAuth 2.0 access token from /oauth/token' },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
       },
       schemas: {
@@ -94,9 +95,11 @@ export function openApiDocument(): Record<string, unknown> {
         EntityType: { type: 'string', enum: [...ENTITY_TYPES] },
         ImportJob: jobObject('An import job, as the GraphQL ImportJob type.'),
         ExportJob: jobObject('An export job, as the GraphQL ExportJob type, with its manifest.'),
+        OAuthError: oauthErrorSchema,
       },
     },
     paths: {
+      ...oauthOpenApiPaths(),
       '/api/v1/import/upload': {
         post: {
           operationId: 'uploadImport',

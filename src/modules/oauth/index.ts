@@ -11,3 +11,4 @@ export { createLocalUser } from './oauth.users.js';
 export { createOAuthClient, type OAuthClientInput } from './oauth.service.js';
 export type { FindSsoLogin } from './oauth.interactions.js';
 export { OAUTH_ROUTES } from './oauth.provider.js';
+export { oauthErrorSchema, oauthOpenApiPaths } from './oauth.openapi.js';
