@@ -3,6 +3,9 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, test } from './support/fixtures.js';
 import { authorizeInBrowser, baseUrl, createUser, discover, graphql, REDIRECT_URI, registerClient } from './support/oauth-driver.js';
 import { oauthArtifacts, oauthClients } from '../src/modules/oauth/index.js';
+import { execute } from './support/test-app.js';
+import { subscribe, wsClient } from './support/ws-client.js';
+import { AuditEventAddedDocument, CreateProjectDocument } from './generated/graphql.js';
 
 /** The OAuth error code of a refused request (in the body, or in WWW-Authenticate for basic auth). */
 async function oauthError(request: Promise<unknown>): Promise<string | undefined> {
@@ -123,6 +126,47 @@ describe('OAuth 2.0 flows driven by openid-client', () => {
     await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  test('openid scope: an ID token signed with a key from the published JWKS, subject user:organization', async ({ app, org }) => {
+    const registered = await registerClient(app, org.id, { scopes: ['records:read'] });
+    const person = await createUser(app, org.id);
+    const config = await discover(app, registered.clientId, registered.secret);
+    const verifier = client.randomPKCECodeVerifier();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid records:read',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 'oidc',
+      nonce,
+    });
+    const { callback } = await authorizeInBrowser(app, url, person);
+    // openid-client verifies the signature against /oauth/jwks, the issuer, audience and nonce.
+    const tokens = await client.authorizationCodeGrant(config, callback!, { pkceCodeVerifier: verifier, expectedState: 'oidc', expectedNonce: nonce, idTokenExpected: true });
+    expect(tokens.claims()?.sub).toBe(`${person.userId}:${org.id}`);
+    // The access token is for /graphql: it carries the API scopes only.
+    expect(tokens.scope).toBe('records:read');
+    const viewer = await graphql(app, tokens.access_token, VIEWER);
+    expect(viewer.body.data?.['viewer']).toMatchObject({ scopes: ['records:read'] });
+  });
+
+  test('graphql-ws authenticates an access token like an API key, and refuses a revoked one', async ({ app, org, key }) => {
+    const registered = await registerClient(app, org.id, { scopes: ['audit:read'], redirectUris: [] });
+    const config = await discover(app, registered.clientId, registered.secret);
+    const tokens = await client.clientCredentialsGrant(config, { scope: 'audit:read' });
+    const ws = wsClient(app.wsUrl, { Authorization: `Bearer ${tokens.access_token}` });
+    const sub = subscribe(ws, AuditEventAddedDocument);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const created = await execute(app.url, CreateProjectDocument, { input: { name: 'Via token', code: 'WS-1' } }, { key });
+    expect((await sub.next()).auditEventAdded).toMatchObject({ action: 'project.created', targetId: created.data!.createProject.id });
+    await sub.close();
+
+    await client.tokenRevocation(config, tokens.access_token);
+    const refused = subscribe(wsClient(app.wsUrl, { Authorization: `Bearer ${tokens.access_token}` }), AuditEventAddedDocument);
+    await expect(refused.next()).rejects.toMatchObject({ code: 4403 });
+    await refused.close();
+  });
+
   test('a public client: PKCE alone, no secret; it cannot use client credentials', async ({ app, org }) => {
     const registered = await registerClient(app, org.id, { scopes: ['records:read'], isConfidential: false });
     expect(registered.secret).toBeNull();
@@ -190,8 +234,11 @@ describe('OAuth 2.0 flows driven by openid-client', () => {
 
     test('a wrong client secret is refused (basic and post)', async ({ app, org }) => {
       const { registered } = await setup(app, org.id);
+      const secret = registered.secret!;
+      // One character off (never the same character, or the "wrong" secret would be the right one).
+      const wrong = `${secret.slice(0, -1)}${secret.endsWith('x') ? 'y' : 'x'}`;
       for (const auth of ['basic', 'post'] as const) {
-        const config = await discover(app, registered.clientId, `${registered.secret!.slice(0, -1)}x`, auth);
+        const config = await discover(app, registered.clientId, wrong, auth);
         expect(await oauthError(client.clientCredentialsGrant(config, { scope: 'records:read' }))).toBe('invalid_client');
       }
       // The stored hash is not a secret either.
