@@ -64,6 +64,16 @@ describe('OAuth 2.0 flows driven by openid-client', () => {
     expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
   });
 
+  test("another client can neither introspect nor revoke a client's token", async ({ app, org }) => {
+    const owner = await registerClient(app, org.id, { scopes: ['records:read'], redirectUris: [] });
+    const stranger = await registerClient(app, org.id, { scopes: ['records:read'], redirectUris: [] });
+    const tokens = await client.clientCredentialsGrant(await discover(app, owner.clientId, owner.secret), { scope: 'records:read' });
+    const strangerConfig = await discover(app, stranger.clientId, stranger.secret);
+    expect((await client.tokenIntrospection(strangerConfig, tokens.access_token)).active).toBe(false);
+    await client.tokenRevocation(strangerConfig, tokens.access_token).catch(() => undefined);
+    expect((await graphql(app, tokens.access_token, VIEWER)).status).toBe(200);
+  });
+
   test('an expired access token is refused', async ({ app, org }) => {
     const registered = await registerClient(app, org.id, { scopes: ['records:read'], redirectUris: [] });
     const tokens = await client.clientCredentialsGrant(await discover(app, registered.clientId, registered.secret), { scope: 'records:read' });

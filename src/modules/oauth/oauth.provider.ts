@@ -68,7 +68,11 @@ export function createProvider(options: ProviderOptions): Provider {
         // Any authenticated client may introspect its own tokens; another client's read as inactive.
         allowedPolicy: (_ctx, client, token) => !('clientId' in token) || token.clientId === client.clientId,
       },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // A client revokes its own tokens only.
+        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+      },
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
       resourceIndicators: {
