@@ -134,6 +134,13 @@ describe('OAuth sign-in and consent pages', () => {
     const tokens = await tokenFor(config, new URL(done.location!), verifier);
     const viewer = await graphql(app, tokens.access_token, '{ viewer { organization { id } } }');
     expect(viewer.body.data?.['viewer']).toEqual({ organization: { id: String(org.id) } });
+
+    // prompt=login: the app wants a fresh sign-in, so the session does not stand in for it.
+    const again = new URL(url);
+    again.searchParams.set('prompt', 'login');
+    const page = await browser.request(again.href);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('id="password"');
   });
 
   it("a client of organization A authorized by a user of B acts for B only, and never reads A's data", async () => {

@@ -93,8 +93,10 @@ export function interactionsRouter(deps: InteractionDeps): Router {
       const { provider, details } = found;
       const uid = details.uid;
       if (details.prompt.name === 'login') {
-        // A browser already signed in (password or SSO) continues without a password.
-        const session = deps.sessions.read(req);
+        // A browser already signed in (password or SSO) continues without a password, unless the
+        // app asked for a fresh sign-in (prompt=login, max_age).
+        const fresh = details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age');
+        const session = fresh ? null : deps.sessions.read(req);
         if (session && (await activeMembership(deps.db, session))) {
           return await finishLogin(provider, req, res, { userId: session.userId, organizationId: session.organizationId });
         }

@@ -104,8 +104,9 @@ export function createProvider(options: ProviderOptions): Provider {
     },
   };
   const provider = new Provider(options.issuer, configuration);
-  // Behind express (and possibly a proxy): trust X-Forwarded-Proto for the cookies' secure flag.
-  provider.proxy = true;
+  // An https issuer sits behind a TLS-terminating proxy: trust its X-Forwarded-* headers, or the
+  // secure cookies could not be set. A plain-http issuer trusts nothing forwarded.
+  provider.proxy = options.secureCookies;
   // Secrets are stored as sha256 hashes (see oauth.clients.ts): compare the hash of what was presented.
   provider.Client.prototype.compareClientSecret = function compareHashed(this: { clientSecret?: string }, actual: string) {
     return clientSecretMatches(this.clientSecret, actual);
