@@ -23,6 +23,7 @@ CREATE TABLE `oauth_signing_keys` (
 	CONSTRAINT `uq_oauth_signing_keys_kid` UNIQUE(`kid`)
 );
 --> statement-breakpoint
+ALTER TABLE `oauth_clients` ADD `rate_limit` int;--> statement-breakpoint
 CREATE INDEX `idx_oauth_artifacts_grant` ON `oauth_artifacts` (`grant_id`);--> statement-breakpoint
 CREATE INDEX `idx_oauth_artifacts_uid` ON `oauth_artifacts` (`uid`);--> statement-breakpoint
 CREATE INDEX `idx_oauth_artifacts_user_code` ON `oauth_artifacts` (`user_code`);--> statement-breakpoint

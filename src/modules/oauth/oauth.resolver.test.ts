@@ -31,6 +31,20 @@ describe('createOAuthClient', () => {
     expect(tokens.access_token).toBeTruthy();
   });
 
+  test("a client's rate limit applies to its tokens (the server default otherwise)", async ({ app, key }) => {
+    const limited = (await execute(app.url, CreateOAuthClientDocument, { input: { ...input, rateLimit: 7 } }, { key })).data!.createOAuthClient;
+    expect(limited.client.rateLimit).toBe(7);
+    const tokens = await client.clientCredentialsGrant(await discover(app, limited.client.clientId, limited.clientSecret), { scope: 'records:read' });
+    const windows = await graphql(app, tokens.access_token, '{ viewer { rateLimits { name limit } } }');
+    expect(windows.body.data).toEqual({ viewer: { rateLimits: expect.arrayContaining([{ name: 'hour', limit: 7 }]) } });
+
+    const plain = (await execute(app.url, CreateOAuthClientDocument, { input }, { key })).data!.createOAuthClient;
+    expect(plain.client.rateLimit).toBeNull();
+    const other = await client.clientCredentialsGrant(await discover(app, plain.client.clientId, plain.clientSecret), { scope: 'records:read' });
+    const defaults = await graphql(app, other.access_token, '{ viewer { rateLimits { name limit } } }');
+    expect(defaults.body.data).toEqual({ viewer: { rateLimits: expect.arrayContaining([{ name: 'hour', limit: app.config.RATE_LIMIT_PER_HOUR }]) } });
+  });
+
   test('a public client has no secret', async ({ app, key }) => {
     const res = await execute(app.url, CreateOAuthClientDocument, { input: { ...input, isConfidential: false } }, { key });
     expect(res.data?.createOAuthClient).toMatchObject({ clientSecret: null, client: { isConfidential: false } });
@@ -45,6 +59,7 @@ describe('createOAuthClient', () => {
       { ...input, redirectUris: ['http://partner.example/callback'] },
       { ...input, redirectUris: ['https://partner.example/callback#frag'] },
       { ...input, redirectUris: [], isConfidential: false },
+      { ...input, rateLimit: 0 },
     ];
     for (const bad of cases) {
       const res = await execute(app.url, CreateOAuthClientDocument, { input: bad }, { key });

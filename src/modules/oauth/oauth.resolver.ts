@@ -39,6 +39,7 @@ export class OAuthClientsResolver {
       redirectUris: input.redirectUris,
       scopes: input.scopes,
       isConfidential: input.isConfidential ?? true,
+      rateLimit: input.rateLimit ?? null,
     });
     created.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
     return { client: toOAuthClient(created.client), clientSecret: created.secret };
@@ -57,6 +58,7 @@ export class OAuthClientsResolver {
       name: input.name ?? undefined,
       redirectUris: input.redirectUris ?? undefined,
       scopes: input.scopes ?? undefined,
+      rateLimit: input.rateLimit == null ? undefined : input.rateLimit === 0 ? null : input.rateLimit,
     });
     updated.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
     return toOAuthClient(updated.client);

@@ -16,10 +16,18 @@ export interface OAuthClientInput {
   redirectUris: string[];
   scopes: string[];
   isConfidential: boolean;
+  /** Requests per hour; null or omitted: the configured default. */
+  rateLimit?: number | null | undefined;
 }
 
 const MAX_REDIRECT_URIS = 20;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function validateRateLimit(rate: number | null | undefined): number | null {
+  if (rate === null || rate === undefined) return null;
+  if (!Number.isInteger(rate) || rate < 1 || rate > 1_000_000) throw new OAuthClientInputError('rateLimit', 'must be an integer from 1 to 1000000 requests per hour');
+  return rate;
+}
 
 function validateName(name: string): string {
   const trimmed = name.trim();
@@ -83,6 +91,7 @@ export async function createOAuthClient(db: Db, actor: Actor, grantor: GrantorSc
   const name = validateName(input.name);
   const redirectUris = validateRedirectUris(input.redirectUris);
   const scopes = validateScopes(input.scopes, grantor);
+  const rateLimit = validateRateLimit(input.rateLimit);
   if (!input.isConfidential && redirectUris.length === 0) {
     throw new OAuthClientInputError('redirectUris', 'must list at least one URI for a public client (public clients use the authorization code flow)');
   }
@@ -96,6 +105,7 @@ export async function createOAuthClient(db: Db, actor: Actor, grantor: GrantorSc
       redirectUris,
       scopes,
       isConfidential: input.isConfidential,
+      rateLimit,
     });
     const [client] = await tx.select().from(oauthClients).where(eq(oauthClients.id, result.insertId));
     if (!client) throw new Error('inserted OAuth client not found');
@@ -116,12 +126,13 @@ export async function updateOAuthClient(
   grantor: GrantorScopes,
   organizationId: number,
   id: number,
-  input: { name?: string | undefined; redirectUris?: string[] | undefined; scopes?: string[] | undefined },
+  input: { name?: string | undefined; redirectUris?: string[] | undefined; scopes?: string[] | undefined; rateLimit?: number | null | undefined },
 ): Promise<{ client: OAuthClientRow; audit: AuditEventRow[] }> {
-  const changes: Partial<Pick<OAuthClientRow, 'name' | 'redirectUris' | 'scopes'>> = {};
+  const changes: Partial<Pick<OAuthClientRow, 'name' | 'redirectUris' | 'scopes' | 'rateLimit'>> = {};
   if (input.name !== undefined) changes.name = validateName(input.name);
   if (input.redirectUris !== undefined) changes.redirectUris = validateRedirectUris(input.redirectUris);
   if (input.scopes !== undefined) changes.scopes = validateScopes(input.scopes, grantor);
+  if (input.rateLimit !== undefined) changes.rateLimit = validateRateLimit(input.rateLimit);
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(oauthClients).where(and(eq(oauthClients.organizationId, organizationId), eq(oauthClients.id, id))).for('update');
     if (!current) throw new OAuthClientNotFoundError(id);

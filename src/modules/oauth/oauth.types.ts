@@ -1,4 +1,4 @@
-import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { PageInfo } from '../../platform/graphql/pagination.js';
 import type { OAuthClientRow } from './oauth.clients.js';
@@ -22,6 +22,9 @@ export class OAuthClient {
 
   @Field(() => Boolean, { description: 'Confidential clients authenticate with a secret and may use client_credentials; public clients use PKCE alone.' })
   isConfidential!: boolean;
+
+  @Field(() => Int, { nullable: true, description: "Requests per hour of the client's tokens (per client; per person's grant for user tokens). Null: the server default." })
+  rateLimit!: number | null;
 
   @Field(() => GraphQLDateTime)
   createdAt!: Date;
@@ -61,6 +64,9 @@ export class CreateOAuthClientInput {
 
   @Field(() => Boolean, { nullable: true, description: 'Default true. False: a public client (browser or mobile app) without a secret.' })
   isConfidential?: boolean | null;
+
+  @Field(() => Int, { nullable: true, description: 'Requests per hour, 1 to 1000000; omitted: the server default.' })
+  rateLimit?: number | null;
 }
 
 @InputType()
@@ -73,6 +79,9 @@ export class UpdateOAuthClientInput {
 
   @Field(() => [String], { nullable: true, description: "Narrowing the scopes narrows the client's existing tokens at once." })
   scopes?: string[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'Requests per hour; 0 returns to the server default.' })
+  rateLimit?: number | null;
 }
 
 export function toOAuthClient(row: OAuthClientRow): OAuthClient {
@@ -83,6 +92,7 @@ export function toOAuthClient(row: OAuthClientRow): OAuthClient {
     redirectUris: row.redirectUris,
     scopes: row.scopes,
     isConfidential: row.isConfidential,
+    rateLimit: row.rateLimit,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

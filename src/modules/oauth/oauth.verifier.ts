@@ -32,7 +32,7 @@ export async function verifyAccessToken(db: Db, presented: string, defaultRateLi
   const payload = row.payload as { clientId?: string; accountId?: string; grantId?: string; scope?: string };
   if (!payload.clientId) throw refused;
   const [client] = await db
-    .select({ id: oauthClients.id, organizationId: oauthClients.organizationId, clientId: oauthClients.clientId, scopes: oauthClients.scopes })
+    .select({ id: oauthClients.id, organizationId: oauthClients.organizationId, clientId: oauthClients.clientId, scopes: oauthClients.scopes, rateLimit: oauthClients.rateLimit })
     .from(oauthClients)
     .where(eq(oauthClients.clientId, payload.clientId));
   if (client?.clientId !== payload.clientId) throw refused;
@@ -40,8 +40,9 @@ export async function verifyAccessToken(db: Db, presented: string, defaultRateLi
   const clientScopes = new Set(client.scopes);
   let scopes = (payload.scope ?? '').split(' ').filter((s) => isScope(s) && clientScopes.has(s));
 
+  const rateLimitPerHour = client.rateLimit ?? defaultRateLimit;
   if (row.model === 'ClientCredentials') {
-    return { kind: 'oauth_token', organizationId: client.organizationId, id: `client:${client.id}`, label: client.clientId, scopes, rateLimitPerHour: defaultRateLimit };
+    return { kind: 'oauth_token', organizationId: client.organizationId, id: `client:${client.id}`, label: client.clientId, scopes, rateLimitPerHour };
   }
   const account = parseAccountId(payload.accountId);
   const membership = account ? await activeMembership(db, account) : null;
@@ -54,6 +55,6 @@ export async function verifyAccessToken(db: Db, presented: string, defaultRateLi
     id: `grant:${payload.grantId ?? 'none'}`,
     label: `${client.clientId} for user ${account.userId}`,
     scopes,
-    rateLimitPerHour: defaultRateLimit,
+    rateLimitPerHour,
   };
 }
