@@ -2,7 +2,8 @@ import * as client from 'openid-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { authorizeInBrowser, baseUrl, createUser, discover, FakeBrowser, formOf, graphql, REDIRECT_URI, registerClient } from './support/oauth-driver.js';
-import { createProject } from '../src/modules/organizations/index.js';
+import { and, eq } from 'drizzle-orm';
+import { createProject, memberships } from '../src/modules/organizations/index.js';
 import { createLocalUser } from '../src/modules/oauth/index.js';
 
 const SYSTEM = { type: 'system' as const, id: 'test' };
@@ -185,6 +186,20 @@ describe('OAuth sign-in and consent pages', () => {
     expect(tokens.scope).toBe('records:read');
     const viewer = await graphql(app, tokens.access_token, '{ viewer { scopes } }');
     expect(viewer.body.data).toEqual({ viewer: { scopes: ['records:read'] } });
+  });
+
+  it("a person's tokens stop working when they leave the organization", async () => {
+    const org = await app.createOrganization();
+    const registered = await registerClient(app, org.id, { scopes: ['org:read'] });
+    const person = await createUser(app, org.id);
+    const { config, verifier, url } = await authorizationUrl(registered.clientId, registered.secret, 'org:read');
+    const { callback } = await authorizeInBrowser(app, url, person);
+    const tokens = await tokenFor(config, callback!, verifier);
+    expect((await graphql(app, tokens.access_token, '{ viewer { scopes } }')).status).toBe(200);
+    await app.app.services.db.delete(memberships).where(and(eq(memberships.userId, person.userId), eq(memberships.organizationId, org.id)));
+    const refused = await graphql(app, tokens.access_token, '{ viewer { scopes } }');
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
   });
 
   it('a member of several organizations chooses one, and the token acts for it', async () => {
