@@ -142,6 +142,16 @@ describe('OAuth sign-in and consent pages', () => {
     const page = await browser.request(again.href);
     expect(page.status).toBe(200);
     expect(page.body).toContain('id="password"');
+    // ...but a session set during this interaction (the SSO login coming back) does.
+    // (Session times are whole seconds: this one is dated two seconds on instead of waiting.)
+    app.app.browserSessions.issue(
+      { getHeader: () => undefined, setHeader: (_name: string, value: string[]) => void (cookie = value[0]!.split(';')[0]!) } as never,
+      { userId, organizationId: org.id, method: 'saml' },
+      Date.now() + 2000,
+    );
+    browser.jar.set(name, cookie.slice(cookie.indexOf('=') + 1));
+    const back = await browser.request(page.url);
+    expect(back.location).toMatch(/^http:\/\/localhost:3999\/callback\?code=/);
   });
 
   it("a client of organization A authorized by a user of B acts for B only, and never reads A's data", async () => {

@@ -8,7 +8,7 @@ import type { BrowserSessions } from '../../platform/http/browser-session.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { WindowLimiter } from '../../platform/rate-limit/window-limiter.js';
 import { activeMembership, findUserByEmail, organizationsOf, parseAccountId, scopesForRole, toAccountId, type Account } from './oauth.accounts.js';
-import { escapeHtml, renderConsentPage, renderErrorPage, renderLoginPage, renderOrganizationPage } from './oauth.pages.js';
+import { renderConsentPage, renderErrorPage, renderLoginPage, renderOrganizationPage } from './oauth.pages.js';
 import { verifyPassword } from './oauth.passwords.js';
 
 /*
@@ -93,11 +93,14 @@ export function interactionsRouter(deps: InteractionDeps): Router {
       const { provider, details } = found;
       const uid = details.uid;
       if (details.prompt.name === 'login') {
-        // A browser already signed in (password or SSO) continues without a password, unless the
-        // app asked for a fresh sign-in (prompt=login, max_age).
+        // A browser already signed in (password or SSO) continues without a password. When the
+        // app asked for a fresh sign-in (prompt=login, max_age) only a session made during this
+        // interaction counts: the one an SSO login just set before sending the browser back here
+        // (times are whole seconds, so one from the very second the interaction began does not).
         const fresh = details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age');
-        const session = fresh ? null : deps.sessions.read(req);
-        if (session && (await activeMembership(deps.db, session))) {
+        const session = deps.sessions.read(req);
+        const usable = session && (!fresh || session.issuedAt > details.iat);
+        if (session && usable && (await activeMembership(deps.db, session))) {
           return await finishLogin(provider, req, res, { userId: session.userId, organizationId: session.organizationId });
         }
         return html(res, 200, renderLoginPage({ action: `/oauth/interaction/${uid}/login`, csrf: csrfFor(uid), clientName: await clientName(provider, details.params['client_id']) }));
@@ -122,7 +125,7 @@ export function interactionsRouter(deps: InteractionDeps): Router {
           }),
         );
       }
-      return html(res, 400, renderErrorPage('invalid_request', `Unsupported step ${escapeHtml(details.prompt.name)}`));
+      return html(res, 400, renderErrorPage('invalid_request', `Unsupported step ${details.prompt.name}`));
     } catch (error) {
       next(error);
     }
