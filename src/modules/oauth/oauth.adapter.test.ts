@@ -5,6 +5,7 @@ import { SecretBox } from '../../platform/crypto/secret-box.js';
 import { BrowserSessions } from '../../platform/http/browser-session.js';
 import { WindowLimiter } from '../../platform/rate-limit/window-limiter.js';
 import { oauthArtifacts } from './oauth-artifacts.table.js';
+import { oauthSigningKeys } from './oauth-signing-keys.table.js';
 import { MySqlArtifactAdapter, pruneExpiredArtifacts } from './oauth.adapter.js';
 import { hashPassword, verifyPassword } from './oauth.passwords.js';
 import { OAuthServer } from './oauth.server.js';
@@ -103,6 +104,19 @@ describe('signing keys', () => {
     expect(published[0]).toBe(newest);
     expect(published).not.toContain(kid);
     expect(published).toEqual(expect.arrayContaining(first.map((k) => k.kid)));
+  });
+});
+
+describe('the first signing key', () => {
+  test('processes starting together agree on one key', async ({ app }) => {
+    const db = app.app.services.db;
+    const secrets = SecretBox.fromPassphrase('first-key-test');
+    await db.delete(oauthSigningKeys);
+    const loaded = await Promise.all([loadSigningKeys(db, secrets), loadSigningKeys(db, secrets), loadSigningKeys(db, secrets)]);
+    const kids = loaded.map((keys) => keys.map((k) => k.kid));
+    expect(kids[0]).toHaveLength(1);
+    expect(kids[1]).toEqual(kids[0]);
+    expect(kids[2]).toEqual(kids[0]);
   });
 });
 

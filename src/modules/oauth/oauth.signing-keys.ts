@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { and, desc, gt, isNull, or } from 'drizzle-orm';
+import { and, count, desc, gt, isNull, or } from 'drizzle-orm';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/mysql.js';
 import { oauthSigningKeys } from './oauth-signing-keys.table.js';
@@ -15,9 +15,8 @@ export type PrivateJwk = Record<string, unknown> & { kid: string; kty: string };
 /** Default time an older key stays in the JWKS after a rotation: longer than any ID token lives. */
 export const DEFAULT_RETIRE_AFTER_S = 24 * 3600;
 
-function newKey(secrets: SecretBox): { kid: string; alg: string; sealedJwk: string } {
+function newKey(secrets: SecretBox, kid = randomBytes(12).toString('base64url')): { kid: string; alg: string; sealedJwk: string } {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const kid = randomBytes(12).toString('base64url');
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
   return { kid, alg: 'RS256', sealedJwk: secrets.seal(JSON.stringify(jwk)) };
 }
@@ -32,7 +31,10 @@ export async function loadSigningKeys(db: Db, secrets: SecretBox, now = new Date
       .orderBy(desc(oauthSigningKeys.id));
   let rows = await live();
   if (!rows.some((row) => row.retireAt === null)) {
-    await db.insert(oauthSigningKeys).values(newKey(secrets));
+    // Processes starting together all land here: the kid is derived from the number of keys so
+    // far, so they all try to insert the same one and the unique kid lets exactly one through.
+    const [existing] = await db.select({ n: count() }).from(oauthSigningKeys);
+    await db.insert(oauthSigningKeys).ignore().values(newKey(secrets, `k${(existing?.n ?? 0) + 1}`));
     rows = await live();
   }
   return rows.map((row) => JSON.parse(secrets.open(row.sealedJwk)) as PrivateJwk);
