@@ -98,6 +98,12 @@ describe('OAuth sign-in and consent pages', () => {
     const browser = new FakeBrowser(baseUrl(app));
     const form = await loginPage(browser, url);
     const target = new URL(form.action, baseUrl(app)).href;
+    // The pages cannot be framed (a hidden consent button) and run no script.
+    const page = await fetch(url.href, { redirect: 'manual' });
+    const interaction = await fetch(new URL(page.headers.get('location')!, baseUrl(app)), { headers: { cookie: page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') } });
+    expect(interaction.headers.get('x-frame-options')).toBe('DENY');
+    expect(interaction.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(interaction.headers.get('content-security-policy')).toContain("default-src 'none'");
     const noToken = await browser.request(target, { method: 'POST', form: { email: person.email, password: person.password } });
     expect(noToken.status).toBe(403);
     const otherBrowser = await new FakeBrowser(baseUrl(app)).request(target, { method: 'POST', form: { ...form.fields, email: person.email, password: person.password } });

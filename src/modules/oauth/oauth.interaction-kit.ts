@@ -38,6 +38,9 @@ export interface InteractionDeps {
   logger: Logger;
 }
 
+/** The pages' policy. No form-action: Chromium applies it to the redirect back to the app. */
+export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
+
 export interface Found {
   provider: Provider;
   details: Interaction;
@@ -66,7 +69,16 @@ export interface InteractionKit {
 export function interactionKit(deps: InteractionDeps): InteractionKit {
   const mac = (value: string) => createHmac('sha256', deps.formKey).update(value).digest('base64url');
   const html = (res: Response, status: number, body: string) => {
-    res.status(status).type('html').setHeader('Cache-Control', 'no-store').send(body);
+    res
+      .status(status)
+      .type('html')
+      .set({
+        'Cache-Control': 'no-store',
+        // No script, no framing (clickjacking of the consent button), nothing loaded from elsewhere.
+        'Content-Security-Policy': PAGE_CSP,
+        'X-Frame-Options': 'DENY',
+      })
+      .send(body);
   };
   const field = (req: Request, name: string): string => {
     const value = (req.body as Record<string, unknown> | undefined)?.[name];

@@ -5,6 +5,7 @@ import { mySqlAdapterFactory } from './oauth.adapter.js';
 import { clientSecretMatches, PROTOCOL_SCOPES } from './oauth.clients.js';
 import type { PrivateJwk } from './oauth.signing-keys.js';
 import { renderErrorPage } from './oauth.pages.js';
+import { PAGE_CSP } from './oauth.interaction-kit.js';
 
 /*
  * The oidc-provider configuration: authorization code with PKCE (S256) for every client,
@@ -100,6 +101,7 @@ export function createProvider(options: ProviderOptions): Provider {
     clientBasedCORS: () => false,
     renderError: (ctx: KoaContextWithOIDC, out) => {
       ctx.type = 'html';
+      ctx.set({ 'Content-Security-Policy': PAGE_CSP, 'X-Frame-Options': 'DENY' });
       ctx.body = renderErrorPage(String(out['error'] ?? 'error'), String(out['error_description'] ?? 'The request could not be completed'));
     },
   };
