@@ -106,6 +106,9 @@ describe('OAuth sign-in and consent pages', () => {
     expect(interaction.headers.get('content-security-policy')).toContain("default-src 'none'");
     const noToken = await browser.request(target, { method: 'POST', form: { email: person.email, password: person.password } });
     expect(noToken.status).toBe(403);
+    const huge = await browser.request(target, { method: 'POST', form: { ...form.fields, email: 'x'.repeat(20_000), password: 'y' } });
+    expect(huge.status).toBe(413);
+    expect(huge.body).toContain('could not be read');
     const otherBrowser = await new FakeBrowser(baseUrl(app)).request(target, { method: 'POST', form: { ...form.fields, email: person.email, password: person.password } });
     expect(otherBrowser.status).toBe(400);
     expect(otherBrowser.body).not.toContain('stack');

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type ErrorRequestHandler } from 'express';
 import { consentRoutes, showConsent } from './oauth.consent.js';
 import { interactionKit, type InteractionDeps } from './oauth.interaction-kit.js';
 import { loginRoutes, showLogin } from './oauth.login.js';
@@ -29,5 +29,16 @@ export function interactionsRouter(deps: InteractionDeps): Router {
   });
   loginRoutes(router, kit);
   consentRoutes(router, kit);
+  // Failures answer as a page, like the rest of the flow: a too-large or malformed form with its
+  // status, anything else as a 500 that is logged and shows no detail.
+  const onError: ErrorRequestHandler = (error: { status?: number; expose?: boolean }, req, res, _next) => {
+    if (res.headersSent) return;
+    if (error.expose && error.status && error.status >= 400 && error.status < 500) {
+      return kit.html(res, error.status, renderErrorPage('invalid_request', 'The form could not be read.'));
+    }
+    deps.logger.error({ err: error, path: req.path }, 'OAuth interaction failed');
+    kit.html(res, 500, renderErrorPage('server_error', 'Something went wrong. Go back to the application and try again.'));
+  };
+  router.use(onError);
   return router;
 }
