@@ -17,7 +17,8 @@ import type { Services } from './platform/graphql/context.js';
 import { credentialFrom, type Principal } from './platform/auth/principal.js';
 import { Router } from 'express';
 import { FileStore } from './platform/storage/file-store.js';
-import { KeyVerifier } from './modules/keys/index.js';
+import { isWellFormedKey, KeyVerifier } from './modules/keys/index.js';
+import { looksLikeAccessToken, OAuthServer, pruneExpiredArtifacts, verifyAccessToken, type FindSsoLogin } from './modules/oauth/index.js';
 import { filesRouter, pruneDownloadLinks } from './modules/files/index.js';
 import { failImportRun, importsRouter, runImport, runImportJob } from './modules/imports/index.js';
 import { exportsRouter, runExport, runExportJob } from './modules/exports/index.js';
@@ -30,7 +31,7 @@ import { smtpMailer } from './platform/mail/mailer.js';
 import { sendJob } from './platform/queue/jobs.js';
 import { buildAppSchema } from './schema.js';
 import { BrowserSessions } from './platform/http/browser-session.js';
-import { ssoRouter } from './modules/sso/index.js';
+import { ssoLoginUrlForEmail, ssoRouter } from './modules/sso/index.js';
 import { scimBaseUrl, scimRouter } from './modules/scim/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,6 +41,8 @@ export interface AppOptions {
   http: boolean;
   /** Run queue workers in this process. */
   worker: boolean;
+  /** The OAuth sign-in page's SSO hand-off (issue 5's SSO module): a URL to send the browser to, or null. */
+  findSsoLogin?: FindSsoLogin;
 }
 
 /**
@@ -88,6 +91,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
           const removed = (await limiter.prune()) + (await fieldLimiter.prune());
           if (removed) logger.info({ removed }, 'pruned expired rate-limit windows');
           await pruneDownloadLinks(mysql.db);
+          const oauthPruned = await pruneExpiredArtifacts(mysql.db);
+          if (oauthPruned) logger.info({ removed: oauthPruned }, 'pruned expired OAuth codes, tokens and sessions');
         },
       });
       await boss.schedule(pruneRateLimitsJob.name, PRUNE_RATE_LIMITS_CRON, {});
@@ -138,6 +143,20 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     }
 
     let server: Awaited<ReturnType<typeof createHttpServer>> | undefined;
+    // OAuth 2.0 authorization server (issue 5). Its issuer is PUBLIC_URL/oauth, or
+    // http://localhost:<port listened on>/oauth: the provider is built on the first request.
+    const oauth = new OAuthServer({
+      db: mysql.db,
+      secrets,
+      sessions,
+      loginLimiter: new WindowLimiter(mysql.pool, { maxLease: 1 }),
+      throttle: { perAccount: config.OAUTH_LOGIN_MAX_ATTEMPTS, perAddress: config.OAUTH_LOGIN_MAX_ATTEMPTS_PER_IP, windowSeconds: config.OAUTH_LOGIN_WINDOW_S },
+      ttls: { accessTokenSeconds: config.OAUTH_ACCESS_TOKEN_TTL_S, refreshTokenSeconds: config.OAUTH_REFRESH_TOKEN_TTL_S },
+      publicUrl,
+      // An e-mail whose domain has an SSO connection signs in there, then comes back signed in.
+      findSsoLogin: options.findSsoLogin ?? ((email, returnTo) => ssoLoginUrlForEmail(mysql.db, email, returnTo)),
+      logger,
+    });
     if (options.http) {
       const schema = await buildAppSchema({
         verifier,
@@ -164,7 +183,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       const gate = createRequestGate({
         authenticate: async (headers) => {
           const presented = credentialFrom(headers);
-          return presented === null ? null : verifier.verify(presented);
+          if (presented === null) return null;
+          // API keys have their own checksummed shape; anything shaped like an opaque OAuth token is one.
+          if (!isWellFormedKey(presented) && looksLikeAccessToken(presented)) return verifyAccessToken(mysql.db, presented, config.RATE_LIMIT_PER_HOUR);
+          return verifier.verify(presented);
         },
         limiter,
         spike: { limit: config.RATE_LIMIT_SPIKE, windowSeconds: config.RATE_LIMIT_SPIKE_WINDOW_S },
@@ -179,6 +201,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         restRouter: rest,
         docsRouter: docsRouter(),
         browserRouter: ssoRouter({ db: mysql.db, secrets, sessions, publicUrl, redirectToPublicHost: !config.PUBLIC_URL, allowHttp: config.SSO_ALLOW_INSECURE_IDPS, logger }),
+        oauthRouter: oauth.router(),
         hooksRouter: callbacksRouter({ db: mysql.db, boss, secrets, logger, settings: callbackSettings(config) }),
         // SCIM 2.0 for identity providers: its own bearer tokens (createScimToken), not API keys.
         scimRouter: scimRouter({
@@ -218,6 +241,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     return {
       services,
       verifier,
+      oauth,
+      browserSessions: sessions,
       /** Listens on `port` (0 for any free port); resolves with the port. */
       async listen(port: number, host: string): Promise<number> {
         if (!server) throw new Error('this app was created without HTTP');

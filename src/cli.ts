@@ -8,6 +8,8 @@ import { runMigrations } from './platform/db/migrate.js';
 import { AppError } from './platform/errors/app-error.js';
 import { createOrganization, getOrganization } from './modules/organizations/index.js';
 import { createApiKey } from './modules/keys/index.js';
+import { createLocalUser, rotateSigningKey } from './modules/oauth/index.js';
+import { SecretBox } from './platform/crypto/secret-box.js';
 import { buildDetachedSchema, printAppSchema } from './schema.js';
 
 const USAGE = `Usage: npm run trestle -- <command>
@@ -15,6 +17,11 @@ const USAGE = `Usage: npm run trestle -- <command>
   org create <name>                         Create an organization; prints its id
   key create --org <id> [--scopes '*']      Create an API key; prints it once
              [--name <name>] [--env live|test] [--rate-limit <per hour>]
+  user create --org <id> --email <address>  Create a local account (OAuth sign-in page) and its
+              --role owner|admin|member|viewer  membership; the password comes from --password or,
+              [--password <pw>] [--name <name>] when absent, from the TRESTLE_PASSWORD variable
+  oauth rotate-keys [--retire-after <s>]    New ID-token signing key; older keys stay in the JWKS
+                                            for --retire-after seconds (default 86400)
   migrate                                   Apply database migrations
   schema print [--out <file>]               Print the GraphQL schema (SDL)
 
@@ -83,6 +90,39 @@ async function main(argv: string[]): Promise<number> {
       console.error(
         `Created API key ${created.key.id} (${created.key.keyPrefix}…) for organization ${orgId} with scopes ${created.key.scopes.join(' ')}. It is shown only once.`,
       );
+      return 0;
+    }
+    case 'user create': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { org: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string', default: 'member' }, name: { type: 'string' } },
+        strict: true,
+      });
+      const orgId = Number(values.org);
+      if (!values.org || !Number.isSafeInteger(orgId) || orgId < 1) throw new UsageError('user create needs --org <organization id>');
+      if (!values.email) throw new UsageError('user create needs --email <address>');
+      const password = values.password ?? process.env['TRESTLE_PASSWORD'];
+      if (!password) throw new UsageError('user create needs --password or TRESTLE_PASSWORD');
+      const email = values.email;
+      const created = await withDb(async (db) => {
+        await getOrganization(db, orgId);
+        return createLocalUser(db, SYSTEM, { organizationId: orgId, email, password, role: values.role, name: values.name });
+      });
+      console.log(created.userId);
+      console.error(`${created.created ? 'Created' : 'Updated'} user ${created.userId} <${email}> as ${values.role} of organization ${orgId}`);
+      return 0;
+    }
+    case 'oauth rotate-keys': {
+      const { values } = parseArgs({ args: rest, options: { 'retire-after': { type: 'string', default: '86400' } }, strict: true });
+      const retireAfter = Number(values['retire-after']);
+      if (!Number.isSafeInteger(retireAfter) || retireAfter < 0) throw new UsageError('--retire-after must be whole seconds');
+      const config = loadConfig();
+      const secrets = config.ENCRYPTION_KEY
+        ? new SecretBox(Buffer.from(config.ENCRYPTION_KEY, 'base64'))
+        : SecretBox.fromPassphrase('trestle-development-key-not-for-production');
+      const { kid } = await withDb((db) => rotateSigningKey(db, secrets, retireAfter));
+      console.log(kid);
+      console.error(`New signing key ${kid}; running servers sign with it within a minute`);
       return 0;
     }
     case 'migrate': {

@@ -16,6 +16,7 @@ import { WebhooksResolver, webhookSettings, type WebhookSettings } from './modul
 import { SecretBox } from './platform/crypto/secret-box.js';
 import { SsoResolver, type SsoResolverDeps } from './modules/sso/index.js';
 import { ScimResolver } from './modules/scim/index.js';
+import { OAuthClientsResolver } from './modules/oauth/index.js';
 import { loadConfig } from './platform/config.js';
 
 export interface SchemaDeps {
@@ -42,6 +43,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     [ImportsResolver, new ImportsResolver({ store: deps.store, maxUploadBytes: deps.maxUploadBytes })],
     [ExportsResolver, new ExportsResolver()],
     [AlertsResolver, new AlertsResolver()],
+    [OAuthClientsResolver, new OAuthClientsResolver()],
     [WebhooksResolver, new WebhooksResolver({ secrets: deps.secrets, settings: deps.webhookSettings })],
     [SsoResolver, new SsoResolver(deps.sso)],
     ...RECORD_RESOLVERS.map((R) => [R, new R()] as const),
@@ -55,7 +57,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     },
   };
   return buildSchema({
-    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, SsoResolver, ...RECORD_RESOLVERS, ScimResolver] as BuildSchemaOptions['resolvers'],
+    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, OAuthClientsResolver, SsoResolver, ...RECORD_RESOLVERS, ScimResolver] as BuildSchemaOptions['resolvers'],
     container,
     authChecker,
     pubSub: deps.pubsub,

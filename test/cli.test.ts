@@ -65,6 +65,31 @@ describe('operator CLI', () => {
     expect(badScope.stderr).toContain('Unknown scopes: keys:everything');
   });
 
+  it('creates a local account for the OAuth sign-in page, and rotates the ID-token signing key', async () => {
+    const org = cli('org', 'create', 'Accounts');
+    const user = cli('user', 'create', '--org', org.stdout, '--email', 'Site.Manager@Example.com', '--password', 'a long enough password', '--role', 'admin');
+    expect(user.code).toBe(0);
+    expect(user.stdout).toMatch(/^\d+$/);
+    const conn = await mysql.createConnection(databases.mysqlUrl);
+    const [rows] = await conn.query('SELECT u.email, u.password_hash, m.role FROM users u JOIN memberships m ON m.user_id = u.id WHERE u.id = ?', [Number(user.stdout)]);
+    expect(rows).toEqual([{ email: 'site.manager@example.com', password_hash: expect.stringMatching(/^scrypt\$/), role: 'admin' }]);
+    const short = cli('user', 'create', '--org', org.stdout, '--email', 'x@example.com', '--password', 'short', '--role', 'admin');
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain('password must be at least');
+
+    const first = cli('oauth', 'rotate-keys');
+    const second = cli('oauth', 'rotate-keys', '--retire-after', '60');
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    const [keys] = await conn.query('SELECT kid, sealed_jwk, retire_at FROM oauth_signing_keys ORDER BY id');
+    await conn.end();
+    const list = keys as Array<{ kid: string; sealed_jwk: string; retire_at: Date | null }>;
+    expect(list.map((k) => k.kid)).toEqual([first.stdout, second.stdout]);
+    expect(list[0]!.retire_at).toBeInstanceOf(Date);
+    expect(list[1]!.retire_at).toBeNull();
+    expect(list.every((k) => k.sealed_jwk.startsWith('v1.'))).toBe(true);
+  }, 120_000);
+
   it('prints the schema', () => {
     const schema = cli('schema', 'print');
     expect(schema.code).toBe(0);

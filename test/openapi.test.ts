@@ -46,6 +46,13 @@ describe('OpenAPI document of the REST shim', () => {
         'GET /scim/v2/ResourceTypes',
         'GET /scim/v2/Schemas',
         ...['Users', 'Groups'].flatMap((r) => [`GET /scim/v2/${r}`, `POST /scim/v2/${r}`, ...['GET', 'PUT', 'PATCH', 'DELETE'].map((m) => `${m} /scim/v2/${r}/{id}`)]),
+        'GET /oauth/authorize',
+        'POST /oauth/token',
+        'POST /oauth/revoke',
+        'POST /oauth/introspect',
+        'GET /oauth/jwks',
+        'GET /.well-known/openid-configuration',
+        'GET /.well-known/oauth-authorization-server',
       ].sort(),
     );
     const ids = operations.map((o) => o.op.operationId);
@@ -60,8 +67,14 @@ describe('OpenAPI document of the REST shim', () => {
       // Provider callbacks get a well-formed Graph notification: unsigned, and for no connection.
       const body = template.startsWith('/hooks/') ? JSON.stringify({ value: [{ changeType: 'created', clientState: 'x' }] }) : '{}';
       const res = await fetch(url, { method, ...(method === 'POST' ? { body, headers: { 'content-type': 'application/json' } } : {}) });
-      // SCIM discovery describes the service to anyone; everything else wants a credential.
-      expect(/^GET \/scim\/v2\/(ServiceProviderConfig|ResourceTypes|Schemas)$/.test(route) ? [200] : [401, 404], route).toContain(res.status);
+      // SCIM discovery describes the service to anyone; OAuth endpoints answer in their own way
+      // (metadata and keys 200, a bad request 400); everything else wants a credential.
+      const expected = /^GET \/scim\/v2\/(ServiceProviderConfig|ResourceTypes|Schemas)$/.test(route)
+        ? [200]
+        : template.startsWith('/oauth/') || template.startsWith('/.well-known/')
+          ? [200, 400, 401]
+          : [401, 404];
+      expect(expected, route).toContain(res.status);
     }
   });
 

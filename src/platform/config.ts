@@ -115,6 +115,16 @@ const ConfigSchema = z.object({
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   /** Sender of alert e-mails. */
   SMTP_FROM: z.string().min(3).default('Trestle <alerts@trestle.invalid>'),
+  /** OAuth: lifetime of access tokens (authorization code and client credentials), in seconds. */
+  OAUTH_ACCESS_TOKEN_TTL_S: int(60, 86_400).default(3600),
+  /** OAuth: lifetime of refresh tokens and of the grant behind them, in seconds (default 14 days). */
+  OAUTH_REFRESH_TOKEN_TTL_S: int(300, 365 * 86_400).default(14 * 86_400),
+  /** OAuth sign-in page: attempts per e-mail address per OAUTH_LOGIN_WINDOW_S, across all processes. */
+  OAUTH_LOGIN_MAX_ATTEMPTS: int(1, 10_000).default(10),
+  /** OAuth sign-in page: attempts per client address per OAUTH_LOGIN_WINDOW_S. */
+  OAUTH_LOGIN_MAX_ATTEMPTS_PER_IP: int(1, 1_000_000).default(100),
+  /** OAuth sign-in page: the throttling window, in seconds (default 15 minutes). */
+  OAUTH_LOGIN_WINDOW_S: int(10, 86_400).default(900),
   /**
    * SSO: accept http:// (not only https://) OIDC issuers and SAML IdP URLs, and OIDC providers on
    * loopback or private addresses. For local development and tests against providers on this

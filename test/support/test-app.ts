@@ -1,6 +1,6 @@
 import { print } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { createOrganization } from '../../src/modules/organizations/index.js';
@@ -32,11 +32,15 @@ export function testEnv(databases: TestDatabases, overrides: Record<string, stri
 }
 
 /** Starts the whole app in this process on a free port, against databases of its own. */
-export async function startTestApp(label: string, overrides: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  label: string,
+  overrides: Record<string, string> = {},
+  appOptions: Omit<AppOptions, 'http' | 'worker'> = {},
+): Promise<TestApp> {
   const databases = await createTestDatabases(label);
   const config = loadConfig(testEnv(databases, overrides));
   const logger = createLogger(config.LOG_LEVEL, { suite: label });
-  const app = await createApp(config, logger, { http: true, worker: true });
+  const app = await createApp(config, logger, { ...appOptions, http: true, worker: true });
   const port = await app.listen(0, '127.0.0.1');
   let orgCounter = 0;
   const system = { type: 'system' as const, id: 'test' };

@@ -1,5 +1,6 @@
 import { ENTITY_TYPES } from '../records/index.js';
 import { scimOpenApiComponents, scimOpenApiPaths } from '../scim/index.js';
+import { oauthErrorSchema, oauthOpenApiPaths } from '../oauth/index.js';
 
 /**
  * The OpenAPI 3.1 description of the REST shim (file transfer, status, downloads). GraphQL is
@@ -98,7 +99,7 @@ export function openApiDocument(): Record<string, unknown> {
     security: [{ bearer: [] }, { apiKey: [] }],
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'An API key such as trk_live_…' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API key such as trk_live_…, or an OAuth 2.0 access token from /oauth/token' },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
         ...scimOpenApiComponents.securitySchemes,
       },
@@ -108,9 +109,11 @@ export function openApiDocument(): Record<string, unknown> {
         ImportJob: jobObject('An import job, as the GraphQL ImportJob type.'),
         ExportJob: jobObject('An export job, as the GraphQL ExportJob type, with its manifest.'),
         ...scimOpenApiComponents.schemas,
+        OAuthError: oauthErrorSchema,
       },
     },
     paths: {
+      ...oauthOpenApiPaths(),
       '/api/v1/import/upload': {
         post: {
           operationId: 'uploadImport',

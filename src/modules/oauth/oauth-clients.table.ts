@@ -1,4 +1,4 @@
-import { boolean, json, mysqlTable, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+import { boolean, int, json, mysqlTable, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
 import { createdAt, id, organizationId, updatedAt } from '../../platform/db/columns.js';
 
 /** The spec's oauth_clients: partner apps that obtain tokens from /oauth. The secret is stored hashed. */
@@ -13,6 +13,8 @@ export const oauthClients = mysqlTable(
     redirectUris: json('redirect_uris').$type<string[]>().notNull(),
     scopes: json('scopes').$type<string[]>().notNull(),
     isConfidential: boolean('is_confidential').notNull().default(true),
+    /** Requests per hour for the client's tokens (per client, or per grant for user tokens); null: RATE_LIMIT_PER_HOUR. */
+    rateLimit: int('rate_limit'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -32,6 +32,11 @@ export interface HttpServerOptions {
   browserRouter?: express.Router;
   /** SCIM 2.0 for identity providers, mounted at /scim/v2 (its own token, parser and error bodies). */
   scimRouter?: express.Router;
+  /**
+   * The OAuth authorization server (/oauth/… and the root /.well-known discovery documents),
+   * mounted at the root before anything that parses a body: oidc-provider reads the raw request.
+   */
+  oauthRouter?: express.Router;
   /** The REST shim's OpenAPI document and its UI, mounted at the root. */
   docsRouter?: express.Router;
   /** Largest file a GraphQL multipart request may carry. */
@@ -256,6 +261,8 @@ export async function createHttpServer(options: HttpServerOptions) {
     );
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
+
+  if (options.oauthRouter) app.use(options.oauthRouter);
 
   app.use(graphiqlRouter({ assetsDir: options.graphiqlAssetsDir, endpoint: '/graphql' }));
 

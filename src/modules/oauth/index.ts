@@ -1,0 +1,14 @@
+export { oauthClients } from './oauth-clients.table.js';
+export { oauthArtifacts } from './oauth-artifacts.table.js';
+export { oauthSigningKeys } from './oauth-signing-keys.table.js';
+export { OAuthServer, type OAuthServerOptions } from './oauth.server.js';
+export { OAuthClientsResolver } from './oauth.resolver.js';
+export { looksLikeAccessToken, verifyAccessToken } from './oauth.verifier.js';
+export { pruneExpiredArtifacts } from './oauth.adapter.js';
+export { rotateSigningKey, loadSigningKeys } from './oauth.signing-keys.js';
+export { hashPassword, verifyPassword } from './oauth.passwords.js';
+export { createLocalUser } from './oauth.users.js';
+export { createOAuthClient, type OAuthClientInput } from './oauth.service.js';
+export type { FindSsoLogin } from './oauth.interactions.js';
+export { OAUTH_ROUTES } from './oauth.provider.js';
+export { oauthErrorSchema, oauthOpenApiPaths } from './oauth.openapi.js';
