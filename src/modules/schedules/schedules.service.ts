@@ -1,0 +1,329 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { and, asc, eq, getTableName, sql } from 'drizzle-orm';
+import { escape, type ResultSetHeader } from 'mysql2';
+import type { Db, DbOrTx } from '../../platform/db/mysql.js';
+import { getProject } from '../organizations/index.js';
+import { columnOf, RECORD_TABLES, type EntityType } from '../records/index.js';
+import type { FileImportSummary } from '../integrations/integrations.contract.js';
+import {
+  DEFAULT_MINUTES_PER_DAY,
+  emptySchedule,
+  formatWeek,
+  isTimeUnit,
+  numberOrNull,
+  parseWeek,
+  round4,
+  type ConstraintType,
+  type LinkType,
+  type ResourceType,
+  type Schedule,
+} from './schedule.model.js';
+import { linkOrigin, validateSchedule } from './schedule.validate.js';
+import { readMspdi } from './mspdi.reader.js';
+import { writeMspdi } from './mspdi.writer.js';
+import { readXer } from './xer.reader.js';
+import { writeXer } from './xer.writer.js';
+import { readP6Xml } from './p6xml.reader.js';
+import { writeP6Xml } from './p6xml.writer.js';
+import { ScheduleFileError } from './schedules.errors.js';
+
+/*
+ * A schedule into a project's records and back. An import replaces the project's schedule with
+ * the file's, in one transaction: rows are upserted by origin id (the MSPDI UID, the P6 activity
+ * id, …), so importing the same file again updates in place; rows of the project the file no
+ * longer has are deleted. Nothing is written when the file is refused.
+ */
+
+export const SCHEDULE_FORMATS = ['MSPDI', 'XER', 'P6_XML'] as const;
+export type ScheduleFormat = (typeof SCHEDULE_FORMATS)[number];
+
+export interface ScheduleScope {
+  organizationId: number;
+  projectId: number;
+}
+
+export function isScheduleFormat(value: string): value is ScheduleFormat {
+  return (SCHEDULE_FORMATS as readonly string[]).includes(value);
+}
+
+export async function readScheduleFile(format: ScheduleFormat, input: Readable): Promise<Schedule> {
+  switch (format) {
+    case 'MSPDI':
+      return readMspdi(input);
+    case 'XER':
+      return readXer(input);
+    case 'P6_XML':
+      return readP6Xml(input);
+    default: {
+      const unreachable: never = format;
+      throw new ScheduleFileError('UNKNOWN_FORMAT', `Unknown schedule format ${String(unreachable)}`);
+    }
+  }
+}
+
+/** The file of a schedule as a stream; `warnings` fills as the stream is read. */
+export function scheduleFileStream(format: ScheduleFormat, schedule: Schedule, warnings: string[]): Readable {
+  switch (format) {
+    case 'MSPDI':
+      return Readable.from(batched(writeMspdi(schedule)));
+    case 'XER':
+      return Readable.from(writeXer(schedule, warnings));
+    case 'P6_XML':
+      return Readable.from(batched(writeP6Xml(schedule, warnings)));
+    default: {
+      const unreachable: never = format;
+      throw new ScheduleFileError('UNKNOWN_FORMAT', `Unknown schedule format ${String(unreachable)}`);
+    }
+  }
+}
+
+/** Strings joined into chunks of about 64 KB: one stream chunk per element would be slow. */
+function* batched(parts: Iterable<string>): Generator<Buffer> {
+  let batch = '';
+  for (const part of parts) {
+    batch += part;
+    if (batch.length >= 64 * 1024) {
+      yield Buffer.from(batch, 'utf8');
+      batch = '';
+    }
+  }
+  if (batch) yield Buffer.from(batch, 'utf8');
+}
+
+export const SCHEDULE_FILE_INFO: Readonly<Record<ScheduleFormat, { extension: string; contentType: string }>> = {
+  MSPDI: { extension: 'xml', contentType: 'application/xml' },
+  XER: { extension: 'xer', contentType: 'application/octet-stream' },
+  P6_XML: { extension: 'xml', contentType: 'application/xml' },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+type Value = string | number | boolean | null;
+type Count = { created: number; updated: number; deleted: number };
+
+const CHUNK_ROWS = 1000;
+
+/** `2024-05-01T08:00:00` → `2024-05-01 08:00:00` (DATETIME text). */
+const sqlDateTime = (value: string | null) => (value ? value.replace('T', ' ') : null);
+
+/**
+ * Upserts rows of one record table of the project and deletes its rows the file does not have.
+ * Hand-built statements, as records.service's upsertRecords, for the same reason (speed); every
+ * value goes through mysql2's escaping.
+ */
+async function replaceRows(tx: DbOrTx, type: EntityType, scope: ScheduleScope, keys: readonly string[], rows: readonly Value[][], rewriteOrigin = false): Promise<Count> {
+  const table = RECORD_TABLES[type];
+  const name = getTableName(table);
+  const columns = keys.map((k) => columnOf(table, k).name);
+  const fixed = `(${escape(scope.organizationId)},${escape(scope.projectId)}`;
+  const updates = [...columns.filter((c) => rewriteOrigin || c !== 'origin_id').map((c) => `\`${c}\` = VALUES(\`${c}\`)`), '`updated_at` = CURRENT_TIMESTAMP(3)'].join(', ');
+  const head = `INSERT INTO \`${name}\` (\`organization_id\`,\`project_id\`,${columns.map((c) => `\`${c}\``).join(',')}) VALUES `;
+  const count: Count = { created: 0, updated: 0, deleted: 0 };
+  for (let from = 0; from < rows.length; from += CHUNK_ROWS) {
+    const chunk = rows.slice(from, from + CHUNK_ROWS);
+    let tuples = '';
+    for (let r = 0; r < chunk.length; r++) {
+      let tuple = fixed;
+      for (const value of chunk[r]!) tuple += value === null ? ',NULL' : `,${escape(value)}`;
+      tuples += r === 0 ? `${tuple})` : `,${tuple})`;
+    }
+    const [result] = (await tx.execute(sql.raw(`${head}${tuples} ON DUPLICATE KEY UPDATE ${updates}`))) as unknown as [ResultSetHeader];
+    const updated = Math.max(0, Math.min(chunk.length, result.affectedRows - chunk.length));
+    count.updated += updated;
+    count.created += chunk.length - updated;
+  }
+  const originIndex = keys.indexOf('originId');
+  const where = `\`organization_id\` = ${escape(scope.organizationId)} AND \`project_id\` = ${escape(scope.projectId)}`;
+  let statement = `DELETE FROM \`${name}\` WHERE ${where}`;
+  if (rows.length) statement += ` AND (\`origin_id\` IS NULL OR \`origin_id\` NOT IN (${rows.map((r) => escape(r[originIndex])).join(',')}))`;
+  const [deleted] = (await tx.execute(sql.raw(statement))) as unknown as [ResultSetHeader];
+  count.deleted = deleted.affectedRows;
+  return count;
+}
+
+/** Origin id of a link; over 100 characters (two long UIDs) a hash of it. */
+function linkOriginId(predecessorUid: string, successorUid: string): string {
+  const origin = linkOrigin({ predecessorUid, successorUid });
+  return origin.length <= 100 ? origin : `sha1:${createHash('sha1').update(origin).digest('hex')}`;
+}
+
+/** Checks a schedule read from a file and writes it into the project's records, all or nothing. */
+export async function importSchedule(db: Db, scope: ScheduleScope, input: Schedule): Promise<FileImportSummary> {
+  await getProject(db, scope.organizationId, scope.projectId);
+  const schedule = validateSchedule(input);
+  const perDay = schedule.minutesPerDay || DEFAULT_MINUTES_PER_DAY;
+  const days = (minutes: number | null) => (minutes === null ? null : round4(minutes / perDay));
+  const taskRows = schedule.tasks.map((t, i): Value[] => [
+    t.uid,
+    t.name,
+    t.wbs,
+    t.start?.slice(0, 10) ?? null,
+    t.finish?.slice(0, 10) ?? null,
+    days(t.durationMinutes),
+    t.percentComplete === null ? null : Math.min(100, Math.max(0, round4(t.percentComplete))),
+    t.isMilestone,
+    t.isSummary,
+    t.outlineLevel,
+    i + 1,
+    t.durationUnit,
+    t.calendarUid,
+    t.constraintType,
+    t.constraintDate,
+    sqlDateTime(t.start),
+    sqlDateTime(t.finish),
+    t.durationMinutes === null ? null : round4(t.durationMinutes),
+  ]);
+  const linkRows = schedule.links.map((l): Value[] => [
+    linkOriginId(l.predecessorUid, l.successorUid),
+    l.predecessorUid,
+    l.successorUid,
+    l.type,
+    l.lagUnit === '%' || l.lagUnit === 'e%' ? null : days(l.lagMinutes),
+    l.lagUnit,
+    round4(l.lagMinutes),
+  ]);
+  const calendarRows = schedule.calendars.map((c): Value[] => [c.uid, c.name, c.baseUid, c.hoursPerDay === null ? null : round4(c.hoursPerDay), formatWeek(c.week)]);
+  const resourceRows = schedule.resources.map((r): Value[] => [r.uid, r.code, r.name, r.type, r.calendarUid, r.maxUnits === null ? null : round4(r.maxUnits)]);
+  const assignmentRows = schedule.assignments.map((a): Value[] => [
+    a.uid,
+    a.taskUid,
+    a.resourceUid,
+    a.units === null ? null : round4(a.units),
+    a.workHours === null ? null : round4(a.workHours),
+  ]);
+  const counts = await db.transaction(async (tx) => ({
+    schedule_calendars: await replaceRows(tx, 'schedule_calendars', scope, ['originId', 'name', 'baseCalendarId', 'hoursPerDay', 'workWeek'], calendarRows),
+    schedule_tasks: await replaceRows(
+      tx,
+      'schedule_tasks',
+      scope,
+      ['originId', 'name', 'wbs', 'startDate', 'finishDate', 'durationDays', 'percentComplete', 'isMilestone', 'isSummary', 'outlineLevel', 'sortOrder', 'durationUnit', 'calendarId', 'constraintType', 'constraintDate', 'startAt', 'finishAt', 'durationMinutes'],
+      taskRows,
+    ),
+    // A link is one per predecessor and successor: a row written by another import under another
+    // origin id takes this one's, so the clean-up below does not remove it.
+    task_dependencies: await replaceRows(tx, 'task_dependencies', scope, ['originId', 'predecessorId', 'successorId', 'type', 'lagDays', 'lagUnit', 'lagMinutes'], linkRows, true),
+    schedule_resources: await replaceRows(tx, 'schedule_resources', scope, ['originId', 'code', 'name', 'type', 'calendarId', 'maxUnits'], resourceRows),
+    schedule_assignments: await replaceRows(tx, 'schedule_assignments', scope, ['originId', 'taskId', 'resourceId', 'units', 'workHours'], assignmentRows),
+  }));
+  return { counts, warnings: schedule.warnings };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading back
+
+type Row = Record<string, unknown>;
+
+async function rowsOf(db: Db, type: EntityType, scope: ScheduleScope, ordered = false): Promise<Row[]> {
+  const table = RECORD_TABLES[type];
+  const where = and(eq(columnOf(table, 'organizationId'), scope.organizationId), eq(columnOf(table, 'projectId'), scope.projectId));
+  const query = db.select().from(table).where(where);
+  const rows = ordered ? await query.orderBy(sql`${columnOf(table, 'sortOrder')} IS NULL`, asc(columnOf(table, 'sortOrder')), asc(columnOf(table, 'id'))) : await query.orderBy(asc(columnOf(table, 'id')));
+  return rows as Row[];
+}
+
+const str = (value: unknown): string | null => (value === null || value === undefined || value === '' ? null : String(value));
+
+/** `2024-05-01 08:00:00` or a Date → `2024-05-01T08:00:00`. */
+function dateTimeOf(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString().slice(0, 19);
+  return String(value).replace(' ', 'T').slice(0, 19);
+}
+
+/**
+ * The project's schedule from its records. The precise columns (start and finish with their time,
+ * duration in minutes) are used while they agree with the day-level fields; a record changed
+ * through the generic records API since (its day changed) is read from the day-level fields.
+ */
+export async function loadSchedule(db: Db, scope: ScheduleScope): Promise<Schedule> {
+  const project = await getProject(db, scope.organizationId, scope.projectId);
+  const schedule = emptySchedule();
+  schedule.name = project.name;
+  const [calendars, tasks, links, resources, assignments] = await Promise.all([
+    rowsOf(db, 'schedule_calendars', scope),
+    rowsOf(db, 'schedule_tasks', scope, true),
+    rowsOf(db, 'task_dependencies', scope),
+    rowsOf(db, 'schedule_resources', scope),
+    rowsOf(db, 'schedule_assignments', scope),
+  ]);
+  schedule.calendars = calendars.map((c) => ({
+    uid: String(c['originId']),
+    name: String(c['name']),
+    baseUid: str(c['baseCalendarId']),
+    hoursPerDay: numberOrNull(c['hoursPerDay']),
+    week: parseWeek(str(c['workWeek'])),
+  }));
+  const projectCalendar = schedule.calendars.find((c) => !c.baseUid) ?? schedule.calendars[0];
+  schedule.minutesPerDay = projectCalendar?.hoursPerDay ? round4(projectCalendar.hoursPerDay * 60) : DEFAULT_MINUTES_PER_DAY;
+  const perDay = schedule.minutesPerDay;
+  const precise = (at: unknown, day: unknown, defaultTime: string): string | null => {
+    const d = str(day);
+    if (!d) return null;
+    const exact = dateTimeOf(at);
+    return exact && exact.startsWith(d) ? exact : `${d}T${defaultTime}`;
+  };
+  schedule.tasks = tasks.map((t) => {
+    const daysValue = numberOrNull(t['durationDays']);
+    const minutes = numberOrNull(t['durationMinutes']);
+    const durationMinutes = daysValue === null ? null : minutes !== null && Math.abs(minutes / perDay - daysValue) < 0.001 ? minutes : round4(daysValue * perDay);
+    const unit = str(t['durationUnit']);
+    return {
+      uid: String(t['originId']),
+      name: String(t['name']),
+      wbs: str(t['wbs']),
+      outlineLevel: numberOrNull(t['outlineLevel']) ?? 1,
+      isSummary: Boolean(t['isSummary']),
+      isMilestone: Boolean(t['isMilestone']),
+      start: precise(t['startAt'], t['startDate'], '08:00:00'),
+      finish: precise(t['finishAt'], t['finishDate'], '17:00:00'),
+      durationMinutes,
+      durationUnit: isTimeUnit(unit) ? unit : null,
+      percentComplete: numberOrNull(t['percentComplete']),
+      calendarUid: str(t['calendarId']),
+      constraintType: (str(t['constraintType']) as ConstraintType | null) ?? null,
+      constraintDate: str(t['constraintDate']),
+    };
+  });
+  schedule.links = links.map((l) => {
+    const unit = str(l['lagUnit']);
+    const lagUnit = isTimeUnit(unit) ? unit : 'd';
+    const daysValue = numberOrNull(l['lagDays']) ?? 0;
+    const minutes = numberOrNull(l['lagMinutes']);
+    const percent = lagUnit === '%' || lagUnit === 'e%';
+    const lagMinutes = minutes !== null && (percent || Math.abs(minutes / perDay - daysValue) < 0.001) ? minutes : round4(daysValue * perDay);
+    return { predecessorUid: String(l['predecessorId']), successorUid: String(l['successorId']), type: String(l['type']) as LinkType, lagMinutes, lagUnit };
+  });
+  schedule.resources = resources.map((r) => ({
+    uid: String(r['originId']),
+    code: str(r['code']),
+    name: String(r['name']),
+    type: String(r['type']) as ResourceType,
+    calendarUid: str(r['calendarId']),
+    maxUnits: numberOrNull(r['maxUnits']),
+  }));
+  schedule.assignments = assignments.map((a) => ({
+    uid: String(a['originId']),
+    taskUid: String(a['taskId']),
+    resourceUid: String(a['resourceId']),
+    units: numberOrNull(a['units']),
+    workHours: numberOrNull(a['workHours']),
+  }));
+  return schedule;
+}
+
+/** Reads a file of `format` and imports it into the project. */
+export async function importScheduleFile(db: Db, scope: ScheduleScope, format: string, input: Readable): Promise<FileImportSummary> {
+  if (!isScheduleFormat(format)) throw new ScheduleFileError('UNKNOWN_FORMAT', `Unknown schedule format ${format}: use ${SCHEDULE_FORMATS.join(', ')}`);
+  await getProject(db, scope.organizationId, scope.projectId);
+  const schedule = await readScheduleFile(format, input);
+  return importSchedule(db, scope, schedule);
+}
+
+/** The project's schedule as a file of `format`. */
+export async function exportScheduleFile(db: Db, scope: ScheduleScope, format: string, warnings: string[] = []): Promise<Readable> {
+  if (!isScheduleFormat(format)) throw new ScheduleFileError('UNKNOWN_FORMAT', `Unknown schedule format ${format}: use ${SCHEDULE_FORMATS.join(', ')}`);
+  return scheduleFileStream(format, await loadSchedule(db, scope), warnings);
+}
