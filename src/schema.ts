@@ -13,6 +13,7 @@ import { FileStore } from './platform/storage/file-store.js';
 import { ViewerResolver } from './modules/viewer/index.js';
 import { AlertsResolver } from './modules/alerts/index.js';
 import { WebhooksResolver, webhookSettings, type WebhookSettings } from './modules/webhooks/index.js';
+import { SchedulesResolver } from './modules/schedules/index.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
 import { loadConfig } from './platform/config.js';
 
@@ -40,6 +41,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     [ExportsResolver, new ExportsResolver()],
     [AlertsResolver, new AlertsResolver()],
     [WebhooksResolver, new WebhooksResolver({ secrets: deps.secrets, settings: deps.webhookSettings })],
+    [SchedulesResolver, new SchedulesResolver({ store: deps.store, maxUploadBytes: deps.maxUploadBytes })],
     ...RECORD_RESOLVERS.map((R) => [R, new R()] as const),
   ]);
   const container: ContainerType = {
@@ -50,7 +52,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     },
   };
   return buildSchema({
-    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, ...RECORD_RESOLVERS] as BuildSchemaOptions['resolvers'],
+    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, SchedulesResolver, ...RECORD_RESOLVERS] as BuildSchemaOptions['resolvers'],
     container,
     authChecker,
     pubSub: deps.pubsub,

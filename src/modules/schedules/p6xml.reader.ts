@@ -27,17 +27,15 @@ const parser = scheduleXmlParser([
   'WorkTime',
   'HolidayOrException',
   'UDF',
-  'Code',
 ]);
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
-/** P6 XML ends a work period a minute early (11:59 for noon). */
+/** P6 XML ends a work period a minute early (11:59 for noon): the minute is added back. */
 function periodEnd(value: string): string {
   const [h, m] = value.slice(0, 5).split(':').map(Number) as [number, number];
-  if (m !== 59) return value.slice(0, 5);
-  const next = (h + 1) % 24;
-  return `${String(next).padStart(2, '0')}:00`;
+  const total = (h * 60 + m + 1) % 1440;
+  return `${String(Math.floor(total / 60)).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}`;
 }
 
 const hoursToMinutes = (value: string): number | null => {

@@ -60,7 +60,8 @@ export function isNode(value: unknown): value is XmlNode {
 
 /** A child element's text ('' when absent or empty). */
 export function text(node: XmlNode, name: string): string {
-  const value = node[name];
+  const found = node[name];
+  const value: unknown = Array.isArray(found) ? found[0] : found;
   if (typeof value === 'string') return value.trim();
   if (isNode(value) && typeof value['#text'] === 'string') return value['#text'].trim();
   return '';

@@ -5,7 +5,7 @@ import { escape, type ResultSetHeader } from 'mysql2';
 import type { Db, DbOrTx } from '../../platform/db/mysql.js';
 import { getProject } from '../organizations/index.js';
 import { columnOf, RECORD_TABLES, type EntityType } from '../records/index.js';
-import type { FileImportSummary } from '../integrations/integrations.contract.js';
+import type { FileImportSummary } from '../integrations/index.js';
 import {
   DEFAULT_MINUTES_PER_DAY,
   emptySchedule,
@@ -115,7 +115,7 @@ const sqlDateTime = (value: string | null) => (value ? value.replace('T', ' ') :
  */
 async function replaceRows(tx: DbOrTx, type: EntityType, scope: ScheduleScope, keys: readonly string[], rows: readonly Value[][], rewriteOrigin = false): Promise<Count> {
   const table = RECORD_TABLES[type];
-  const name = getTableName(table);
+  const name = getTableName(table) as string;
   const columns = keys.map((k) => columnOf(table, k).name);
   const fixed = `(${escape(scope.organizationId)},${escape(scope.projectId)}`;
   const updates = [...columns.filter((c) => rewriteOrigin || c !== 'origin_id').map((c) => `\`${c}\` = VALUES(\`${c}\`)`), '`updated_at` = CURRENT_TIMESTAMP(3)'].join(', ');
@@ -221,16 +221,21 @@ async function rowsOf(db: Db, type: EntityType, scope: ScheduleScope, ordered = 
   const where = and(eq(columnOf(table, 'organizationId'), scope.organizationId), eq(columnOf(table, 'projectId'), scope.projectId));
   const query = db.select().from(table).where(where);
   const rows = ordered ? await query.orderBy(sql`${columnOf(table, 'sortOrder')} IS NULL`, asc(columnOf(table, 'sortOrder')), asc(columnOf(table, 'id'))) : await query.orderBy(asc(columnOf(table, 'id')));
-  return rows as Row[];
+  return rows;
 }
 
-const str = (value: unknown): string | null => (value === null || value === undefined || value === '' ? null : String(value));
+/** A column value as text: strings as they are, numbers and booleans printed, anything else null. */
+function str(value: unknown): string | null {
+  if (typeof value === 'string') return value === '' ? null : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  return null;
+}
 
 /** `2024-05-01 08:00:00` or a Date → `2024-05-01T08:00:00`. */
 function dateTimeOf(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
   if (value instanceof Date) return value.toISOString().slice(0, 19);
-  return String(value).replace(' ', 'T').slice(0, 19);
+  return typeof value === 'string' ? value.replace(' ', 'T').slice(0, 19) : null;
 }
 
 /**

@@ -268,6 +268,17 @@ export function* xerLines(schedule: Schedule, warnings: string[], now = new Date
   yield '%E';
 }
 
+/** Characters above U+00FF that Windows-1252 has (in 0x80-0x9F). */
+const CP1252_EXTRA = new Set([...'€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ'].map((c) => c.charCodeAt(0)));
+
+function fitsWindows1252(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0xff && !CP1252_EXTRA.has(code)) return false;
+  }
+  return true;
+}
+
 /** The XER file as Windows-1252 chunks with CR LF line ends. */
 export function* writeXer(schedule: Schedule, warnings: string[], now = new Date()): Generator<Buffer> {
   let batch = '';
@@ -275,12 +286,12 @@ export function* writeXer(schedule: Schedule, warnings: string[], now = new Date
   for (const line of xerLines(schedule, warnings, now)) {
     batch += `${line}\r\n`;
     if (batch.length >= 64 * 1024) {
-      if (!unmappable && /[^\u0000-\u00ff€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]/.test(batch)) unmappable = true;
+      if (!unmappable && !fitsWindows1252(batch)) unmappable = true;
       yield iconv.encode(batch, 'win1252');
       batch = '';
     }
   }
-  if (!unmappable && /[^\u0000-\u00ff€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]/.test(batch)) unmappable = true;
+  if (!unmappable && !fitsWindows1252(batch)) unmappable = true;
   yield iconv.encode(batch, 'win1252');
   if (unmappable) warnings.push('Some text has characters Windows-1252 cannot hold; they were written as "?"');
 }
