@@ -50,7 +50,7 @@ export async function readP6Xml(input: Readable): Promise<Schedule> {
     throw new ScheduleFileError('NOT_P6_XML', 'The file is not Primavera P6 XML: its root element is not <APIBusinessObjects>');
   }
   const doc = parseScheduleXml(parser, xml, 'P6 XML file');
-  const root = child(doc, 'APIBusinessObjects');
+  const root = child(doc, 'APIBusinessObjects') ?? ('APIBusinessObjects' in doc ? {} : undefined);
   if (!root) throw new ScheduleFileError('NOT_P6_XML', 'The file is not Primavera P6 XML: it has no <APIBusinessObjects> element');
   const projects = children(root, 'Project');
   const project = projects[0];
