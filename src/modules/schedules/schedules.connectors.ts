@@ -27,13 +27,13 @@ function fileConnector(formats: readonly FileFormat[]) {
   };
   return {
     formats,
-    importFile: (scope: FileScope, format: string, input: Readable) => {
+    importFile: async (scope: FileScope, format: string, input: Readable) => {
       allowed(format);
-      return importScheduleFile(scope.db, { organizationId: scope.organizationId, projectId: scope.projectId }, format, input);
+      return await importScheduleFile(scope.db, { organizationId: scope.organizationId, projectId: scope.projectId }, format, input);
     },
-    exportFile: (scope: FileScope, format: string) => {
+    exportFile: async (scope: FileScope, format: string) => {
       allowed(format);
-      return exportScheduleFile(scope.db, { organizationId: scope.organizationId, projectId: scope.projectId }, format);
+      return await exportScheduleFile(scope.db, { organizationId: scope.organizationId, projectId: scope.projectId }, format);
     },
   };
 }
