@@ -45,7 +45,8 @@ export function* writeMspdi(schedule: Schedule): Generator<string> {
   const calendarIds = numericIds(calendars.map((c) => c.uid));
   const taskIds = numericIds(schedule.tasks.map((t) => t.uid));
   const resourceIds = numericIds(schedule.resources.map((r) => r.uid));
-  const assignmentIds = numericIds(schedule.assignments.map((a) => a.uid));
+  // Assignment UID 0 is an ordinary assignment; task UID 0 is the project summary task and resource UID 0 a placeholder.
+  const assignmentIds = numericIds(schedule.assignments.map((a) => a.uid), 0);
   const projectCalendar = calendars.find((c) => !c.baseUid) ?? calendars[0]!;
   const starts = schedule.tasks.map((t) => t.start).filter((s): s is string => !!s);
   const finishes = schedule.tasks.map((t) => t.finish).filter((s): s is string => !!s);
