@@ -3,3 +3,4 @@ export { msProjectConnector, primaveraP6Connector, SCHEDULE_CONNECTORS, MSPDI_FO
 export { importScheduleFile, exportScheduleFile, importSchedule, loadSchedule, readScheduleFile, scheduleFileStream, SCHEDULE_FORMATS, type ScheduleFormat, type ScheduleScope } from './schedules.service.js';
 export { ScheduleFileError, type ScheduleFileProblem } from './schedules.errors.js';
 export type { Schedule, ScheduleTask, ScheduleLink, ScheduleCalendar, ScheduleResource, ScheduleAssignment } from './schedule.model.js';
+export { sampleSchedule } from './schedule.samples.js';
