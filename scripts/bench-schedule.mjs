@@ -13,7 +13,8 @@
 //   insert   raw multi-row INSERTs (1,000 rows each, one transaction) of the same task and link
 //            rows, with no checks;
 //   select   one plain query of the project's tasks and links written as tab-separated lines.
-// An import is printed over parse + insert, an export over select.
+// An import is printed over parse + insert, an export over select. Each reference runs twice and
+// the faster run is kept.
 //
 // Env: BENCH_SCHEDULE_TASKS (10000), DATABASE_URL (server to use; default: the one
 //      scripts/services.sh starts). Everything created (database, temp folder) is removed at
@@ -186,15 +187,20 @@ async function main() {
     const childEnv = { BENCH_CHILD_DB_URL: db.url, BENCH_CHILD_ORG: String(org.id) };
     const run = (args) => runChild(SCRIPT, ['--child', ...args.map(String)], { env: childEnv });
 
-    const insertRef = await run(['insert', await project('REF')]);
+    // References run twice, the faster kept: other work on the machine only ever slows a run down.
+    const best = async (make) => {
+      const [a, b] = [await make(), await make()];
+      return a.ms <= b.ms ? a : b;
+    };
+    const insertRef = await best(async () => run(['insert', await project(`REF${Math.random().toString(36).slice(2, 8)}`)]));
     for (const format of FORMATS) {
       const projectId = await project(format);
       console.log(`  ${format}: import, export, references (child processes) …`);
-      const parse = await run(['parse', format, files[format]]);
+      const parse = await best(() => run(['parse', format, files[format]]));
       const imported = await run(['import', format, files[format], projectId]);
       if (imported.tasks !== TASKS || imported.links !== schedule.links.length) throw new Error(`${format} import wrote ${imported.tasks} tasks and ${imported.links} links`);
       const exported = await run(['export', format, path.join(dir, `out-${format}`), projectId]);
-      const select = await run(['select', path.join(dir, `select-${format}.tsv`), projectId]);
+      const select = await best(() => run(['select', path.join(dir, `select-${format}.tsv`), projectId]));
       results.push({ format, parse, imported, exported, select });
     }
     const rss = (r) => toMB(Math.max(r.peakRssBytes, r.maxRssKiB * 1024));

@@ -55,5 +55,19 @@ export function outlineTasks(wbsNodes: readonly WbsNode[], activities: ReadonlyA
     for (const child of node.children.sort(bySeq)) visit(child, code, level + 1);
   };
   for (const node of top.sort(bySeq)) visit(node, '', 1);
+  rollUpDates(out);
   return out;
+}
+
+/** A summary task spans its tasks: the earliest start and the latest finish below it (P6 keeps no dates on WBS nodes). */
+function rollUpDates(tasks: ScheduleTask[]): void {
+  const open: ScheduleTask[] = [];
+  for (const task of tasks) {
+    while (open.length && open[open.length - 1]!.outlineLevel >= task.outlineLevel) open.pop();
+    for (const summary of open) {
+      if (task.start && (!summary.start || task.start < summary.start)) summary.start = task.start;
+      if (task.finish && (!summary.finish || task.finish > summary.finish)) summary.finish = task.finish;
+    }
+    if (task.isSummary) open.push(task);
+  }
 }

@@ -92,6 +92,8 @@ describe.skipIf(!present)('fixture tier: schedules exported by MS Project and P6
       ['A1000', 'Test', false, 2],
     ]);
     expect(s.tasks[1]).toMatchObject({ start: '2021-02-05T08:00:00', finish: '2021-04-19T15:30:00', durationMinutes: 21600, percentComplete: 100 });
+    // The WBS node spans its activities.
+    expect(s.tasks[0]).toMatchObject({ start: '2021-02-05T08:00:00', finish: '2021-04-19T15:30:00' });
     expect(s.calendars[0]!.week![1]).toEqual(['07:00-12:00', '12:30-15:30']);
   });
 
