@@ -12,7 +12,7 @@ import { ExportsResolver } from './modules/exports/index.js';
 import { FileStore } from './platform/storage/file-store.js';
 import { ViewerResolver } from './modules/viewer/index.js';
 import { AlertsResolver } from './modules/alerts/index.js';
-import { WebhooksResolver, webhookSettings, type WebhookSettings } from './modules/webhooks/index.js';
+import { subscribedEventNames, WebhooksResolver, webhookSettings, type WebhookSettings } from './modules/webhooks/index.js';
 import { SchedulesResolver } from './modules/schedules/index.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
 import { loadConfig } from './platform/config.js';
@@ -41,7 +41,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     [ExportsResolver, new ExportsResolver()],
     [AlertsResolver, new AlertsResolver()],
     [WebhooksResolver, new WebhooksResolver({ secrets: deps.secrets, settings: deps.webhookSettings })],
-    [SchedulesResolver, new SchedulesResolver({ store: deps.store, maxUploadBytes: deps.maxUploadBytes })],
+    [SchedulesResolver, new SchedulesResolver({ store: deps.store, maxUploadBytes: deps.maxUploadBytes, subscribedEvents: subscribedEventNames })],
     ...RECORD_RESOLVERS.map((R) => [R, new R()] as const),
   ]);
   const container: ContainerType = {

@@ -29,6 +29,8 @@ function fileConnector(formats: readonly FileFormat[]) {
     formats,
     importFile: async (scope: FileScope, format: string, input: Readable) => {
       allowed(format);
+      // No record events here: the webhooks module (which knows the subscriptions) imports the
+      // integrations module, so importing it back would make a cycle of modules.
       return await importScheduleFile(scope.db, { organizationId: scope.organizationId, projectId: scope.projectId }, format, input);
     },
     exportFile: async (scope: FileScope, format: string) => {

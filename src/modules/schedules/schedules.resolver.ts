@@ -6,6 +6,7 @@ import { parseId } from '../../platform/graphql/ids.js';
 import { FileTooLargeError, type FileStore } from '../../platform/storage/file-store.js';
 import { createDownloadLink } from '../files/index.js';
 import { getProject } from '../organizations/index.js';
+import type { Db } from '../../platform/db/mysql.js';
 import type { FileImportSummary } from '../integrations/index.js';
 import { exportScheduleFile, importScheduleFile, SCHEDULE_FILE_INFO } from './schedules.service.js';
 import { ImportScheduleInput, ScheduleExport, ScheduleFormatEnum, ScheduleImportSummary, type ScheduleRecordCount } from './schedules.types.js';
@@ -15,6 +16,8 @@ const DOWNLOAD_TTL_SECONDS = 15 * 60;
 export interface SchedulesDeps {
   store: FileStore;
   maxUploadBytes: number;
+  /** Which of the event names the organization's active webhooks subscribe to (webhooks' subscribedEventNames). */
+  subscribedEvents?: (db: Db, organizationId: number, eventNames: string[]) => Promise<string[]>;
 }
 
 function toSummary(summary: FileImportSummary): ScheduleImportSummary {
@@ -58,7 +61,11 @@ export class SchedulesResolver {
       throw tooLarge(error);
     }
     try {
-      return toSummary(await importScheduleFile(ctx.services.db, { organizationId, projectId }, input.format, content));
+      return toSummary(
+        await importScheduleFile(ctx.services.db, { organizationId, projectId }, input.format, content, {
+          ...(this.deps.subscribedEvents ? { subscribedEvents: (org: number, names: string[]) => this.deps.subscribedEvents!(ctx.services.db, org, names) } : {}),
+        }),
+      );
     } catch (error) {
       content.destroy();
       throw tooLarge(error);

@@ -129,6 +129,28 @@ describe('schedules service: a file into a project and back', () => {
     expect(linksOf(await loadSchedule(mysql.db, a))).toEqual(linksOf(smaller));
   });
 
+  it('writes record events in the import’s transaction, only those a webhook subscribes to', async () => {
+    const a = await newProject();
+    const asked: string[][] = [];
+    const subscribedEvents = async (_org: number, names: string[]) => {
+      asked.push(names);
+      return names.filter((n) => n.startsWith('schedule_task.'));
+    };
+    const eventsOf = async () => {
+      const [rows] = (await mysql.pool.query('SELECT event_type AS type, COUNT(*) AS n FROM outbox_events WHERE project_id = ? GROUP BY event_type ORDER BY event_type', [a.projectId])) as unknown as [
+        Array<{ type: string; n: number }>,
+      ];
+      return Object.fromEntries(rows.map((r) => [r.type, Number(r.n)]));
+    };
+    await importSchedule(mysql.db, a, sampleSchedule(30), { subscribedEvents });
+    expect(asked[0]).toEqual(expect.arrayContaining(['schedule_task.created', 'task_dependency.deleted', 'schedule_calendar.updated', 'schedule_assignment.created']));
+    expect(await eventsOf()).toEqual({ 'schedule_task.created': 30 });
+    await importSchedule(mysql.db, a, sampleSchedule(20), { subscribedEvents });
+    expect(await eventsOf()).toEqual({ 'schedule_task.created': 30, 'schedule_task.updated': 20, 'schedule_task.deleted': 10 });
+    await importSchedule(mysql.db, a, sampleSchedule(20));
+    expect(await eventsOf()).toEqual({ 'schedule_task.created': 30, 'schedule_task.updated': 20, 'schedule_task.deleted': 10 });
+  });
+
   it('refuses a cyclic schedule and leaves the project as it was', async () => {
     const a = await newProject();
     const sample = sampleSchedule(40);

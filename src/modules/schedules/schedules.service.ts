@@ -4,7 +4,8 @@ import { getTableName, sql } from 'drizzle-orm';
 import { escape, type ResultSetHeader } from 'mysql2';
 import type { Db, DbOrTx } from '../../platform/db/mysql.js';
 import { getProject } from '../organizations/index.js';
-import { columnOf, RECORD_TABLES, type EntityType } from '../records/index.js';
+import { columnOf, entityDef, RECORD_TABLES, recordEvent, recordEventName, recordEventsOfWrite, type EntityType } from '../records/index.js';
+import { emitEvents } from '../../platform/events/outbox.js';
 import type { FileImportSummary } from '../integrations/index.js';
 import {
   DEFAULT_MINUTES_PER_DAY,
@@ -113,7 +114,16 @@ const sqlDateTime = (value: string | null) => (value ? value.replace('T', ' ') :
  * Hand-built statements, as records.service's upsertRecords, for the same reason (speed); every
  * value goes through mysql2's escaping.
  */
-async function replaceRows(tx: DbOrTx, type: EntityType, scope: ScheduleScope, keys: readonly string[], rows: readonly Value[][], rewriteOrigin = false): Promise<Count> {
+async function replaceRows(
+  tx: DbOrTx,
+  type: EntityType,
+  scope: ScheduleScope,
+  keys: readonly string[],
+  rows: readonly Value[][],
+  options: { rewriteOrigin?: boolean; wanted?: ReadonlySet<string> } = {},
+): Promise<Count> {
+  const rewriteOrigin = options.rewriteOrigin ?? false;
+  const wanted = options.wanted ?? new Set<string>();
   const table = RECORD_TABLES[type];
   const name = getTableName(table) as string;
   const columns = keys.map((k) => columnOf(table, k).name);
@@ -121,6 +131,18 @@ async function replaceRows(tx: DbOrTx, type: EntityType, scope: ScheduleScope, k
   const updates = [...columns.filter((c) => rewriteOrigin || c !== 'origin_id').map((c) => `\`${c}\` = VALUES(\`${c}\`)`), '`updated_at` = CURRENT_TIMESTAMP(3)'].join(', ');
   const head = `INSERT INTO \`${name}\` (\`organization_id\`,\`project_id\`,${columns.map((c) => `\`${c}\``).join(',')}) VALUES `;
   const count: Count = { created: 0, updated: 0, deleted: 0 };
+  // Record events (schedule_task.created, …) only when a webhook of the organization wants them.
+  const catalogKeys = entityDef(type).fields.map((f) => f.key).filter((k) => keys.includes(k));
+  const events = wanted.size
+    ? recordEventsOfWrite(
+        tx,
+        type,
+        scope,
+        rows.map((row) => Object.fromEntries(catalogKeys.map((k) => [k, row[keys.indexOf(k)]]))),
+        wanted,
+      )
+    : null;
+  await events?.before();
   for (let from = 0; from < rows.length; from += CHUNK_ROWS) {
     const chunk = rows.slice(from, from + CHUNK_ROWS);
     let tuples = '';
@@ -134,11 +156,19 @@ async function replaceRows(tx: DbOrTx, type: EntityType, scope: ScheduleScope, k
     count.updated += updated;
     count.created += chunk.length - updated;
   }
+  await events?.after();
   const originIndex = keys.indexOf('originId');
-  const where = `\`organization_id\` = ${escape(scope.organizationId)} AND \`project_id\` = ${escape(scope.projectId)}`;
-  let statement = `DELETE FROM \`${name}\` WHERE ${where}`;
-  if (rows.length) statement += ` AND (\`origin_id\` IS NULL OR \`origin_id\` NOT IN (${rows.map((r) => escape(r[originIndex])).join(',')}))`;
-  const [deleted] = (await tx.execute(sql.raw(statement))) as unknown as [ResultSetHeader];
+  let where = `\`organization_id\` = ${escape(scope.organizationId)} AND \`project_id\` = ${escape(scope.projectId)}`;
+  if (rows.length) where += ` AND (\`origin_id\` IS NULL OR \`origin_id\` NOT IN (${rows.map((r) => escape(r[originIndex])).join(',')}))`;
+  if (wanted.has(recordEventName(type, 'deleted'))) {
+    const [gone] = (await tx.execute(sql.raw(`SELECT \`id\` AS id, \`origin_id\` AS originId FROM \`${name}\` WHERE ${where}`))) as unknown as [Array<{ id: number; originId: string | null }>];
+    await emitEvents(
+      tx,
+      recordEvent(type, 'deleted'),
+      gone.map((g) => ({ data: { id: String(g.id), originId: g.originId, projectId: String(scope.projectId) }, organizationId: scope.organizationId, projectId: scope.projectId })),
+    );
+  }
+  const [deleted] = (await tx.execute(sql.raw(`DELETE FROM \`${name}\` WHERE ${where}`))) as unknown as [ResultSetHeader];
   count.deleted = deleted.affectedRows;
   return count;
 }
@@ -175,7 +205,17 @@ const RESOURCE_KEYS = ['originId', 'code', 'name', 'type', 'calendarId', 'maxUni
 const ASSIGNMENT_KEYS = ['originId', 'taskId', 'resourceId', 'units', 'workHours'] as const;
 
 /** Checks a schedule read from a file and writes it into the project's records, all or nothing. */
-export async function importSchedule(db: Db, scope: ScheduleScope, input: Schedule): Promise<FileImportSummary> {
+export interface ScheduleImportOptions {
+  /**
+   * Which of the given event names active webhooks of the organization subscribe to (webhooks'
+   * subscribedEventNames); record events are written, in the import's transaction, for those only.
+   */
+  subscribedEvents?: (organizationId: number, eventNames: string[]) => Promise<string[]>;
+}
+
+const SCHEDULE_TYPES = ['schedule_calendars', 'schedule_tasks', 'task_dependencies', 'schedule_resources', 'schedule_assignments'] as const;
+
+export async function importSchedule(db: Db, scope: ScheduleScope, input: Schedule, options: ScheduleImportOptions = {}): Promise<FileImportSummary> {
   await getProject(db, scope.organizationId, scope.projectId);
   const schedule = validateSchedule(input);
   const perDay = schedule.minutesPerDay || DEFAULT_MINUTES_PER_DAY;
@@ -218,14 +258,16 @@ export async function importSchedule(db: Db, scope: ScheduleScope, input: Schedu
     a.units === null ? null : round4(a.units),
     a.workHours === null ? null : round4(a.workHours),
   ]);
+  const names = SCHEDULE_TYPES.flatMap((t) => (['created', 'updated', 'deleted'] as const).map((c) => recordEventName(t, c)));
+  const wanted = new Set((await options.subscribedEvents?.(scope.organizationId, names)) ?? []);
   const counts = await db.transaction(async (tx) => ({
-    schedule_calendars: await replaceRows(tx, 'schedule_calendars', scope, CALENDAR_KEYS, calendarRows),
-    schedule_tasks: await replaceRows(tx, 'schedule_tasks', scope, TASK_KEYS, taskRows),
+    schedule_calendars: await replaceRows(tx, 'schedule_calendars', scope, CALENDAR_KEYS, calendarRows, { wanted }),
+    schedule_tasks: await replaceRows(tx, 'schedule_tasks', scope, TASK_KEYS, taskRows, { wanted }),
     // A link is one per predecessor and successor: a row written by another import under another
     // origin id takes this one's, so the clean-up below does not remove it.
-    task_dependencies: await replaceRows(tx, 'task_dependencies', scope, LINK_KEYS, linkRows, true),
-    schedule_resources: await replaceRows(tx, 'schedule_resources', scope, RESOURCE_KEYS, resourceRows),
-    schedule_assignments: await replaceRows(tx, 'schedule_assignments', scope, ASSIGNMENT_KEYS, assignmentRows),
+    task_dependencies: await replaceRows(tx, 'task_dependencies', scope, LINK_KEYS, linkRows, { rewriteOrigin: true, wanted }),
+    schedule_resources: await replaceRows(tx, 'schedule_resources', scope, RESOURCE_KEYS, resourceRows, { wanted }),
+    schedule_assignments: await replaceRows(tx, 'schedule_assignments', scope, ASSIGNMENT_KEYS, assignmentRows, { wanted }),
   }));
   return { counts, warnings: schedule.warnings };
 }
@@ -344,11 +386,11 @@ export async function loadSchedule(db: Db, scope: ScheduleScope): Promise<Schedu
 }
 
 /** Reads a file of `format` and imports it into the project. */
-export async function importScheduleFile(db: Db, scope: ScheduleScope, format: string, input: Readable): Promise<FileImportSummary> {
+export async function importScheduleFile(db: Db, scope: ScheduleScope, format: string, input: Readable, options: ScheduleImportOptions = {}): Promise<FileImportSummary> {
   if (!isScheduleFormat(format)) throw new ScheduleFileError('UNKNOWN_FORMAT', `Unknown schedule format ${format}: use ${SCHEDULE_FORMATS.join(', ')}`);
   await getProject(db, scope.organizationId, scope.projectId);
   const schedule = await readScheduleFile(format, input);
-  return importSchedule(db, scope, schedule);
+  return importSchedule(db, scope, schedule, options);
 }
 
 /** The project's schedule as a file of `format`. */
