@@ -263,5 +263,8 @@ describe('validation', () => {
     expect(s.links).toHaveLength(1);
     expect(s.warnings).toEqual(['The link 1 → 2 is given twice: the first is kept', 'The link 9 → 2 names task 9, which is not in the file: dropped']);
     expect(() => validateSchedule(schedule([], ['1', '2', '1']))).toThrow(expect.objectContaining({ reason: 'DUPLICATE_UID', message: 'Two tasks have the UID 1' }));
+    const long = schedule([]);
+    long.calendars = [{ uid: 'c', name: 'x'.repeat(256), baseUid: null, hoursPerDay: 8, week: null }];
+    expect(() => validateSchedule(long)).toThrow(expect.objectContaining({ reason: 'TOO_LONG' }));
   });
 });

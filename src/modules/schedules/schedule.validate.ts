@@ -69,6 +69,13 @@ export function validateSchedule(schedule: Schedule): Schedule {
     if (task.name.length > MAX_NAME) throw new ScheduleFileError('TOO_LONG', `The name of task ${task.uid} is longer than ${MAX_NAME} characters`, { uid: task.uid });
     if (task.wbs && task.wbs.length > 64) throw new ScheduleFileError('TOO_LONG', `The WBS code of task ${task.uid} is longer than 64 characters`, { uid: task.uid });
   }
+  for (const calendar of schedule.calendars) {
+    if (calendar.name.length > MAX_NAME) throw new ScheduleFileError('TOO_LONG', `The name of calendar ${calendar.uid} is longer than ${MAX_NAME} characters`, { uid: calendar.uid });
+  }
+  for (const resource of schedule.resources) {
+    if (resource.name.length > MAX_NAME) throw new ScheduleFileError('TOO_LONG', `The name of resource ${resource.uid} is longer than ${MAX_NAME} characters`, { uid: resource.uid });
+    if (resource.code && resource.code.length > 64) throw new ScheduleFileError('TOO_LONG', `The code of resource ${resource.uid} is longer than 64 characters`, { uid: resource.uid });
+  }
   const tasks = new Set(schedule.tasks.map((t) => t.uid));
   const links: ScheduleLink[] = [];
   const seen = new Set<string>();

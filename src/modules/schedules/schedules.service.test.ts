@@ -166,8 +166,8 @@ describe('schedules service: a file into a project and back', () => {
   it('writes nothing when the database refuses a row half way (one transaction)', async () => {
     const a = await newProject();
     const bad = sampleSchedule(1500);
-    // Validation lets it through; the column (255) does not: the second chunk of tasks fails.
-    bad.calendars[0]!.name = 'x'.repeat(300);
+    // Validation lets it through; the column (DECIMAL(18,4)) does not: the last table written fails.
+    bad.assignments[0]!.units = 1e16;
     await expect(importSchedule(mysql.db, a, bad)).rejects.toThrow();
     expect(await counts(a)).toEqual({ tasks: 0, links: 0, calendars: 0, resources: 0, assignments: 0 });
   });
