@@ -52,7 +52,7 @@ export function* xerLines(schedule: Schedule, warnings: string[], now = new Date
     for (const row of rows) yield `%R\t${fields.map((f) => cell(row[f])).join('\t')}`;
   }
 
-  yield ['ERMHDR', '19.12', today, 'Project', 'admin', 'Trestle', 'dbxDatabaseNoName', 'Project Management', 'USD'].join('\t');
+  yield ['ERMHDR', '20.12', today, 'Project', 'admin', 'Trestle', 'dbxDatabaseNoName', 'Project Management', 'USD'].join('\t');
   yield* table('CURRTYPE', [
     { curr_id: 1, decimal_digit_cnt: 2, curr_symbol: '$', decimal_symbol: '.', digit_group_symbol: ',', pos_curr_fmt_type: '#1.1', neg_curr_fmt_type: '(#1.1)', curr_type: 'US Dollar', curr_short_name: 'USD', group_digit_cnt: 3, base_exch_rate: 1 },
   ]);
