@@ -48,7 +48,7 @@ export function p6Shape(schedule: Schedule, warnings: string[]): P6Shape {
   const projectWbsId = 1;
   const wbs: P6Wbs[] = [];
   const activities: P6Activity[] = [];
-  const stack: Array<{ level: number; wbsId: number }> = [];
+  const stack: Array<{ level: number; wbsId: number; wbs: string | null }> = [];
   const summaries = new Set<string>();
   const activityIds = numericIds(schedule.tasks.filter((t) => !t.isSummary).map((t) => t.uid));
   let nextWbs = projectWbsId + 1;
@@ -57,10 +57,13 @@ export function p6Shape(schedule: Schedule, warnings: string[]): P6Shape {
     const parentId = stack.length ? stack[stack.length - 1]!.wbsId : projectWbsId;
     if (task.isSummary) {
       summaries.add(task.uid);
-      const code = (task.wbs ? task.wbs.split('.').pop() : '') || task.uid.replace(/^WBS:/, '');
+      // The node's own code: its WBS after its parent's (codes may hold dots); at the top, all of it.
+      const parentWbs = stack.length ? stack[stack.length - 1]!.wbs : null;
+      const own = !task.wbs ? null : parentWbs === null ? task.wbs : task.wbs.startsWith(`${parentWbs}.`) ? task.wbs.slice(parentWbs.length + 1) : task.wbs.split('.').pop();
+      const code = own || task.uid.replace(/^WBS:/, '');
       const node = { id: nextWbs++, parentId, code: code.slice(0, 40), name: task.name, seq: wbs.length + 1 };
       wbs.push(node);
-      stack.push({ level: task.outlineLevel, wbsId: node.id });
+      stack.push({ level: task.outlineLevel, wbsId: node.id, wbs: task.wbs });
     } else {
       activities.push({ id: activityIds.get(task.uid)!, wbsId: parentId, task });
     }

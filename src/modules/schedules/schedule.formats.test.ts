@@ -173,6 +173,29 @@ describe('XER', () => {
     expect((await refusal(readXer(streamOf(noCode)))).reason).toBe('MISSING_VALUE');
   });
 
+  it('keeps WBS codes that hold dots', async () => {
+    const file = xerText(
+      ...PROJECT,
+      '%T\tPROJWBS',
+      '%F\twbs_id\tproj_id\tproj_node_flag\twbs_short_name\twbs_name\tparent_wbs_id\tseq_num',
+      '%R\t1\t1\tY\tDEMO\tDemo\t\t0',
+      '%R\t2\t1\tN\tB.1\tBuilding 1\t1\t1',
+      '%R\t3\t1\tN\tL.02\tLevel 2\t2\t1',
+      '%T\tTASK',
+      '%F\ttask_id\tproj_id\twbs_id\ttask_code\ttask_name',
+      '%R\t10\t1\t3\tA10\tSlab',
+      '%E',
+    );
+    const s = await readXer(streamOf(file));
+    expect(s.tasks.map((t) => [t.uid, t.wbs, t.outlineLevel])).toEqual([
+      ['WBS:B.1', 'B.1', 1],
+      ['WBS:B.1.L.02', 'B.1.L.02', 2],
+      ['A10', 'B.1.L.02', 3],
+    ]);
+    const again = await readXer(streamOf(await xerOf(s)));
+    expect(again.tasks.map((t) => [t.uid, t.wbs, t.outlineLevel])).toEqual(s.tasks.map((t) => [t.uid, t.wbs, t.outlineLevel]));
+  });
+
   it('reads and writes the calendar data of CALENDAR.clndr_data', () => {
     const week = [[], ['08:00-12:00', '13:00-17:00'], ['07:00-15:30'], [], [], ['22:00-24:00'], ['08:00-12:00']];
     expect(parseClndrData(formatClndrData(week))).toEqual(week);
