@@ -15,6 +15,7 @@ import { sampleSchedule } from './schedule.samples.js';
 import { scheduleFileStream } from './schedules.service.js';
 import { readMspdi } from './mspdi.reader.js';
 import { readXer } from './xer.reader.js';
+import { readP6Xml } from './p6xml.reader.js';
 import { bufferOf, streamOf } from './schedule.test-support.js';
 import type { ScheduleFormat } from './schedules.service.js';
 
@@ -71,6 +72,25 @@ describe('importSchedule / exportSchedule', () => {
     const xerFile = await fetch(base + xer.data!.exportSchedule.url);
     expect(xer.data!.exportSchedule.fileName).toMatch(/\.xer$/);
     expect((await readXer(streamOf(Buffer.from(await xerFile.arrayBuffer())))).links).toHaveLength(sample.links.length);
+  });
+
+  test('a P6 XER file in Windows-1252 imports with its accents and €, and comes back as P6 XML', async ({ app, key }) => {
+    const projectId = await project(app, key);
+    const xer = await fileOf('XER', 40);
+    expect(xer.includes(Buffer.from([0x80]))).toBe(true);
+    const res = await importFile(app, key, projectId, 'XER', xer, 'schedule.xer');
+    expect(res.errors).toBeUndefined();
+    // Summary tasks come in as WBS nodes of P6, activities with their activity ids.
+    expect(res.data!.importSchedule.tasks).toEqual({ created: 40, updated: 0, deleted: 0 });
+    const tasks = await execute(app.url, ScheduleTasksDocument, { projectId, first: 100 }, { key });
+    expect(tasks.data!.scheduleTasks.nodes.find((t) => t.originId === '2')!.name).toBe('Task 2: pour slab 1 (béton €2)');
+    expect(tasks.data!.scheduleTasks.nodes.find((t) => t.originId === 'WBS:1')).toMatchObject({ name: 'Phase 1 – Gebäude 1', isSummary: true });
+
+    const exported = await execute(app.url, ExportScheduleDocument, { projectId, format: 'P6_XML' }, { key });
+    expect(exported.data!.exportSchedule.fileName).toMatch(/-p6\.xml$/);
+    const file = await fetch(app.url.replace(/\/graphql$/, '') + exported.data!.exportSchedule.url);
+    const back = await readP6Xml(streamOf(Buffer.from(await file.arrayBuffer())));
+    expect(back.tasks.map((t) => t.uid)).toEqual(tasks.data!.scheduleTasks.nodes.map((t) => t.originId).reverse());
   });
 
   test('bad files are refused with BAD_USER_INPUT and a reason, and nothing is written', async ({ app, key }) => {
