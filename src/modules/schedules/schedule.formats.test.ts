@@ -151,6 +151,12 @@ describe('XER', () => {
     ]);
   });
 
+  it('reads a text value with a line break in it as one value', async () => {
+    const file = xerText(...PROJECT, '%T\tTASK', '%F\ttask_id\tproj_id\ttask_code\ttask_name\ttask_type', '%R\t1\t1\tA1\tFirst line', 'second line\tTT_Mile', '%E');
+    const s = await readXer(streamOf(file));
+    expect(s.tasks.map((t) => [t.name, t.isMilestone])).toEqual([['First line\nsecond line', true]]);
+  });
+
   it('decodes Windows-1252 (€ and accents) and UTF-8, LF or CR LF', async () => {
     const lines = [...PROJECT, '%T\tTASK', '%F\ttask_id\tproj_id\ttask_code\ttask_name', '%R\t1\t1\tA1\tBéton – 5 €', '%E'];
     for (const content of [iconv.encode(xerText(...lines), 'win1252'), Buffer.from(xerText(...lines).replace(/\r\n/g, '\n'), 'utf8')]) {
@@ -163,6 +169,8 @@ describe('XER', () => {
     expect(await refusal(readXer(streamOf(truncated)))).toMatchObject({ reason: 'TRUNCATED', message: expect.stringContaining('without the %E end line') });
     const tooMany = xerText(...PROJECT, '%T\tTASK', '%F\ttask_id\ttask_code', '%R\t1\tA1\textra\tvalues', '%E');
     expect(await refusal(readXer(streamOf(tooMany)))).toMatchObject({ reason: 'BAD_ROW', context: { line: 7, table: 'TASK' } });
+    const stray = xerText(...PROJECT.slice(0, 2), 'some text', '%E');
+    expect(await refusal(readXer(streamOf(stray)))).toMatchObject({ reason: 'BAD_ROW', context: { line: 4 } });
     const rowFirst = xerText('%T\tTASK', '%R\t1\tA1', '%E');
     expect((await refusal(readXer(streamOf(rowFirst)))).reason).toBe('BAD_ROW');
     expect((await refusal(readXer(streamOf('task_id,task_code\n1,A1\n')))).reason).toBe('NOT_XER');

@@ -38,6 +38,7 @@ export async function readXerTables(input: Readable): Promise<{ tables: Map<stri
   let sawHeader = false;
   let ended = false;
   let current: { name: string; table: XerTable | null; keep: boolean } | null = null;
+  let lastRow: string[] | null = null;
   for await (const line of decodedLines(input, 'XER file')) {
     lineNumber++;
     if (!sawHeader) {
@@ -56,7 +57,10 @@ export async function readXerTables(input: Readable): Promise<{ tables: Map<stri
       if (!current || !current.table) {
         throw new ScheduleFileError('BAD_ROW', `Line ${lineNumber}: a %R row before its table's %F field line`, { line: lineNumber });
       }
-      if (!current.keep) continue;
+      if (!current.keep) {
+        lastRow = [];
+        continue;
+      }
       const values = line.split('\t');
       values.shift();
       // P6 leaves out trailing empty values; a row with more values than fields is damaged.
@@ -67,18 +71,32 @@ export async function readXerTables(input: Readable): Promise<{ tables: Map<stri
         });
       }
       current.table.rows.push(values);
+      lastRow = values;
     } else if (line.startsWith('%T\t')) {
       const name = line.slice(3).trim();
       if (!name) throw new ScheduleFileError('BAD_ROW', `Line ${lineNumber}: %T without a table name`, { line: lineNumber });
       const keep = WANTED.has(name);
       if (!keep) skipped.push(name);
       current = { name, table: null, keep };
+      lastRow = null;
     } else if (line.startsWith('%F\t')) {
       if (!current) throw new ScheduleFileError('BAD_ROW', `Line ${lineNumber}: a %F field line before any %T table`, { line: lineNumber });
       current.table = new XerTable(line.split('\t').slice(1));
       if (current.keep) tables.set(current.name, current.table);
     } else if (line === '%E' || line.startsWith('%E\t') || line.trim() === '%E') {
       ended = true;
+    } else if (current?.table && lastRow) {
+      // A text value with a line break in it (a memo): the line continues the row before.
+      if (!current.keep) continue;
+      const [first = '', ...more] = line.split('\t');
+      lastRow[lastRow.length - 1] = `${lastRow[lastRow.length - 1] ?? ''}\n${first}`;
+      lastRow.push(...more);
+      if (lastRow.length > current.table.fields.length) {
+        throw new ScheduleFileError('BAD_ROW', `Line ${lineNumber}: the ${current.name} row has ${lastRow.length} values for ${current.table.fields.length} fields`, {
+          line: lineNumber,
+          table: current.name,
+        });
+      }
     } else if (line.trim() !== '') {
       throw new ScheduleFileError('BAD_ROW', `Line ${lineNumber}: expected %T, %F, %R or %E`, { line: lineNumber });
     }
