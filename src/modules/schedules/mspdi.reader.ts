@@ -14,7 +14,7 @@ import {
 } from './schedule.model.js';
 import { ScheduleFileError } from './schedules.errors.js';
 import { readAllText } from './schedule.text.js';
-import { children, child, parseScheduleXml, scheduleXmlParser, text, type XmlNode } from './schedule.xml.js';
+import { checkScheduleXml, children, child, eachElement, scheduleXmlParser, text, type XmlNode } from './schedule.xml.js';
 
 /*
  * Microsoft Project XML (MSPDI, namespace http://schemas.microsoft.com/project): project,
@@ -98,8 +98,29 @@ export async function readMspdi(input: Readable): Promise<Schedule> {
   if (!root || root[2] !== 'Project') {
     throw new ScheduleFileError('NOT_MSPDI', `The file is not MS Project XML: its root element is ${root ? `<${root[2]}>` : 'missing'}, not <Project>`);
   }
-  const doc = parseScheduleXml(parser, xml, 'MS Project XML file');
-  const project = child(doc, 'Project');
+  checkScheduleXml(xml, 'MS Project XML file');
+  let project: XmlNode | undefined;
+  let calendarNodes: Iterable<XmlNode>;
+  let taskNodes: Iterable<XmlNode>;
+  let resourceNodes: Iterable<XmlNode>;
+  let assignmentNodes: Iterable<XmlNode>;
+  const sections = /<(?:Calendars|Tasks|Resources|Assignments)[\s>/]|<\/Project>/.exec(xml);
+  if (!root[1] && sections) {
+    // Without namespace prefixes (as MS Project writes it): the header, then each element of
+    // the collections parsed on its own, so a large file never becomes one object tree.
+    const head = parser.parse(`${xml.slice(0, sections.index)}</Project>`) as XmlNode;
+    project = child(head, 'Project') ?? ('Project' in head ? {} : undefined);
+    calendarNodes = eachElement(parser, xml, 'Calendar');
+    taskNodes = eachElement(parser, xml, 'Task');
+    resourceNodes = eachElement(parser, xml, 'Resource');
+    assignmentNodes = eachElement(parser, xml, 'Assignment');
+  } else {
+    project = child(parser.parse(xml) as XmlNode, 'Project');
+    calendarNodes = children(child(project, 'Calendars'), 'Calendar');
+    taskNodes = children(child(project, 'Tasks'), 'Task');
+    resourceNodes = children(child(project, 'Resources'), 'Resource');
+    assignmentNodes = children(child(project, 'Assignments'), 'Assignment');
+  }
   if (!project) throw new ScheduleFileError('NOT_MSPDI', 'The file is not MS Project XML: it has no <Project> element');
   const schedule = emptySchedule();
   if (!xml.includes(MSPDI_NAMESPACE)) schedule.warnings.push(`The document does not declare the MS Project namespace ${MSPDI_NAMESPACE}; read as MSPDI anyway`);
@@ -107,7 +128,7 @@ export async function readMspdi(input: Readable): Promise<Schedule> {
   schedule.minutesPerDay = numberOrNull(text(project, 'MinutesPerDay')) || schedule.minutesPerDay;
 
   // Calendars: a derived calendar lists only the days it changes; the rest come from its base.
-  const calendars = children(child(project, 'Calendars'), 'Calendar').map(readCalendar);
+  const calendars = [...calendarNodes].map(readCalendar);
   const byUid = new Map(calendars.map((c) => [c.uid, c]));
   const weekOf = (c: (typeof calendars)[number], depth = 0): string[][] | null => {
     const base = c.baseUid && depth < 10 ? byUid.get(c.baseUid) : undefined;
@@ -120,8 +141,9 @@ export async function readMspdi(input: Readable): Promise<Schedule> {
     schedule.calendars.push({ uid: c.uid, name: c.name, baseUid: c.baseUid, hoursPerDay: round4(schedule.minutesPerDay / 60), week: c.days.size ? weekOf(c) : null });
   }
 
-  const taskNodes = children(child(project, 'Tasks'), 'Task');
-  for (const [index, node] of taskNodes.entries()) {
+  let index = -1;
+  for (const node of taskNodes) {
+    index++;
     const uid = text(node, 'UID');
     if (!uid) throw new ScheduleFileError('MISSING_VALUE', `Task ${index + 1} of the file has no <UID>`, { task: index + 1 });
     // UID 0 / outline level 0 is the project summary task MS Project makes itself; IsNull rows are blank lines.
@@ -160,7 +182,7 @@ export async function readMspdi(input: Readable): Promise<Schedule> {
     }
   }
 
-  for (const node of children(child(project, 'Resources'), 'Resource')) {
+  for (const node of resourceNodes) {
     const uid = text(node, 'UID');
     const name = text(node, 'Name');
     // UID 0 without a name is MS Project's own placeholder; IsNull rows are blank lines.
@@ -176,7 +198,7 @@ export async function readMspdi(input: Readable): Promise<Schedule> {
     });
   }
 
-  for (const node of children(child(project, 'Assignments'), 'Assignment')) {
+  for (const node of assignmentNodes) {
     const resource = text(node, 'ResourceUID');
     // -65535: MS Project's "no resource" assignment that every unassigned task carries.
     if (resource === '-65535' || resource === '') continue;

@@ -81,6 +81,9 @@ describe('MSPDI', () => {
       { predecessorUid: '1', successorUid: '2', type: 'SS', lagMinutes: 4800, lagUnit: 'w' },
       { predecessorUid: '1', successorUid: '2', type: 'FF', lagMinutes: -240, lagUnit: 'h' },
     ]);
+    const prefixed = '<p:Project xmlns:p="http://schemas.microsoft.com/project"><p:MinutesPerDay>420</p:MinutesPerDay><p:Tasks><p:Task><p:UID>7</p:UID><p:Name>x</p:Name></p:Task></p:Tasks></p:Project>';
+    const p = await readMspdi(streamOf(prefixed));
+    expect([p.minutesPerDay, p.tasks.map((t) => t.uid)]).toEqual([420, ['7']]);
     expect(parseIsoDuration('PT1H0M30S')).toBe(60.5);
     expect(parseIsoDuration('P1DT2H')).toBe(1560);
     expect(parseIsoDuration('junk')).toBeNull();

@@ -44,6 +44,12 @@ export function scheduleXmlParser(arrays: readonly string[], attributes = false)
 
 /** Parses a whole document after refusing DOCTYPEs and malformed XML. */
 export function parseScheduleXml(parser: XMLParser, text: string, what: string): XmlNode {
+  checkScheduleXml(text, what);
+  return parser.parse(text) as XmlNode;
+}
+
+/** Refuses DOCTYPEs (entity declarations, external entities) and malformed XML. */
+export function checkScheduleXml(text: string, what: string): void {
   if (/<!DOCTYPE/i.test(text.slice(0, 4096)) || /<!ENTITY/i.test(text)) {
     throw new ScheduleFileError('ENTITY_EXPANSION', `The ${what} has a DOCTYPE; schedule files never need one and entity declarations are refused`);
   }
@@ -51,7 +57,25 @@ export function parseScheduleXml(parser: XMLParser, text: string, what: string):
   if (valid !== true) {
     throw new ScheduleFileError('INVALID_XML', `The ${what} is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`, { line: valid.err.line });
   }
-  return parser.parse(text) as XmlNode;
+}
+
+/**
+ * Each `<name>…</name>` element of a checked document, parsed on its own: for elements that never
+ * nest (an MSPDI Task, Resource, …), so a large file never becomes one object tree.
+ */
+export function* eachElement(parser: XMLParser, xml: string, name: string): Generator<XmlNode> {
+  const open = `<${name}>`;
+  const close = `</${name}>`;
+  let from = 0;
+  for (;;) {
+    const start = xml.indexOf(open, from);
+    if (start < 0) return;
+    const end = xml.indexOf(close, start);
+    if (end < 0) return;
+    from = end + close.length;
+    const node = child(parser.parse(xml.slice(start, from)) as XmlNode, name);
+    if (node) yield node;
+  }
 }
 
 export function isNode(value: unknown): value is XmlNode {
