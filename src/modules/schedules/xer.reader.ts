@@ -118,10 +118,11 @@ export async function readXer(input: Readable): Promise<Schedule> {
   if (skipped.length) schedule.warnings.push(`Skipped XER tables a schedule does not use: ${skipped.join(', ')}`);
 
   const projects = tables.get('PROJECT');
-  const project = projects?.rows[0];
+  // The first real project (project_flag Y) when the file says; else the first row.
+  const project = projects?.rows.find((row) => projects.get(row, 'project_flag') === 'Y') ?? projects?.rows[0];
   if (!projects || !project) throw new ScheduleFileError('NO_PROJECT', 'The XER file has no PROJECT row');
   const projId = projects.get(project, 'proj_id');
-  if (projects.rows.length > 1) schedule.warnings.push(`The XER file holds ${projects.rows.length} projects; only the first (${projects.get(project, 'proj_short_name')}) was read`);
+  if (projects.rows.length > 1) schedule.warnings.push(`The XER file holds ${projects.rows.length} projects; only ${projects.get(project, 'proj_short_name')} was read`);
   schedule.name = projects.get(project, 'proj_short_name') || null;
   const ofProject = (table: XerTable | undefined, row: string[]) => !table?.has('proj_id') || table.get(row, 'proj_id') === '' || table.get(row, 'proj_id') === projId;
 
