@@ -154,6 +154,25 @@ describe('XER', () => {
     ]);
   });
 
+  it('reads one project of a file that holds several, with a warning', async () => {
+    const file = xerText(
+      '%T\tPROJECT',
+      '%F\tproj_id\tproj_short_name\tproject_flag',
+      '%R\t1\tTEMPLATE\tN',
+      '%R\t2\tTOWER\tY',
+      '%R\t3\tGARAGE\tY',
+      '%T\tTASK',
+      '%F\ttask_id\tproj_id\ttask_code\ttask_name',
+      '%R\t10\t1\tT1\tTemplate task',
+      '%R\t20\t2\tA1\tTower task',
+      '%R\t30\t3\tG1\tGarage task',
+      '%E',
+    );
+    const s = await readXer(streamOf(file));
+    expect([s.name, s.tasks.map((t) => t.uid)]).toEqual(['TOWER', ['A1']]);
+    expect(s.warnings).toContain('The XER file holds 3 projects; only TOWER was read');
+  });
+
   it('reads a text value with a line break in it as one value', async () => {
     const file = xerText(...PROJECT, '%T\tTASK', '%F\ttask_id\tproj_id\ttask_code\ttask_name\ttask_type', '%R\t1\t1\tA1\tFirst line', 'second line\tTT_Mile', '%E');
     const s = await readXer(streamOf(file));
