@@ -316,6 +316,12 @@ describe('validation', () => {
     expect(s.links).toHaveLength(1);
     expect(s.warnings).toEqual(['The link 1 → 2 is given twice: the first is kept', 'The link 9 → 2 names task 9, which is not in the file: dropped']);
     expect(() => validateSchedule(schedule([], ['1', '2', '1']))).toThrow(expect.objectContaining({ reason: 'DUPLICATE_UID', message: 'Two tasks have the UID 1' }));
+    const impossible = schedule([]);
+    impossible.tasks[0]!.start = '2025-02-30T08:00:00';
+    expect(() => validateSchedule(impossible)).toThrow(expect.objectContaining({ reason: 'BAD_VALUE', message: 'The start of task 1 has the impossible date 2025-02-30T08:00:00' }));
+    const huge = schedule([['1', '2']]);
+    huge.links[0]!.lagMinutes = 1e20;
+    expect(() => validateSchedule(huge)).toThrow(expect.objectContaining({ reason: 'BAD_VALUE' }));
     const long = schedule([]);
     long.calendars = [{ uid: 'c', name: 'x'.repeat(256), baseUid: null, hoursPerDay: 8, week: null }];
     expect(() => validateSchedule(long)).toThrow(expect.objectContaining({ reason: 'TOO_LONG' }));

@@ -59,6 +59,22 @@ export function tasksOnCycle(taskUids: readonly string[], links: readonly Schedu
   return order.slice(index.get(at)).reverse();
 }
 
+/** The records keep decimals as DECIMAL(18,4). */
+const MAX_DECIMAL = 1e13;
+
+function checkDate(value: string | null, what: string): void {
+  if (value === null) return;
+  const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : `${value}Z`);
+  const year = Number(value.slice(0, 4));
+  if (Number.isNaN(ms) || year < 1000 || year > 9999 || new Date(ms).toISOString().slice(0, 10) !== value.slice(0, 10)) {
+    throw new ScheduleFileError('BAD_VALUE', `${what} has the impossible date ${value}`, { value });
+  }
+}
+
+function checkNumber(value: number | null, what: string): void {
+  if (value !== null && !(Math.abs(value) < MAX_DECIMAL)) throw new ScheduleFileError('BAD_VALUE', `${what} is out of range (${value})`, { value });
+}
+
 /** Checks a schedule read from a file; drops what is dangling (with a warning), throws on what is invalid. */
 export function validateSchedule(schedule: Schedule): Schedule {
   checkUnique('task', schedule.tasks.map((t) => t.uid));
@@ -68,7 +84,22 @@ export function validateSchedule(schedule: Schedule): Schedule {
   for (const task of schedule.tasks) {
     if (task.name.length > MAX_NAME) throw new ScheduleFileError('TOO_LONG', `The name of task ${task.uid} is longer than ${MAX_NAME} characters`, { uid: task.uid });
     if (task.wbs && task.wbs.length > 64) throw new ScheduleFileError('TOO_LONG', `The WBS code of task ${task.uid} is longer than 64 characters`, { uid: task.uid });
+    checkDate(task.start, `The start of task ${task.uid}`);
+    checkDate(task.finish, `The finish of task ${task.uid}`);
+    checkDate(task.constraintDate, `The constraint date of task ${task.uid}`);
+    checkNumber(task.durationMinutes, `The duration of task ${task.uid}`);
+    checkNumber(task.percentComplete, `The percent complete of task ${task.uid}`);
+    if (!Number.isInteger(task.outlineLevel) || task.outlineLevel < 0 || task.outlineLevel > 100) {
+      throw new ScheduleFileError('BAD_VALUE', `The outline level of task ${task.uid} is out of range (${task.outlineLevel})`, { uid: task.uid });
+    }
   }
+  for (const link of schedule.links) checkNumber(link.lagMinutes, `The lag of the link ${link.predecessorUid} → ${link.successorUid}`);
+  for (const a of schedule.assignments) {
+    checkNumber(a.units, `The units of assignment ${a.uid}`);
+    checkNumber(a.workHours, `The work of assignment ${a.uid}`);
+  }
+  for (const r of schedule.resources) checkNumber(r.maxUnits, `The max units of resource ${r.uid}`);
+  for (const c of schedule.calendars) checkNumber(c.hoursPerDay, `The hours per day of calendar ${c.uid}`);
   for (const calendar of schedule.calendars) {
     if (calendar.name.length > MAX_NAME) throw new ScheduleFileError('TOO_LONG', `The name of calendar ${calendar.uid} is longer than ${MAX_NAME} characters`, { uid: calendar.uid });
   }

@@ -13,6 +13,7 @@ export type ScheduleFileProblem =
   | 'NOT_P6_XML'
   | 'NO_PROJECT'
   | 'MISSING_VALUE'
+  | 'BAD_VALUE'
   | 'DUPLICATE_UID'
   | 'CYCLE'
   | 'TOO_LONG';

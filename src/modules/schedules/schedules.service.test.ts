@@ -166,8 +166,8 @@ describe('schedules service: a file into a project and back', () => {
   it('writes nothing when the database refuses a row half way (one transaction)', async () => {
     const a = await newProject();
     const bad = sampleSchedule(1500);
-    // Validation lets it through; the column (DECIMAL(18,4)) does not: the last table written fails.
-    bad.assignments[0]!.units = 1e16;
+    // Validation lets it through; the column (an enum) does not: the table after the tasks fails.
+    (bad.resources[0] as { type: string }).type = 'robot';
     await expect(importSchedule(mysql.db, a, bad)).rejects.toThrow();
     expect(await counts(a)).toEqual({ tasks: 0, links: 0, calendars: 0, resources: 0, assignments: 0 });
   });
