@@ -99,28 +99,38 @@ export async function readMspdi(input: Readable): Promise<Schedule> {
     throw new ScheduleFileError('NOT_MSPDI', `The file is not MS Project XML: its root element is ${root ? `<${root[2]}>` : 'missing'}, not <Project>`);
   }
   checkScheduleXml(xml, 'MS Project XML file');
-  let project: XmlNode | undefined;
-  let calendarNodes: Iterable<XmlNode>;
-  let taskNodes: Iterable<XmlNode>;
-  let resourceNodes: Iterable<XmlNode>;
-  let assignmentNodes: Iterable<XmlNode>;
   const sections = /<(?:Calendars|Tasks|Resources|Assignments)[\s>/]|<\/Project>/.exec(xml);
-  if (!root[1] && sections) {
-    // Without namespace prefixes (as MS Project writes it): the header, then each element of
-    // the collections parsed on its own, so a large file never becomes one object tree.
-    const head = parser.parse(`${xml.slice(0, sections.index)}</Project>`) as XmlNode;
-    project = child(head, 'Project') ?? ('Project' in head ? {} : undefined);
-    calendarNodes = eachElement(parser, xml, 'Calendar');
-    taskNodes = eachElement(parser, xml, 'Task');
-    resourceNodes = eachElement(parser, xml, 'Resource');
-    assignmentNodes = eachElement(parser, xml, 'Assignment');
-  } else {
-    project = child(parser.parse(xml) as XmlNode, 'Project');
-    calendarNodes = children(child(project, 'Calendars'), 'Calendar');
-    taskNodes = children(child(project, 'Tasks'), 'Task');
-    resourceNodes = children(child(project, 'Resources'), 'Resource');
-    assignmentNodes = children(child(project, 'Assignments'), 'Assignment');
+  if (!root[1] && sections && !xml.includes('<!--') && !xml.includes('<![CDATA[')) {
+    // Without namespace prefixes (as MS Project writes it): the header, then each element of the
+    // collections parsed on its own, so a large file never becomes one object tree. Documents
+    // with comments or CDATA (where a tag name may hide) and any cut that fails are parsed whole.
+    try {
+      const head = parser.parse(`${xml.slice(0, sections.index)}</Project>`) as XmlNode;
+      const project = child(head, 'Project') ?? ('Project' in head ? {} : undefined);
+      return fromNodes(xml, project, eachElement(parser, xml, 'Calendar'), eachElement(parser, xml, 'Task'), eachElement(parser, xml, 'Resource'), eachElement(parser, xml, 'Assignment'));
+    } catch (error) {
+      if (error instanceof ScheduleFileError) throw error;
+    }
   }
+  const project = child(parser.parse(xml) as XmlNode, 'Project');
+  return fromNodes(
+    xml,
+    project,
+    children(child(project, 'Calendars'), 'Calendar'),
+    children(child(project, 'Tasks'), 'Task'),
+    children(child(project, 'Resources'), 'Resource'),
+    children(child(project, 'Assignments'), 'Assignment'),
+  );
+}
+
+function fromNodes(
+  xml: string,
+  project: XmlNode | undefined,
+  calendarNodes: Iterable<XmlNode>,
+  taskNodes: Iterable<XmlNode>,
+  resourceNodes: Iterable<XmlNode>,
+  assignmentNodes: Iterable<XmlNode>,
+): Schedule {
   if (!project) throw new ScheduleFileError('NOT_MSPDI', 'The file is not MS Project XML: it has no <Project> element');
   const schedule = emptySchedule();
   if (!xml.includes(MSPDI_NAMESPACE)) schedule.warnings.push(`The document does not declare the MS Project namespace ${MSPDI_NAMESPACE}; read as MSPDI anyway`);

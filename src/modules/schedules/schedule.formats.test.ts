@@ -81,6 +81,8 @@ describe('MSPDI', () => {
       { predecessorUid: '1', successorUid: '2', type: 'SS', lagMinutes: 4800, lagUnit: 'w' },
       { predecessorUid: '1', successorUid: '2', type: 'FF', lagMinutes: -240, lagUnit: 'h' },
     ]);
+    const commented = '<Project xmlns="http://schemas.microsoft.com/project"><!-- <Tasks> --><Name>n</Name><Tasks><Task><UID>1</UID><Name><![CDATA[<Task>]]></Name></Task></Tasks></Project>';
+    expect((await readMspdi(streamOf(commented))).tasks.map((t) => t.name)).toEqual(['<Task>']);
     const prefixed = '<p:Project xmlns:p="http://schemas.microsoft.com/project"><p:MinutesPerDay>420</p:MinutesPerDay><p:Tasks><p:Task><p:UID>7</p:UID><p:Name>x</p:Name></p:Task></p:Tasks></p:Project>';
     const p = await readMspdi(streamOf(prefixed));
     expect([p.minutesPerDay, p.tasks.map((t) => t.uid)]).toEqual([420, ['7']]);
