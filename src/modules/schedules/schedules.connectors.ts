@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
+import type { Db } from '../../platform/db/mysql.js';
 import type { ConnectorDefinition, FileFormat, FileScope } from '../integrations/index.js';
 import { exportScheduleFile, importScheduleFile } from './schedules.service.js';
 import { ScheduleFileError } from './schedules.errors.js';
@@ -19,7 +20,10 @@ const SCHEDULE_ENTITIES = ['schedule_tasks', 'task_dependencies', 'schedule_cale
 /** File connectors take no settings. */
 const noConfig = z.object({}).strict();
 
-function fileConnector(formats: readonly FileFormat[]) {
+/** Which of the event names the organization's active webhooks subscribe to (webhooks' subscribedEventNames). */
+export type SubscribedEvents = (db: Db, organizationId: number, eventNames: string[]) => Promise<string[]>;
+
+function fileConnector(formats: readonly FileFormat[], subscribedEvents: SubscribedEvents | undefined) {
   const allowed = (format: string) => {
     if (!formats.some((f) => f.id === format)) {
       throw new ScheduleFileError('UNKNOWN_FORMAT', `This connector reads and writes ${formats.map((f) => f.id).join(' and ')}, not ${format}`);
@@ -29,9 +33,13 @@ function fileConnector(formats: readonly FileFormat[]) {
     formats,
     importFile: async (scope: FileScope, format: string, input: Readable) => {
       allowed(format);
-      // No record events here: the webhooks module (which knows the subscriptions) imports the
-      // integrations module, so importing it back would make a cycle of modules.
-      return await importScheduleFile(scope.db, { organizationId: scope.organizationId, projectId: scope.projectId }, format, input);
+      return await importScheduleFile(
+        scope.db,
+        { organizationId: scope.organizationId, projectId: scope.projectId },
+        format,
+        input,
+        subscribedEvents ? { subscribedEvents: (organizationId, names) => subscribedEvents(scope.db, organizationId, names) } : {},
+      );
     },
     exportFile: async (scope: FileScope, format: string) => {
       allowed(format);
@@ -40,26 +48,38 @@ function fileConnector(formats: readonly FileFormat[]) {
   };
 }
 
-export const msProjectConnector: ConnectorDefinition<Record<string, never>> = {
-  type: 'ms_project',
-  name: 'Microsoft Project',
-  description: 'Imports and exports project schedules as MS Project XML (MSPDI): tasks, links with lags, calendars, resources and assignments.',
-  capabilities: ['file_import', 'file_export'],
-  entityTypes: SCHEDULE_ENTITIES,
-  auth: 'none',
-  configSchema: noConfig,
-  files: fileConnector([MSPDI_FORMAT]),
-};
+/**
+ * The MS Project and P6 connectors. Given `subscribedEvents`, their imports write record events
+ * (schedule_task.created, …) as the GraphQL import does; the composition root passes webhooks'
+ * subscribedEventNames (this module cannot import the webhooks module: webhooks → integrations →
+ * a registry of connectors would be a cycle).
+ */
+export function scheduleConnectors(options: { subscribedEvents?: SubscribedEvents } = {}): [ConnectorDefinition<Record<string, never>>, ConnectorDefinition<Record<string, never>>] {
+  return [
+    {
+      type: 'ms_project',
+      name: 'Microsoft Project',
+      description: 'Imports and exports project schedules as MS Project XML (MSPDI): tasks, links with lags, calendars, resources and assignments.',
+      capabilities: ['file_import', 'file_export'],
+      entityTypes: SCHEDULE_ENTITIES,
+      auth: 'none',
+      configSchema: noConfig,
+      files: fileConnector([MSPDI_FORMAT], options.subscribedEvents),
+    },
+    {
+      type: 'primavera_p6',
+      name: 'Oracle Primavera P6',
+      description: 'Imports and exports project schedules as P6 XER and P6 XML: WBS, activities, relationships with lags, calendars, resources and assignments.',
+      capabilities: ['file_import', 'file_export'],
+      entityTypes: SCHEDULE_ENTITIES,
+      auth: 'none',
+      configSchema: noConfig,
+      files: fileConnector([XER_FORMAT, P6_XML_FORMAT], options.subscribedEvents),
+    },
+  ];
+}
 
-export const primaveraP6Connector: ConnectorDefinition<Record<string, never>> = {
-  type: 'primavera_p6',
-  name: 'Oracle Primavera P6',
-  description: 'Imports and exports project schedules as P6 XER and P6 XML: WBS, activities, relationships with lags, calendars, resources and assignments.',
-  capabilities: ['file_import', 'file_export'],
-  entityTypes: SCHEDULE_ENTITIES,
-  auth: 'none',
-  configSchema: noConfig,
-  files: fileConnector([XER_FORMAT, P6_XML_FORMAT]),
-};
+/** The two connectors without record events. */
+export const [msProjectConnector, primaveraP6Connector] = scheduleConnectors();
 
 export const SCHEDULE_CONNECTORS = [msProjectConnector, primaveraP6Connector] as const;

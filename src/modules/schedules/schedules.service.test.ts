@@ -7,7 +7,7 @@ import { listRecords } from '../records/index.js';
 import { exportScheduleFile, importSchedule, importScheduleFile, loadSchedule, scheduleFileStream, type ScheduleFormat, type ScheduleScope } from './schedules.service.js';
 import { sampleSchedule } from './schedule.samples.js';
 import { activitiesOf, bufferOf, linksOf, streamOf, summariesOf } from './schedule.test-support.js';
-import { msProjectConnector, primaveraP6Connector } from './schedules.connectors.js';
+import { msProjectConnector, primaveraP6Connector, scheduleConnectors } from './schedules.connectors.js';
 import { createLogger } from '../../platform/logging/logger.js';
 import type { Schedule } from './schedule.model.js';
 
@@ -194,5 +194,11 @@ describe('schedules service: a file into a project and back', () => {
     await expect(msProjectConnector.files!.importFile(scope, 'XER', streamOf(''))).rejects.toMatchObject({ reason: 'UNKNOWN_FORMAT' });
     expect(msProjectConnector.configSchema.safeParse({}).success).toBe(true);
     expect(primaveraP6Connector.files!.formats.map((f) => f.id)).toEqual(['XER', 'P6_XML']);
+    // With subscriptions, the connectors' imports write record events too.
+    const [, p6] = scheduleConnectors({ subscribedEvents: async (_db, _org, names) => names.filter((n) => n === 'schedule_task.created') });
+    const b = await newProject();
+    await p6.files!.importFile({ ...scope, ...b }, 'XER', streamOf(await fileOf('XER', sampleSchedule(10))));
+    const [rows] = (await mysql.pool.query("SELECT COUNT(*) AS n FROM outbox_events WHERE project_id = ? AND event_type = 'schedule_task.created'", [b.projectId])) as unknown as [Array<{ n: number }>];
+    expect(Number(rows[0]!.n)).toBe(10);
   });
 });
