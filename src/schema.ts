@@ -12,7 +12,8 @@ import { ExportsResolver } from './modules/exports/index.js';
 import { FileStore } from './platform/storage/file-store.js';
 import { ViewerResolver } from './modules/viewer/index.js';
 import { AlertsResolver } from './modules/alerts/index.js';
-import { WebhooksResolver, webhookSettings, type WebhookSettings } from './modules/webhooks/index.js';
+import { subscribedEventNames, WebhooksResolver, webhookSettings, type WebhookSettings } from './modules/webhooks/index.js';
+import { SchedulesResolver } from './modules/schedules/index.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
 import { SsoResolver, type SsoResolverDeps } from './modules/sso/index.js';
 import { ScimResolver } from './modules/scim/index.js';
@@ -46,6 +47,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     [OAuthClientsResolver, new OAuthClientsResolver()],
     [WebhooksResolver, new WebhooksResolver({ secrets: deps.secrets, settings: deps.webhookSettings })],
     [SsoResolver, new SsoResolver(deps.sso)],
+    [SchedulesResolver, new SchedulesResolver({ store: deps.store, maxUploadBytes: deps.maxUploadBytes, subscribedEvents: subscribedEventNames })],
     ...RECORD_RESOLVERS.map((R) => [R, new R()] as const),
     [ScimResolver, new ScimResolver()],
   ]);
@@ -57,7 +59,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     },
   };
   return buildSchema({
-    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, OAuthClientsResolver, SsoResolver, ...RECORD_RESOLVERS, ScimResolver] as BuildSchemaOptions['resolvers'],
+    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, OAuthClientsResolver, SsoResolver, SchedulesResolver, ...RECORD_RESOLVERS, ScimResolver] as BuildSchemaOptions['resolvers'],
     container,
     authChecker,
     pubSub: deps.pubsub,

@@ -13,6 +13,9 @@ export const ENTITY_TYPES = [
   'payments',
   'schedule_tasks',
   'task_dependencies',
+  'schedule_calendars',
+  'schedule_resources',
+  'schedule_assignments',
   'contacts',
 ] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
@@ -73,6 +76,9 @@ const originId: FieldDef = {
   maxLength: 100,
   unique: true,
 };
+
+const DURATION_UNIT = { regex: /^e?(m|h|d|w|mo|%)$/, message: 'must be m, h, d, w, mo or %, with e before it for elapsed time' };
+const WORK_WEEK = { regex: /^(-|\d\d:\d\d-\d\d:\d\d(,\d\d:\d\d-\d\d:\d\d)*)(;(-|\d\d:\d\d-\d\d:\d\d(,\d\d:\d\d-\d\d:\d\d)*)){6}$/, message: 'must give seven days, Sunday first, separated by semicolons: - or ranges such as 08:00-12:00' };
 
 const CURRENCY = { regex: /^[A-Z]{3}$/, message: 'must be a three-letter ISO 4217 code such as USD' };
 
@@ -179,6 +185,13 @@ export const ENTITIES: Readonly<Record<EntityType, EntityDef>> = {
       { key: 'durationDays', label: 'Duration (days)', type: 'decimal', min: 0, description: 'Working days.', example: '3', aliases: ['duration', 'original duration'] },
       { key: 'percentComplete', label: '% Complete', type: 'decimal', min: 0, max: 100, description: 'Progress, 0 to 100.', example: '0', aliases: ['percent complete', 'progress', 'pct complete'] },
       { key: 'isMilestone', label: 'Milestone', type: 'boolean', description: 'yes for a milestone.', example: 'no', aliases: ['is milestone'] },
+      { key: 'isSummary', label: 'Summary', type: 'boolean', description: 'yes for a summary task (a WBS node in P6) that rolls up the tasks below it.', example: 'no', aliases: ['is summary', 'summary task'] },
+      { key: 'outlineLevel', label: 'Outline Level', type: 'integer', min: 0, max: 100, description: 'Depth in the outline: 1 for top-level tasks.', example: '2', aliases: ['level', 'indent'] },
+      { key: 'sortOrder', label: 'Sort Order', type: 'integer', min: 0, description: 'Position of the task in the schedule (MS Project row ID).', example: '12', aliases: ['row', 'sequence', 'seq'] },
+      { key: 'durationUnit', label: 'Duration Unit', type: 'string', maxLength: 4, pattern: DURATION_UNIT, description: 'Unit the scheduler shows the duration in: m, h, d, w, mo; e before it for elapsed time (ed), % for percent.', example: 'd' },
+      { key: 'calendarId', label: 'Calendar ID', type: 'string', maxLength: 100, description: 'Origin ID of the task’s work calendar, when not the project’s.', example: 'CAL-1', aliases: ['calendar'] },
+      { key: 'constraintType', label: 'Constraint Type', type: 'enum', values: ['asap', 'alap', 'snet', 'snlt', 'fnet', 'fnlt', 'mso', 'mfo'], description: 'Date constraint: as soon / late as possible, start or finish no earlier / later than, must start / finish on.', example: 'asap', aliases: ['constraint'] },
+      { key: 'constraintDate', label: 'Constraint Date', type: 'date', description: 'Date of the constraint.', example: '2024-05-01' },
     ],
     rules: [{ fields: ['startDate', 'finishDate'], severity: 'error', message: 'Finish is before Start', check: (row) => String(row['finishDate']) >= String(row['startDate']) }],
   },
@@ -191,8 +204,54 @@ export const ENTITIES: Readonly<Record<EntityType, EntityDef>> = {
       { key: 'successorId', label: 'Successor ID', type: 'string', required: true, maxLength: 100, reference: { entity: 'schedule_tasks', field: 'originId' }, description: 'Origin ID of the task that follows.', example: 'T-110', aliases: ['successor', 'to task'] },
       { key: 'type', label: 'Type', type: 'enum', values: ['FS', 'SS', 'FF', 'SF'], description: 'Finish-to-start, start-to-start, finish-to-finish or start-to-finish.', example: 'FS', aliases: ['link type', 'relationship'] },
       { key: 'lagDays', label: 'Lag (days)', type: 'decimal', min: -3650, max: 3650, description: 'Lag in working days; negative for lead.', example: '0', aliases: ['lag'] },
+      { key: 'lagUnit', label: 'Lag Unit', type: 'string', maxLength: 4, pattern: DURATION_UNIT, description: 'Unit the scheduler shows the lag in (m, h, d, w, mo, e before it for elapsed, % for percent of the predecessor).', example: 'd', aliases: ['lag format'] },
     ],
     rules: [{ fields: ['predecessorId', 'successorId'], severity: 'error', message: 'A task cannot depend on itself', check: (row) => row['predecessorId'] !== row['successorId'] }],
+  },
+  schedule_calendars: {
+    type: 'schedule_calendars',
+    label: 'schedule calendar',
+    projectScoped: true,
+    fields: [
+      { ...originId, required: true, description: 'Calendar identifier in the scheduler (MS Project calendar UID, P6 calendar id); tasks and resources refer to it.', example: 'CAL-1' },
+      { key: 'name', label: 'Name', type: 'string', required: true, maxLength: 255, description: 'Name of the calendar.', example: 'Standard', aliases: ['calendar name'] },
+      { key: 'baseCalendarId', label: 'Base Calendar ID', type: 'string', maxLength: 100, description: 'Origin ID of the calendar this one is derived from.', example: 'CAL-0', aliases: ['base calendar'] },
+      { key: 'hoursPerDay', label: 'Hours per Day', type: 'decimal', min: 0, max: 24, description: 'Working hours in a day of this calendar.', example: '8', aliases: ['day hours'] },
+      {
+        key: 'workWeek',
+        label: 'Work Week',
+        type: 'text',
+        maxLength: 1000,
+        pattern: WORK_WEEK,
+        description: 'Working times of each weekday, Sunday first, separated by semicolons: "-" for a day off, else ranges such as 08:00-12:00,13:00-17:00.',
+        example: '-;08:00-12:00,13:00-17:00;08:00-12:00,13:00-17:00;08:00-12:00,13:00-17:00;08:00-12:00,13:00-17:00;08:00-12:00,13:00-17:00;-',
+      },
+    ],
+  },
+  schedule_resources: {
+    type: 'schedule_resources',
+    label: 'schedule resource',
+    projectScoped: true,
+    fields: [
+      { ...originId, required: true, description: 'Resource identifier in the scheduler (MS Project resource UID, P6 resource id); assignments refer to it.', example: 'R-10' },
+      { key: 'code', label: 'Resource Code', type: 'string', maxLength: 64, description: 'Short name or initials.', example: 'CARP', aliases: ['short name', 'initials', 'resource id'] },
+      { key: 'name', label: 'Name', type: 'string', required: true, maxLength: 255, description: 'Name of the resource.', example: 'Carpenter crew', aliases: ['resource name', 'resource'] },
+      { key: 'type', label: 'Type', type: 'enum', values: ['labor', 'nonlabor', 'material', 'cost'], description: 'labor (MS Project work), nonlabor (equipment), material or cost.', example: 'labor', aliases: ['resource type'] },
+      { key: 'calendarId', label: 'Calendar ID', type: 'string', maxLength: 100, description: 'Origin ID of the resource’s calendar.', example: 'CAL-1', aliases: ['calendar'] },
+      { key: 'maxUnits', label: 'Max Units', type: 'decimal', min: 0, description: 'Most units available at once (1 = one full-time person).', example: '1', aliases: ['max units', 'availability'] },
+    ],
+  },
+  schedule_assignments: {
+    type: 'schedule_assignments',
+    label: 'schedule assignment',
+    projectScoped: true,
+    fields: [
+      { ...originId, required: true, description: 'Assignment identifier in the scheduler (MS Project assignment UID, P6 assignment id).', example: 'A-100' },
+      { key: 'taskId', label: 'Task ID', type: 'string', required: true, maxLength: 100, reference: { entity: 'schedule_tasks', field: 'originId' }, description: 'Origin ID of the task.', example: 'T-100', aliases: ['task', 'activity id'] },
+      { key: 'resourceId', label: 'Resource ID', type: 'string', required: true, maxLength: 100, reference: { entity: 'schedule_resources', field: 'originId' }, description: 'Origin ID of the resource.', example: 'R-10', aliases: ['resource'] },
+      { key: 'units', label: 'Units', type: 'decimal', min: 0, description: 'Units of the resource on the task (1 = full time).', example: '1', aliases: ['units per time'] },
+      { key: 'workHours', label: 'Work (hours)', type: 'decimal', min: 0, description: 'Planned work in hours.', example: '24', aliases: ['work', 'planned units'] },
+    ],
   },
   contacts: {
     type: 'contacts',

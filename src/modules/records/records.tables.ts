@@ -5,11 +5,14 @@ import { contacts } from './contacts.table.js';
 import { costCodes } from './cost-codes.table.js';
 import { invoices } from './invoices.table.js';
 import { payments } from './payments.table.js';
+import { scheduleAssignments } from './schedule-assignments.table.js';
+import { scheduleCalendars } from './schedule-calendars.table.js';
+import { scheduleResources } from './schedule-resources.table.js';
 import { scheduleTasks } from './schedule-tasks.table.js';
 import { taskDependencies } from './task-dependencies.table.js';
 import { vendors } from './vendors.table.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- one registry over eight differently typed tables */
+/* eslint-disable @typescript-eslint/no-explicit-any -- one registry over the differently typed tables */
 export type RecordTable = MySqlTableWithColumns<any>;
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
@@ -22,6 +25,9 @@ export const RECORD_TABLES: Readonly<Record<EntityType, RecordTable>> = {
   payments,
   schedule_tasks: scheduleTasks,
   task_dependencies: taskDependencies,
+  schedule_calendars: scheduleCalendars,
+  schedule_resources: scheduleResources,
+  schedule_assignments: scheduleAssignments,
   contacts,
 };
 

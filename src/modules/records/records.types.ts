@@ -20,6 +20,9 @@ export const GRAPHQL_NAMES: Readonly<Record<EntityType, { type: string; list: st
   payments: { type: 'Payment', list: 'payments', one: 'payment' },
   schedule_tasks: { type: 'ScheduleTask', list: 'scheduleTasks', one: 'scheduleTask' },
   task_dependencies: { type: 'TaskDependency', list: 'taskDependencies', one: 'taskDependency' },
+  schedule_calendars: { type: 'ScheduleCalendar', list: 'scheduleCalendars', one: 'scheduleCalendar' },
+  schedule_resources: { type: 'ScheduleResource', list: 'scheduleResources', one: 'scheduleResource' },
+  schedule_assignments: { type: 'ScheduleAssignment', list: 'scheduleAssignments', one: 'scheduleAssignment' },
   contacts: { type: 'Contact', list: 'contacts', one: 'contact' },
 };
 

@@ -1,0 +1,125 @@
+import { defaultWeek } from './xer.format.js';
+import { DEFAULT_MINUTES_PER_DAY, type Schedule, type ScheduleCalendar, type ScheduleLink } from './schedule.model.js';
+import { decimal, isoDuration, numericIds } from './schedule.ids.js';
+import { escapeXml } from './schedule.xml.js';
+import { MSPDI_CONSTRAINTS, MSPDI_LINK_TYPES, MSPDI_NAMESPACE, UNIT_FORMATS } from './mspdi.reader.js';
+
+/*
+ * MS Project XML out: the elements of Project, Calendar, Task, PredecessorLink, Resource and
+ * Assignment in the order of the MSPDI schema (mspdi_pj12.xsd), which MS Project enforces on
+ * open. Numeric UIDs are kept; other identifiers get free numbers (see schedule.ids.ts).
+ */
+
+const RESOURCE_TYPE_CODES = { material: 0, labor: 1, nonlabor: 1, cost: 2 } as const;
+
+function el(name: string, value: string | number | null | undefined): string {
+  return value === null || value === undefined || value === '' ? '' : `<${name}>${typeof value === 'number' ? value : escapeXml(value)}</${name}>`;
+}
+
+function calendarXml(calendar: ScheduleCalendar, uid: number, baseUid: number | undefined): string {
+  let out = `<Calendar>${el('UID', uid)}${el('Name', calendar.name)}${el('IsBaseCalendar', baseUid === undefined ? 1 : 0)}${el('BaseCalendarUID', baseUid ?? -1)}`;
+  if (calendar.week) {
+    out += '<WeekDays>';
+    calendar.week.forEach((ranges, day) => {
+      out += `<WeekDay>${el('DayType', day + 1)}${el('DayWorking', ranges.length ? 1 : 0)}`;
+      if (ranges.length) {
+        out += '<WorkingTimes>';
+        for (const range of ranges) {
+          const [from, to] = range.split('-') as [string, string];
+          out += `<WorkingTime>${el('FromTime', `${from}:00`)}${el('ToTime', `${to === '24:00' ? '00:00' : to}:00`)}</WorkingTime>`;
+        }
+        out += '</WorkingTimes>';
+      }
+      out += '</WeekDay>';
+    });
+    out += '</WeekDays>';
+  }
+  return `${out}</Calendar>\n`;
+}
+
+/** The MSPDI document of a schedule, in pieces. */
+export function* writeMspdi(schedule: Schedule): Generator<string> {
+  const calendars: ScheduleCalendar[] = schedule.calendars.length
+    ? schedule.calendars
+    : [{ uid: 'standard', name: 'Standard', baseUid: null, hoursPerDay: 8, week: defaultWeek() }];
+  const calendarIds = numericIds(calendars.map((c) => c.uid));
+  const taskIds = numericIds(schedule.tasks.map((t) => t.uid));
+  const resourceIds = numericIds(schedule.resources.map((r) => r.uid));
+  // Assignment UID 0 is an ordinary assignment; task UID 0 is the project summary task and resource UID 0 a placeholder.
+  const assignmentIds = numericIds(schedule.assignments.map((a) => a.uid), 0);
+  const projectCalendar = calendars.find((c) => !c.baseUid) ?? calendars[0]!;
+  const starts = schedule.tasks.map((t) => t.start).filter((s): s is string => !!s);
+  const finishes = schedule.tasks.map((t) => t.finish).filter((s): s is string => !!s);
+  const minutesPerDay = schedule.minutesPerDay || DEFAULT_MINUTES_PER_DAY;
+
+  yield '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
+  yield `<Project xmlns="${MSPDI_NAMESPACE}">`;
+  yield el('SaveVersion', 14);
+  yield el('Name', schedule.name ? `${schedule.name}.xml` : 'schedule.xml');
+  yield el('Title', schedule.name);
+  yield el('ScheduleFromStart', 1);
+  yield el('StartDate', starts.length ? starts.reduce((a, b) => (a < b ? a : b)) : null);
+  yield el('FinishDate', finishes.length ? finishes.reduce((a, b) => (a > b ? a : b)) : null);
+  yield el('CalendarUID', calendarIds.get(projectCalendar.uid));
+  yield el('MinutesPerDay', Math.round(minutesPerDay));
+  yield el('MinutesPerWeek', Math.round(minutesPerDay * 5));
+  yield el('DaysPerMonth', 20);
+  yield '\n<Calendars>\n';
+  for (const calendar of calendars) {
+    yield calendarXml(calendar, calendarIds.get(calendar.uid)!, calendar.baseUid ? calendarIds.get(calendar.baseUid) : undefined);
+  }
+  yield '</Calendars>\n<Tasks>\n';
+
+  const linksTo = new Map<string, ScheduleLink[]>();
+  for (const link of schedule.links) {
+    const list = linksTo.get(link.successorUid);
+    if (list) list.push(link);
+    else linksTo.set(link.successorUid, [link]);
+  }
+  let row = 0;
+  for (const task of schedule.tasks) {
+    row++;
+    let out = `<Task>${el('UID', taskIds.get(task.uid))}${el('ID', row)}${el('Name', task.name)}${el('IsNull', 0)}`;
+    out += el('WBS', task.wbs) + el('OutlineLevel', task.outlineLevel);
+    out += el('Start', task.start) + el('Finish', task.finish);
+    if (task.durationMinutes !== null) out += el('Duration', isoDuration(task.durationMinutes)) + el('DurationFormat', UNIT_FORMATS[task.durationUnit ?? 'd'] ?? 7);
+    out += el('Milestone', task.isMilestone ? 1 : 0) + el('Summary', task.isSummary ? 1 : 0);
+    if (task.percentComplete !== null) out += el('PercentComplete', Math.round(task.percentComplete));
+    out += el('ConstraintType', MSPDI_CONSTRAINTS.indexOf(task.constraintType ?? 'asap'));
+    const calendar = task.calendarUid ? calendarIds.get(task.calendarUid) : undefined;
+    out += el('CalendarUID', calendar ?? -1);
+    if (task.constraintType && task.constraintType !== 'asap' && task.constraintType !== 'alap' && task.constraintDate) {
+      const finishConstraint = task.constraintType === 'mfo' || task.constraintType.startsWith('f');
+      out += el('ConstraintDate', `${task.constraintDate}T${finishConstraint ? '17:00:00' : '08:00:00'}`);
+    }
+    for (const link of linksTo.get(task.uid) ?? []) {
+      const predecessor = taskIds.get(link.predecessorUid);
+      if (predecessor === undefined) continue;
+      out += `<PredecessorLink>${el('PredecessorUID', predecessor)}${el('Type', MSPDI_LINK_TYPES.indexOf(link.type))}${el('CrossProject', 0)}`;
+      out += `${el('LinkLag', Math.round(link.lagMinutes * 10))}${el('LagFormat', UNIT_FORMATS[link.lagUnit] ?? 7)}</PredecessorLink>`;
+    }
+    yield `${out}</Task>\n`;
+  }
+  yield '</Tasks>\n<Resources>\n';
+  row = 0;
+  for (const resource of schedule.resources) {
+    row++;
+    let out = `<Resource>${el('UID', resourceIds.get(resource.uid))}${el('ID', row)}${el('Name', resource.name)}${el('Type', RESOURCE_TYPE_CODES[resource.type])}${el('IsNull', 0)}`;
+    out += el('Initials', resource.code);
+    if (resource.maxUnits !== null) out += el('MaxUnits', decimal(resource.maxUnits));
+    const calendar = resource.calendarUid ? calendarIds.get(resource.calendarUid) : undefined;
+    if (calendar !== undefined) out += el('CalendarUID', calendar);
+    yield `${out}</Resource>\n`;
+  }
+  yield '</Resources>\n<Assignments>\n';
+  for (const assignment of schedule.assignments) {
+    const task = taskIds.get(assignment.taskUid);
+    const resource = resourceIds.get(assignment.resourceUid);
+    if (task === undefined || resource === undefined) continue;
+    let out = `<Assignment>${el('UID', assignmentIds.get(assignment.uid))}${el('TaskUID', task)}${el('ResourceUID', resource)}`;
+    if (assignment.units !== null) out += el('Units', decimal(assignment.units));
+    if (assignment.workHours !== null) out += el('Work', isoDuration(assignment.workHours * 60));
+    yield `${out}</Assignment>\n`;
+  }
+  yield '</Assignments>\n</Project>\n';
+}

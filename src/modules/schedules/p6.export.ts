@@ -1,0 +1,110 @@
+import type { Schedule, ScheduleLink, ScheduleTask } from './schedule.model.js';
+import { numericIds } from './schedule.ids.js';
+
+/*
+ * What the P6 writers (XER and P6 XML) share: the neutral outline turned back into P6's shape.
+ * Summary tasks become WBS nodes (their code: the last segment of their WBS, else their UID), the
+ * other tasks activities under the nearest summary above them. P6 links and assigns activities
+ * only, so links and assignments of summary tasks are left out with a warning; percentage lags
+ * become hours of the predecessor's duration, and elapsed lags count as working time.
+ */
+
+export interface P6Wbs {
+  id: number;
+  parentId: number;
+  code: string;
+  name: string;
+  seq: number;
+}
+
+export interface P6Activity {
+  id: number;
+  wbsId: number;
+  task: ScheduleTask;
+}
+
+export interface P6Link {
+  id: number;
+  predecessorId: number;
+  successorId: number;
+  link: ScheduleLink;
+  lagHours: number;
+}
+
+export interface P6Shape {
+  projectWbsId: number;
+  wbs: P6Wbs[];
+  activities: P6Activity[];
+  activityIds: Map<string, number>;
+  links: P6Link[];
+  calendarIds: Map<string, number>;
+  resourceIds: Map<string, number>;
+  assignmentIds: Map<string, number>;
+  /** The project calendar: the first calendar without a base. */
+  projectCalendarId: number | null;
+}
+
+export function p6Shape(schedule: Schedule, warnings: string[]): P6Shape {
+  const projectWbsId = 1;
+  const wbs: P6Wbs[] = [];
+  const activities: P6Activity[] = [];
+  const stack: Array<{ level: number; wbsId: number; wbs: string | null }> = [];
+  const summaries = new Set<string>();
+  const activityIds = numericIds(schedule.tasks.filter((t) => !t.isSummary).map((t) => t.uid));
+  let nextWbs = projectWbsId + 1;
+  for (const task of schedule.tasks) {
+    while (stack.length && stack[stack.length - 1]!.level >= task.outlineLevel) stack.pop();
+    const parentId = stack.length ? stack[stack.length - 1]!.wbsId : projectWbsId;
+    if (task.isSummary) {
+      summaries.add(task.uid);
+      // The node's own code: its WBS after its parent's (codes may hold dots); at the top, all of it.
+      const parentWbs = stack.length ? stack[stack.length - 1]!.wbs : null;
+      const own = !task.wbs ? null : parentWbs === null ? task.wbs : task.wbs.startsWith(`${parentWbs}.`) ? task.wbs.slice(parentWbs.length + 1) : task.wbs.split('.').pop();
+      const code = own || task.uid.replace(/^WBS:/, '');
+      const node = { id: nextWbs++, parentId, code: code.slice(0, 40), name: task.name, seq: wbs.length + 1 };
+      wbs.push(node);
+      stack.push({ level: task.outlineLevel, wbsId: node.id, wbs: task.wbs });
+    } else {
+      activities.push({ id: activityIds.get(task.uid)!, wbsId: parentId, task });
+    }
+  }
+  const durations = new Map(schedule.tasks.map((t) => [t.uid, t.durationMinutes ?? 0]));
+  const links: P6Link[] = [];
+  let skippedSummaryLinks = 0;
+  let elapsed = 0;
+  for (const link of schedule.links) {
+    const predecessorId = activityIds.get(link.predecessorUid);
+    const successorId = activityIds.get(link.successorUid);
+    if (predecessorId === undefined || successorId === undefined) {
+      if (summaries.has(link.predecessorUid) || summaries.has(link.successorUid)) skippedSummaryLinks++;
+      continue;
+    }
+    let minutes = link.lagMinutes;
+    if (link.lagUnit === '%' || link.lagUnit === 'e%') minutes = ((durations.get(link.predecessorUid) ?? 0) * link.lagMinutes) / 100;
+    else if (link.lagUnit.startsWith('e')) elapsed++;
+    links.push({ id: links.length + 1, predecessorId, successorId, link, lagHours: Math.round((minutes / 60) * 10_000) / 10_000 });
+  }
+  if (skippedSummaryLinks) warnings.push(`${skippedSummaryLinks} link(s) to or from summary tasks left out: P6 links activities only`);
+  if (elapsed) warnings.push(`${elapsed} elapsed-time lag(s) written as working hours: P6 has no elapsed lags`);
+  const skippedAssignments = schedule.assignments.filter((a) => summaries.has(a.taskUid)).length;
+  if (skippedAssignments) warnings.push(`${skippedAssignments} assignment(s) of summary tasks left out: P6 assigns resources to activities only`);
+  const calendarIds = numericIds(schedule.calendars.map((c) => c.uid));
+  const projectCalendar = schedule.calendars.find((c) => !c.baseUid) ?? schedule.calendars[0];
+  return {
+    projectWbsId,
+    wbs,
+    activities,
+    activityIds,
+    links,
+    calendarIds,
+    resourceIds: numericIds(schedule.resources.map((r) => r.uid)),
+    assignmentIds: numericIds(schedule.assignments.map((a) => a.uid)),
+    projectCalendarId: projectCalendar ? calendarIds.get(projectCalendar.uid)! : null,
+  };
+}
+
+/** P6's activity status from a percentage. */
+export function statusOf(percent: number | null): 'TK_NotStart' | 'TK_Active' | 'TK_Complete' {
+  if (percent === null || percent <= 0) return 'TK_NotStart';
+  return percent >= 100 ? 'TK_Complete' : 'TK_Active';
+}

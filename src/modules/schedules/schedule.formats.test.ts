@@ -1,0 +1,331 @@
+import iconv from 'iconv-lite';
+import { describe, expect, it } from 'vitest';
+import { readMspdi } from './mspdi.reader.js';
+import { writeMspdi } from './mspdi.writer.js';
+import { readXer } from './xer.reader.js';
+import { writeXer } from './xer.writer.js';
+import { readP6Xml } from './p6xml.reader.js';
+import { writeP6Xml } from './p6xml.writer.js';
+import { sampleSchedule } from './schedule.samples.js';
+import { tasksOnCycle, validateSchedule } from './schedule.validate.js';
+import { activitiesOf, bufferOf, linksOf, streamOf, summariesOf } from './schedule.test-support.js';
+import { ScheduleFileError } from './schedules.errors.js';
+import { parseClndrData, formatClndrData } from './xer.format.js';
+import { parseIsoDuration } from './mspdi.reader.js';
+import type { Schedule } from './schedule.model.js';
+
+const mspdiOf = (s: Schedule) => [...writeMspdi(s)].join('');
+const xerOf = (s: Schedule, warnings: string[] = []) => bufferOf(writeXer(s, warnings, new Date('2025-01-01T00:00:00Z')));
+const p6xmlOf = (s: Schedule, warnings: string[] = []) => [...writeP6Xml(s, warnings)].join('');
+
+async function refusal(promise: Promise<unknown>): Promise<ScheduleFileError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ScheduleFileError) return error;
+    throw error;
+  }
+  throw new Error('expected a ScheduleFileError');
+}
+
+const XER_HEAD = 'ERMHDR\t8.0\t2025-01-01\tProject\tadmin\tadmin\tdb\tProject Management\tUSD';
+const xerText = (...lines: string[]) => [XER_HEAD, ...lines].join('\r\n');
+const PROJECT = ['%T\tPROJECT', '%F\tproj_id\tproj_short_name\tclndr_id', '%R\t1\tDEMO\t'];
+const TASKS = [
+  '%T\tTASK',
+  '%F\ttask_id\tproj_id\twbs_id\ttask_code\ttask_name\ttask_type\ttarget_drtn_hr_cnt\ttarget_start_date\ttarget_end_date',
+  '%R\t10\t1\t\tA10\tExcavate\tTT_Task\t16\t2025-01-06 08:00\t2025-01-07 17:00',
+  '%R\t20\t1\t\tA20\tFooting\tTT_Task\t8\t2025-01-08 08:00\t2025-01-08 17:00',
+];
+
+describe('MSPDI', () => {
+  it('round-trips a schedule: tasks, links of all four types with lags and units, calendars, resources, assignments', async () => {
+    const sample = sampleSchedule(120);
+    const xml = mspdiOf(sample);
+    const back = await readMspdi(streamOf(xml));
+    expect(back).toEqual({ ...sample, warnings: [] });
+    expect(new Set(sample.links.map((l) => l.type))).toEqual(new Set(['FS', 'SS', 'FF', 'SF']));
+  });
+
+  it('writes the namespace and each element in the order of the MSPDI schema', () => {
+    const xml = mspdiOf(sampleSchedule(60));
+    expect(xml).toMatch(/^<\?xml version="1\.0" encoding="UTF-8" standalone="yes"\?>\n<Project xmlns="http:\/\/schemas\.microsoft\.com\/project">/);
+    const header = ['SaveVersion', 'Name', 'Title', 'ScheduleFromStart', 'StartDate', 'FinishDate', 'CalendarUID', 'MinutesPerDay', 'MinutesPerWeek', 'DaysPerMonth', 'Calendars', 'Tasks', 'Resources', 'Assignments'];
+    const firsts = header.map((n) => xml.indexOf(`<${n}>`));
+    expect(firsts.every((i) => i > 0)).toBe(true);
+    expect(firsts).toEqual([...firsts].sort((a, b) => a - b));
+    const task = ['UID', 'ID', 'Name', 'IsNull', 'WBS', 'OutlineLevel', 'Start', 'Finish', 'Duration', 'DurationFormat', 'Milestone', 'Summary', 'PercentComplete', 'ConstraintType', 'CalendarUID', 'ConstraintDate', 'PredecessorLink'];
+    for (const body of xml.match(/<Task>[\s\S]*?<\/Task>/g)!.slice(0, 40)) {
+      const names = [...body.matchAll(/<([A-Za-z]+)>/g)].map((m) => m[1]!).filter((n) => task.includes(n));
+      const positions = names.map((n) => task.indexOf(n));
+      expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    }
+    const link = /<PredecessorLink>([\s\S]*?)<\/PredecessorLink>/.exec(xml)![1]!;
+    expect([...link.matchAll(/<([A-Za-z]+)>/g)].map((m) => m[1])).toEqual(['PredecessorUID', 'Type', 'CrossProject', 'LinkLag', 'LagFormat']);
+  });
+
+  it('reads LinkLag in tenths of a minute with its LagFormat, and ignores elements it does not know', async () => {
+    const xml = `<?xml version="1.0"?><Project xmlns="http://schemas.microsoft.com/project"><Name>x</Name><Unknown><Deep>1</Deep></Unknown>
+      <Tasks><Task><UID>0</UID><OutlineLevel>0</OutlineLevel><Name>project summary</Name></Task>
+      <Task><UID>1</UID><Name>A &amp; B</Name><OutlineLevel>1</OutlineLevel><Duration>PT8H30M0S</Duration><DurationFormat>53</DurationFormat><Whatever>?</Whatever></Task>
+      <Task><UID>2</UID><Name>C</Name><OutlineLevel>1</OutlineLevel>
+        <PredecessorLink><PredecessorUID>1</PredecessorUID><Type>3</Type><LinkLag>48000</LinkLag><LagFormat>9</LagFormat><Future>x</Future></PredecessorLink>
+        <PredecessorLink><PredecessorUID>1</PredecessorUID><Type>0</Type><LinkLag>-2400</LinkLag><LagFormat>5</LagFormat></PredecessorLink></Task>
+      <Task><UID>3</UID><IsNull>1</IsNull></Task></Tasks></Project>`;
+    const s = await readMspdi(streamOf(xml));
+    expect(s.tasks.map((t) => [t.uid, t.name, t.durationMinutes, t.durationUnit])).toEqual([
+      ['1', 'A & B', 510, 'd'],
+      ['2', 'C', null, null],
+    ]);
+    expect(s.links).toEqual([
+      { predecessorUid: '1', successorUid: '2', type: 'SS', lagMinutes: 4800, lagUnit: 'w' },
+      { predecessorUid: '1', successorUid: '2', type: 'FF', lagMinutes: -240, lagUnit: 'h' },
+    ]);
+    const commented = '<Project xmlns="http://schemas.microsoft.com/project"><!-- <Tasks> --><Name>n</Name><Tasks><Task><UID>1</UID><Name><![CDATA[<Task>]]></Name></Task></Tasks></Project>';
+    expect((await readMspdi(streamOf(commented))).tasks.map((t) => t.name)).toEqual(['<Task>']);
+    const prefixed = '<p:Project xmlns:p="http://schemas.microsoft.com/project"><p:MinutesPerDay>420</p:MinutesPerDay><p:Tasks><p:Task><p:UID>7</p:UID><p:Name>x</p:Name></p:Task></p:Tasks></p:Project>';
+    const p = await readMspdi(streamOf(prefixed));
+    expect([p.minutesPerDay, p.tasks.map((t) => t.uid)]).toEqual([420, ['7']]);
+    expect(parseIsoDuration('PT1H0M30S')).toBe(60.5);
+    expect(parseIsoDuration('P1DT2H')).toBe(1560);
+    expect(parseIsoDuration('junk')).toBeNull();
+  });
+
+  it('refuses what is not MSPDI, malformed XML and DOCTYPEs', async () => {
+    expect((await refusal(readMspdi(streamOf('<?xml version="1.0"?><Workbook/>')))).reason).toBe('NOT_MSPDI');
+    expect((await refusal(readMspdi(streamOf('<Project xmlns="http://schemas.microsoft.com/project"><Tasks><Task></Tasks></Project>')))).reason).toBe('INVALID_XML');
+    const xxe = '<?xml version="1.0"?><!DOCTYPE Project [<!ENTITY x SYSTEM "file:///etc/passwd">]><Project><Name>&x;</Name></Project>';
+    expect((await refusal(readMspdi(streamOf(xxe)))).reason).toBe('ENTITY_EXPANSION');
+    expect((await refusal(readMspdi(streamOf(Buffer.from('\ufeff<Project/>', 'utf16le'))))).reason).toBe('ENCODING');
+    const noUid = '<Project xmlns="http://schemas.microsoft.com/project"><Tasks><Task><Name>x</Name></Task></Tasks></Project>';
+    expect((await refusal(readMspdi(streamOf(noUid)))).reason).toBe('MISSING_VALUE');
+  });
+});
+
+describe('XER', () => {
+  it('round-trips a schedule through Windows-1252 with CR LF: activities, WBS, links with lags, calendars, resources, assignments', async () => {
+    const sample = sampleSchedule(120);
+    const warnings: string[] = [];
+    const file = await xerOf(sample, warnings);
+    expect(warnings).toEqual([]);
+    expect(file.includes(Buffer.from('\r\n'))).toBe(true);
+    // € is 0x80 and ä 0xE4 in Windows-1252.
+    expect(file.includes(Buffer.from([0xe4]))).toBe(true);
+    expect(file.includes(Buffer.from([0x80]))).toBe(true);
+    const text = iconv.decode(file, 'win1252');
+    expect(text.split('\r\n').filter((l) => l.startsWith('%T')).map((l) => l.slice(3))).toEqual(['CURRTYPE', 'PROJECT', 'CALENDAR', 'PROJWBS', 'RSRC', 'TASK', 'TASKPRED', 'TASKRSRC']);
+    expect(text.endsWith('%E\r\n')).toBe(true);
+
+    const back = await readXer(streamOf(file));
+    expect(activitiesOf(back)).toEqual(activitiesOf(sample));
+    expect(linksOf(back)).toEqual(linksOf(sample));
+    expect(summariesOf(back)).toEqual(summariesOf(sample));
+    expect(back.tasks.filter((t) => t.isSummary).map((t) => t.uid)).toEqual(sample.tasks.filter((t) => t.isSummary).map((t) => `WBS:${t.wbs}`));
+    expect(back.calendars).toEqual(sample.calendars);
+    expect(back.resources).toEqual(sample.resources.map((r) => ({ ...r, maxUnits: null })));
+    expect(back.assignments).toEqual(sample.assignments);
+    // Written again, the schedule read back reads the same.
+    expect(await readXer(streamOf(await xerOf(back)))).toEqual(back);
+  });
+
+  it('maps PR_FS / PR_SS / PR_FF / PR_SF with lag_hr_cnt, pads rows P6 shortened, and skips unknown tables with one warning', async () => {
+    const file = xerText(
+      '%T\tCURRTYPE',
+      '%F\tcurr_id\tcurr_short_name',
+      '%R\t1\tUSD',
+      ...PROJECT,
+      ...TASKS,
+      '%T\tTASKPRED',
+      '%F\ttask_pred_id\ttask_id\tpred_task_id\tproj_id\tpred_proj_id\tpred_type\tlag_hr_cnt',
+      '%R\t1\t20\t10\t1\t1\tPR_SS\t4',
+      '%R\t2\t20\t999\t1\t1\tPR_FS\t0',
+      '%T\tUDFVALUE',
+      '%F\tudf_type_id\tfk_id',
+      '%R\t1\t10',
+      '%E',
+    );
+    const s = validateSchedule(await readXer(streamOf(iconv.encode(file, 'win1252'))));
+    expect(s.tasks.map((t) => [t.uid, t.name, t.durationMinutes, t.start])).toEqual([
+      ['A10', 'Excavate', 960, '2025-01-06T08:00:00'],
+      ['A20', 'Footing', 480, '2025-01-08T08:00:00'],
+    ]);
+    expect(s.links).toEqual([{ predecessorUid: 'A10', successorUid: 'A20', type: 'SS', lagMinutes: 240, lagUnit: 'd' }]);
+    expect(s.warnings).toEqual([
+      'Skipped XER tables a schedule does not use: CURRTYPE, UDFVALUE',
+      'Relationship 2 links a task that is not in the project (task_id 999 → 20): dropped',
+    ]);
+  });
+
+  it('reads one project of a file that holds several, with a warning', async () => {
+    const file = xerText(
+      '%T\tPROJECT',
+      '%F\tproj_id\tproj_short_name\tproject_flag',
+      '%R\t1\tTEMPLATE\tN',
+      '%R\t2\tTOWER\tY',
+      '%R\t3\tGARAGE\tY',
+      '%T\tTASK',
+      '%F\ttask_id\tproj_id\ttask_code\ttask_name',
+      '%R\t10\t1\tT1\tTemplate task',
+      '%R\t20\t2\tA1\tTower task',
+      '%R\t30\t3\tG1\tGarage task',
+      '%E',
+    );
+    const s = await readXer(streamOf(file));
+    expect([s.name, s.tasks.map((t) => t.uid)]).toEqual(['TOWER', ['A1']]);
+    expect(s.warnings).toContain('The XER file holds 3 projects; only TOWER was read');
+  });
+
+  it('reads a text value with a line break in it as one value', async () => {
+    const file = xerText(...PROJECT, '%T\tTASK', '%F\ttask_id\tproj_id\ttask_code\ttask_name\ttask_type', '%R\t1\t1\tA1\tFirst line', 'second line\tTT_Mile', '%E');
+    const s = await readXer(streamOf(file));
+    expect(s.tasks.map((t) => [t.name, t.isMilestone])).toEqual([['First line\nsecond line', true]]);
+  });
+
+  it('decodes Windows-1252 (€ and accents) and UTF-8, LF or CR LF', async () => {
+    const lines = [...PROJECT, '%T\tTASK', '%F\ttask_id\tproj_id\ttask_code\ttask_name', '%R\t1\t1\tA1\tBéton – 5 €', '%E'];
+    for (const content of [iconv.encode(xerText(...lines), 'win1252'), Buffer.from(xerText(...lines).replace(/\r\n/g, '\n'), 'utf8')]) {
+      expect((await readXer(streamOf(content, 7))).tasks.map((t) => t.name)).toEqual(['Béton – 5 €']);
+    }
+  });
+
+  it('refuses truncated files, damaged rows, wrong encodings and files that are not XER', async () => {
+    const truncated = xerText(...PROJECT, ...TASKS);
+    expect(await refusal(readXer(streamOf(truncated)))).toMatchObject({ reason: 'TRUNCATED', message: expect.stringContaining('without the %E end line') });
+    const tooMany = xerText(...PROJECT, '%T\tTASK', '%F\ttask_id\ttask_code', '%R\t1\tA1\textra\tvalues', '%E');
+    expect(await refusal(readXer(streamOf(tooMany)))).toMatchObject({ reason: 'BAD_ROW', context: { line: 7, table: 'TASK' } });
+    const stray = xerText(...PROJECT.slice(0, 2), 'some text', '%E');
+    expect(await refusal(readXer(streamOf(stray)))).toMatchObject({ reason: 'BAD_ROW', context: { line: 4 } });
+    const rowFirst = xerText('%T\tTASK', '%R\t1\tA1', '%E');
+    expect((await refusal(readXer(streamOf(rowFirst)))).reason).toBe('BAD_ROW');
+    expect((await refusal(readXer(streamOf('task_id,task_code\n1,A1\n')))).reason).toBe('NOT_XER');
+    expect((await refusal(readXer(streamOf(Buffer.from(`\ufeff${xerText(...PROJECT, '%E')}`, 'utf16le'))))).reason).toBe('ENCODING');
+    expect((await refusal(readXer(streamOf(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00]))))).reason).toBe('ENCODING');
+    expect((await refusal(readXer(streamOf(xerText('%T\tTASK', '%F\ttask_id', '%E'))))).reason).toBe('NO_PROJECT');
+    const noCode = xerText(...PROJECT, '%T\tTASK', '%F\ttask_id\tproj_id\ttask_code', '%R\t7\t1\t', '%E');
+    expect((await refusal(readXer(streamOf(noCode)))).reason).toBe('MISSING_VALUE');
+  });
+
+  it('keeps WBS codes that hold dots', async () => {
+    const file = xerText(
+      ...PROJECT,
+      '%T\tPROJWBS',
+      '%F\twbs_id\tproj_id\tproj_node_flag\twbs_short_name\twbs_name\tparent_wbs_id\tseq_num',
+      '%R\t1\t1\tY\tDEMO\tDemo\t\t0',
+      '%R\t2\t1\tN\tB.1\tBuilding 1\t1\t1',
+      '%R\t3\t1\tN\tL.02\tLevel 2\t2\t1',
+      '%T\tTASK',
+      '%F\ttask_id\tproj_id\twbs_id\ttask_code\ttask_name',
+      '%R\t10\t1\t3\tA10\tSlab',
+      '%E',
+    );
+    const s = await readXer(streamOf(file));
+    expect(s.tasks.map((t) => [t.uid, t.wbs, t.outlineLevel])).toEqual([
+      ['WBS:B.1', 'B.1', 1],
+      ['WBS:B.1.L.02', 'B.1.L.02', 2],
+      ['A10', 'B.1.L.02', 3],
+    ]);
+    const again = await readXer(streamOf(await xerOf(s)));
+    expect(again.tasks.map((t) => [t.uid, t.wbs, t.outlineLevel])).toEqual(s.tasks.map((t) => [t.uid, t.wbs, t.outlineLevel]));
+  });
+
+  it('reads and writes the calendar data of CALENDAR.clndr_data', () => {
+    const week = [[], ['08:00-12:00', '13:00-17:00'], ['07:00-15:30'], [], [], ['22:00-24:00'], ['08:00-12:00']];
+    expect(parseClndrData(formatClndrData(week))).toEqual(week);
+    expect(parseClndrData('(0||CalendarData()((0||DaysOfWeek()((0||1()())(0||2()((0||0(f|12:00|s|8:00)())))))))')).toEqual([[], ['08:00-12:00'], [], [], [], [], []]);
+    expect(parseClndrData('')).toBeNull();
+  });
+
+  it('reads a 4,000-task, 6,000-link schedule line by line', async () => {
+    const sample = sampleSchedule(4000);
+    expect(sample.links.length).toBeGreaterThan(5900);
+    const back = validateSchedule(await readXer(streamOf(await xerOf(sample), 64 * 1024)));
+    expect(back.tasks).toHaveLength(4000);
+    expect(back.links).toHaveLength(sample.links.length);
+  });
+});
+
+describe('P6 XML', () => {
+  it('round-trips a schedule, and reads it without its namespace too', async () => {
+    const sample = sampleSchedule(120);
+    const warnings: string[] = [];
+    const xml = p6xmlOf(sample, warnings);
+    expect(warnings).toEqual([]);
+    expect(xml).toContain('<APIBusinessObjects xmlns="http://xmlns.oracle.com/Primavera/P6/V8.3/API/BusinessObjects"');
+    for (const text of [xml, xml.replace(/ xmlns="[^"]*"/, '')]) {
+      const back = await readP6Xml(streamOf(text));
+      expect(activitiesOf(back)).toEqual(activitiesOf(sample));
+      expect(linksOf(back)).toEqual(linksOf(sample));
+      expect(summariesOf(back)).toEqual(summariesOf(sample));
+      expect(back.calendars).toEqual(sample.calendars);
+      expect(back.resources).toEqual(sample.resources);
+      expect(back.assignments).toEqual(sample.assignments);
+    }
+  });
+
+  it('reads relationships and assignments at the top level, and refuses other documents', async () => {
+    const xml = `<APIBusinessObjects><Project><ObjectId>5</ObjectId><Id>P</Id>
+      <Activity><ObjectId>1</ObjectId><Id>A1</Id><Name>One</Name><PlannedDuration>8</PlannedDuration><PercentComplete>0.5</PercentComplete><Type>Finish Milestone</Type></Activity>
+      <Activity><ObjectId>2</ObjectId><Id>A2</Id><Name>Two</Name></Activity></Project>
+      <Relationship><ObjectId>9</ObjectId><PredecessorActivityObjectId>1</PredecessorActivityObjectId><SuccessorActivityObjectId>2</SuccessorActivityObjectId><Type>Start to Finish</Type><Lag>-4</Lag></Relationship>
+      </APIBusinessObjects>`;
+    const s = await readP6Xml(streamOf(xml));
+    expect(s.tasks.map((t) => [t.uid, t.durationMinutes, t.percentComplete, t.isMilestone])).toEqual([
+      ['A1', 480, 50, true],
+      ['A2', null, null, false],
+    ]);
+    expect(s.links).toEqual([{ predecessorUid: 'A1', successorUid: 'A2', type: 'SF', lagMinutes: -240, lagUnit: 'd' }]);
+    expect((await refusal(readP6Xml(streamOf('<Project xmlns="http://schemas.microsoft.com/project"/>')))).reason).toBe('NOT_P6_XML');
+    expect((await refusal(readP6Xml(streamOf('<APIBusinessObjects></APIBusinessObjects>')))).reason).toBe('NO_PROJECT');
+  });
+});
+
+describe('validation', () => {
+  const schedule = (links: Array<[string, string]>, uids = ['1', '2', '3', '4']): Schedule => ({
+    ...sampleSchedule(0),
+    tasks: uids.map((uid) => ({ ...sampleSchedule(2).tasks[1]!, uid })),
+    links: links.map(([p, s]) => ({ predecessorUid: p, successorUid: s, type: 'FS', lagMinutes: 0, lagUnit: 'd' })),
+  });
+
+  it('refuses a cycle of links, naming the tasks on it', () => {
+    const error = (() => {
+      try {
+        validateSchedule(
+          schedule([
+            ['1', '2'],
+            ['2', '3'],
+            ['3', '4'],
+            ['4', '2'],
+          ]),
+        );
+      } catch (e) {
+        return e as ScheduleFileError;
+      }
+      throw new Error('no error');
+    })();
+    expect(error).toMatchObject({ reason: 'CYCLE', code: 'BAD_USER_INPUT', message: expect.stringContaining('3 → 4 → 2 → 3') });
+    expect(() => validateSchedule(schedule([['3', '3']]))).toThrow(/linked to itself/);
+    expect(tasksOnCycle(['a', 'b', 'c'], [])).toEqual([]);
+  });
+
+  it('drops links to tasks not in the file and repeated links with a warning; refuses duplicate UIDs', () => {
+    const s = validateSchedule(
+      schedule([
+        ['1', '2'],
+        ['1', '2'],
+        ['9', '2'],
+      ]),
+    );
+    expect(s.links).toHaveLength(1);
+    expect(s.warnings).toEqual(['The link 1 → 2 is given twice: the first is kept', 'The link 9 → 2 names task 9, which is not in the file: dropped']);
+    expect(() => validateSchedule(schedule([], ['1', '2', '1']))).toThrow(expect.objectContaining({ reason: 'DUPLICATE_UID', message: 'Two tasks have the UID 1' }));
+    const impossible = schedule([]);
+    impossible.tasks[0]!.start = '2025-02-30T08:00:00';
+    expect(() => validateSchedule(impossible)).toThrow(expect.objectContaining({ reason: 'BAD_VALUE', message: 'The start of task 1 has the impossible date 2025-02-30T08:00:00' }));
+    const huge = schedule([['1', '2']]);
+    huge.links[0]!.lagMinutes = 1e20;
+    expect(() => validateSchedule(huge)).toThrow(expect.objectContaining({ reason: 'BAD_VALUE' }));
+    const long = schedule([]);
+    long.calendars = [{ uid: 'c', name: 'x'.repeat(256), baseUid: null, hoursPerDay: 8, week: null }];
+    expect(() => validateSchedule(long)).toThrow(expect.objectContaining({ reason: 'TOO_LONG' }));
+  });
+});

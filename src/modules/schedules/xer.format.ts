@@ -1,0 +1,118 @@
+import type { ConstraintType, LinkType, ResourceType } from './schedule.model.js';
+
+/*
+ * Primavera P6 codes shared by the XER and P6 XML readers and writers: link types, constraint
+ * types, resource types, and the calendar data string of XER's CALENDAR.clndr_data.
+ */
+
+export const XER_LINK_TYPES: Readonly<Record<string, LinkType>> = { PR_FS: 'FS', PR_SS: 'SS', PR_FF: 'FF', PR_SF: 'SF' };
+export const XER_LINK_CODES: Readonly<Record<LinkType, string>> = { FS: 'PR_FS', SS: 'PR_SS', FF: 'PR_FF', SF: 'PR_SF' };
+
+export const P6XML_LINK_TYPES: Readonly<Record<string, LinkType>> = {
+  'Finish to Start': 'FS',
+  'Start to Start': 'SS',
+  'Finish to Finish': 'FF',
+  'Start to Finish': 'SF',
+};
+export const P6XML_LINK_NAMES: Readonly<Record<LinkType, string>> = { FS: 'Finish to Start', SS: 'Start to Start', FF: 'Finish to Finish', SF: 'Start to Finish' };
+
+export const XER_CONSTRAINTS: Readonly<Record<string, ConstraintType>> = {
+  CS_ALAP: 'alap',
+  CS_MSO: 'mso',
+  CS_MEO: 'mfo',
+  CS_MSOA: 'snet',
+  CS_MSOB: 'snlt',
+  CS_MEOA: 'fnet',
+  CS_MEOB: 'fnlt',
+};
+export const XER_CONSTRAINT_CODES: Readonly<Record<ConstraintType, string>> = {
+  asap: '',
+  alap: 'CS_ALAP',
+  mso: 'CS_MSO',
+  mfo: 'CS_MEO',
+  snet: 'CS_MSOA',
+  snlt: 'CS_MSOB',
+  fnet: 'CS_MEOA',
+  fnlt: 'CS_MEOB',
+};
+
+export const P6XML_CONSTRAINTS: Readonly<Record<string, ConstraintType>> = {
+  'As Late As Possible': 'alap',
+  'Mandatory Start': 'mso',
+  'Mandatory Finish': 'mfo',
+  'Start On': 'mso',
+  'Finish On': 'mfo',
+  'Start On or After': 'snet',
+  'Start On or Before': 'snlt',
+  'Finish On or After': 'fnet',
+  'Finish On or Before': 'fnlt',
+};
+export const P6XML_CONSTRAINT_NAMES: Readonly<Record<ConstraintType, string>> = {
+  asap: '',
+  alap: 'As Late As Possible',
+  mso: 'Start On',
+  mfo: 'Finish On',
+  snet: 'Start On or After',
+  snlt: 'Start On or Before',
+  fnet: 'Finish On or After',
+  fnlt: 'Finish On or Before',
+};
+
+export const XER_RESOURCE_TYPES: Readonly<Record<string, ResourceType>> = { RT_Labor: 'labor', RT_Equip: 'nonlabor', RT_Mat: 'material' };
+export const XER_RESOURCE_CODES: Readonly<Record<ResourceType, string>> = { labor: 'RT_Labor', nonlabor: 'RT_Equip', material: 'RT_Mat', cost: 'RT_Mat' };
+export const P6XML_RESOURCE_TYPES: Readonly<Record<string, ResourceType>> = { Labor: 'labor', Nonlabor: 'nonlabor', Material: 'material' };
+export const P6XML_RESOURCE_NAMES: Readonly<Record<ResourceType, string>> = { labor: 'Labor', nonlabor: 'Nonlabor', material: 'Material', cost: 'Material' };
+
+const RANGE = /(?:s\|(\d{1,2}:\d{2})\|f\|(\d{1,2}:\d{2}))|(?:f\|(\d{1,2}:\d{2})\|s\|(\d{1,2}:\d{2}))/g;
+const DAY_START = /\(0\|\|([1-7])\(\)/g;
+
+const hhmm = (t: string) => (t.length === 4 ? `0${t}` : t);
+
+/**
+ * The working week of a CALENDAR.clndr_data string, Sunday first, or null when it has none.
+ * The string nests `(0||DaysOfWeek()((0||1()(…))(0||2()((0||0(s|08:00|f|12:00)())…)))`; day 1 is
+ * Sunday. Exceptions (holidays) follow the week and are not read.
+ */
+export function parseClndrData(data: string): string[][] | null {
+  const from = data.indexOf('DaysOfWeek()');
+  if (from < 0) return null;
+  let to = data.indexOf('Exceptions()', from);
+  if (to < 0) to = data.length;
+  const section = data.slice(from, to);
+  const starts = [...section.matchAll(DAY_START)];
+  if (starts.length === 0) return null;
+  const week: string[][] = [[], [], [], [], [], [], []];
+  starts.forEach((start, i) => {
+    const end = i + 1 < starts.length ? starts[i + 1]!.index : section.length;
+    const ranges: string[] = [];
+    for (const m of section.slice(start.index, end).matchAll(RANGE)) {
+      const s = m[1] ?? m[4]!;
+      const f = m[2] ?? m[3]!;
+      ranges.push(`${hhmm(s)}-${hhmm(f)}`);
+    }
+    week[Number(start[1]) - 1] = ranges;
+  });
+  return week;
+}
+
+/** A CALENDAR.clndr_data string for a week (Sunday first). */
+export function formatClndrData(week: string[][] | null): string {
+  const days = (week ?? defaultWeek())
+    .map((ranges, d) => {
+      const items = ranges
+        .map((range, i) => {
+          const [s, f] = range.split('-');
+          return `(0||${i}(s|${s}|f|${f})())`;
+        })
+        .join('');
+      return `(0||${d + 1}()(${items}))`;
+    })
+    .join('');
+  return `(0||CalendarData()((0||DaysOfWeek()(${days}))(0||Exceptions()())))`;
+}
+
+/** Monday to Friday, 08:00-12:00 and 13:00-17:00. */
+export function defaultWeek(): string[][] {
+  const work = ['08:00-12:00', '13:00-17:00'];
+  return [[], work, work, work, work, work, []];
+}
