@@ -29,6 +29,8 @@ import { EMAIL_ALERTS_CRON, emailAlertsJob, emailPendingAlerts } from './modules
 import { smtpMailer } from './platform/mail/mailer.js';
 import { sendJob } from './platform/queue/jobs.js';
 import { buildAppSchema } from './schema.js';
+import { ConnectorRegistry, ensureSyncQueue, integrationSettings, integrationsRouter, startSyncWorker, syncOnCallback } from './modules/integrations/index.js';
+import { quickbooksConnector } from './modules/quickbooks/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -73,6 +75,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     const hooks = webhookSettings(config);
     const services: Services = { config, db: mysql.db, pool: mysql.pool, pubsub, boss, fieldLimiter, logger };
     const store = new FileStore(config.STORAGE_DIR ?? path.join(ROOT, '.data', 'files'));
+    // Integrations (issue 6): every connector this deployment offers; the schedule connectors join here.
+    const connectors = new ConnectorRegistry([quickbooksConnector(config)]);
+    const integrations = integrationSettings(config);
+    await ensureSyncQueue(boss);
 
     if (options.worker) {
       await registerWorker(boss, logger, {
@@ -126,8 +132,9 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       }
       const webhookWorker = await startWebhookWorker({ db: mysql.db, pool: mysql.pool, boss, secrets, logger, settings: hooks, ...(onAlert ? { onAlert } : {}) });
       closers.push(() => webhookWorker.stop());
-      // Issue 6 (connectors) registers each provider's follow-up here, e.g. { quickbooks: onQuickBooksCallback }.
-      await startCallbackWorker({ db: mysql.db, boss, logger, settings: callbackSettings(config), handlers: {} });
+      await startSyncWorker({ db: mysql.db, boss, pubsub, secrets, logger, registry: connectors, settings: integrations, onAlert });
+      // A verified QuickBooks webhook triggers an incremental pull of its connection.
+      await startCallbackWorker({ db: mysql.db, boss, logger, settings: callbackSettings(config), handlers: { quickbooks: syncOnCallback(boss, logger) } });
     }
 
     let server: Awaited<ReturnType<typeof createHttpServer>> | undefined;
@@ -140,6 +147,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         secrets,
         webhookSettings: hooks,
+        connectors,
+        integrationSettings: integrations,
       });
       const insecurePrincipal: Principal | undefined =
         config.INSECURE_NO_AUTH_ORG_ID === undefined
@@ -167,6 +176,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       rest.use(filesRouter({ db: mysql.db, store }));
       rest.use(importsRouter({ importDeps: { db: mysql.db, boss, store, maxUploadBytes: config.MAX_UPLOAD_BYTES }, gate, logger }));
       rest.use(exportsRouter({ db: mysql.db, boss, store, gate, logger }));
+      rest.use(integrationsRouter({ db: mysql.db, boss, secrets, registry: connectors, settings: integrations, logger }));
       server = await createHttpServer({
         restRouter: rest,
         docsRouter: docsRouter(),

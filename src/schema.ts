@@ -15,6 +15,8 @@ import { AlertsResolver } from './modules/alerts/index.js';
 import { WebhooksResolver, webhookSettings, type WebhookSettings } from './modules/webhooks/index.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
 import { loadConfig } from './platform/config.js';
+import { ConnectorRegistry, IntegrationsResolver, integrationSettings, type IntegrationSettings } from './modules/integrations/index.js';
+import { quickbooksConnector } from './modules/quickbooks/index.js';
 
 export interface SchemaDeps {
   verifier: KeyVerifier;
@@ -24,6 +26,8 @@ export interface SchemaDeps {
   maxUploadBytes: number;
   secrets: SecretBox;
   webhookSettings: WebhookSettings;
+  connectors: ConnectorRegistry;
+  integrationSettings: IntegrationSettings;
 }
 
 /**
@@ -40,6 +44,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     [ExportsResolver, new ExportsResolver()],
     [AlertsResolver, new AlertsResolver()],
     [WebhooksResolver, new WebhooksResolver({ secrets: deps.secrets, settings: deps.webhookSettings })],
+    [IntegrationsResolver, new IntegrationsResolver({ secrets: deps.secrets, registry: deps.connectors, settings: deps.integrationSettings })],
     ...RECORD_RESOLVERS.map((R) => [R, new R()] as const),
   ]);
   const container: ContainerType = {
@@ -50,7 +55,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     },
   };
   return buildSchema({
-    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, ...RECORD_RESOLVERS] as BuildSchemaOptions['resolvers'],
+    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, IntegrationsResolver, ...RECORD_RESOLVERS] as BuildSchemaOptions['resolvers'],
     container,
     authChecker,
     pubSub: deps.pubsub,
@@ -73,6 +78,7 @@ export function buildDetachedSchema(): Promise<GraphQLSchema> {
     subscribe: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true, value: undefined }) }) }),
   };
   const verifier = new KeyVerifier(null as unknown as Db, { ttlMs: 0, flushMs: 60_000, logger: createLogger('silent') });
+  const config = loadConfig({ NODE_ENV: 'test' });
   return buildAppSchema({
     verifier,
     pubsub: inert,
@@ -80,6 +86,8 @@ export function buildDetachedSchema(): Promise<GraphQLSchema> {
     store: new FileStore('/nonexistent'),
     maxUploadBytes: 1,
     secrets: SecretBox.fromPassphrase('detached'),
-    webhookSettings: webhookSettings(loadConfig({ NODE_ENV: 'test' })),
+    webhookSettings: webhookSettings(config),
+    connectors: new ConnectorRegistry([quickbooksConnector(config)]),
+    integrationSettings: integrationSettings(config),
   });
 }
