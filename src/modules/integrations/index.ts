@@ -28,5 +28,5 @@ export { integrationSettings, OAUTH_CALLBACK_PATH, type IntegrationSettings } fr
 export { startSyncWorker, syncOnCallback } from './integrations.worker.js';
 export { runSync, contentHash, type EngineDeps } from './integrations.engine.js';
 export { accessTokenOf } from './integrations.oauth.js';
-export { queueSync, ensureSyncQueue } from './integrations.service.js';
+export { queueSync, ensureSyncQueue, createIntegration, startConnect, completeConnect, type IntegrationDeps } from './integrations.service.js';
 export { runSyncJob, SYNC_PROGRESS_TOPIC, type SyncProgress } from './integrations.jobs.js';

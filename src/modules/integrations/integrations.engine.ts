@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { escape } from 'mysql2';
 import { and, asc, eq, gt, gte, inArray, notExists, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../platform/db/mysql.js';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
@@ -78,6 +79,76 @@ function pick(entity: SyncEntity, row: Raw): Raw {
 }
 
 class FatalSyncError extends Error {}
+
+const LINK_COLUMNS = [
+  'organization_id',
+  'connection_id',
+  'entity_type',
+  'record_type',
+  'local_id',
+  'remote_id',
+  'remote_version',
+  'local_hash',
+  'remote_hash',
+  'remote_updated_at',
+  'last_synced_at',
+] as const;
+
+/**
+ * Links of a page in one multi-row statement, written by hand for the reason upsertRecords is:
+ * drizzle's builder spent more on a thousand rows than the database did. A link that exists
+ * (a re-run after a crash) is brought up to date.
+ */
+/** DATETIME(3) text in UTC (the pool's time zone), whatever the process's own zone. */
+const utc = (d: Date) => d.toISOString().slice(0, 23).replace('T', ' ');
+
+async function insertLinks(tx: DbOrTx, links: ReadonlyArray<typeof integrationLinks.$inferInsert>): Promise<void> {
+  if (links.length === 0) return;
+  let tuples = '';
+  for (const l of links) {
+    const values = [l.organizationId, l.connectionId, l.entityType, l.recordType, l.localId, l.remoteId, l.remoteVersion ?? null, l.localHash, l.remoteHash, l.remoteUpdatedAt ?? null, l.lastSyncedAt];
+    tuples += `${tuples ? ',' : ''}(${values.map((v) => escape(v instanceof Date ? utc(v) : v)).join(',')})`;
+  }
+  const updates = LINK_COLUMNS.filter((c) => !['organization_id', 'connection_id', 'entity_type', 'remote_id', 'record_type'].includes(c)).map((c) => `\`${c}\` = VALUES(\`${c}\`)`);
+  await tx.execute(sql.raw(`INSERT INTO \`integration_links\` (${LINK_COLUMNS.map((c) => `\`${c}\``).join(',')}) VALUES ${tuples} ON DUPLICATE KEY UPDATE ${updates.join(', ')}`));
+}
+
+/** Starts reading `pages` now, buffering them until they are consumed. */
+function prefetch(pages: AsyncIterable<Raw[]>): AsyncIterable<Raw[]> {
+  const buffer: Raw[][] = [];
+  let done = false;
+  let failure: { error: unknown } | null = null;
+  let wake: (() => void) | undefined;
+  void (async () => {
+    try {
+      for await (const page of pages) {
+        buffer.push(page);
+        wake?.();
+      }
+    } catch (error) {
+      failure = { error };
+    }
+    done = true;
+    wake?.();
+  })();
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        const page = buffer.shift();
+        if (page) {
+          yield page;
+          continue;
+        }
+        if (failure) throw (failure).error;
+        if (done) return;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
+    },
+  };
+}
 
 /** Links of a connection's entities, read once per run: remote id ↔ local natural key. */
 class RefIndex implements SyncReferences {
@@ -225,13 +296,24 @@ class SyncRun {
       }
     }
     const startedAt = this.api.serverTime() ?? new Date();
+    // The next entity's pages are fetched while this one's are written (one entity ahead, so
+    // memory stays bounded); mapping waits for its turn, when what it refers to is linked.
+    const listed = full.filter((e) => active.includes(e));
+    const sources = new Map<SyncEntity, AsyncIterable<Raw[]>>();
+    const fetchAhead = (index: number) => {
+      const entity = listed[index];
+      if (entity && !sources.has(entity)) sources.set(entity, prefetch(this.api.listAll(entity.remote)));
+    };
+    fetchAhead(0);
     for (const entity of active) {
       this.entityName = entity.remote;
-      if (changes && !full.includes(entity)) {
-        const raws = changes.get(entity.remote) ?? [];
+      const source = sources.get(entity);
+      if (!source) {
+        const raws = changes?.get(entity.remote) ?? [];
         for (let i = 0; i < raws.length; i += 1000) await this.applyPulled(entity, raws.slice(i, i + 1000));
       } else {
-        for await (const page of this.api.listAll(entity.remote)) await this.applyPulled(entity, page);
+        fetchAhead(listed.indexOf(entity) + 1);
+        for await (const page of source) await this.applyPulled(entity, page);
       }
       await this.progress();
     }
@@ -520,20 +602,7 @@ class SyncRun {
       }
       this.counters.created += fresh.length;
     }
-    if (links.length)
-      await tx
-        .insert(integrationLinks)
-        .values(links)
-        .onDuplicateKeyUpdate({
-          set: {
-            localId: sql`VALUES(local_id)`,
-            remoteVersion: sql`VALUES(remote_version)`,
-            localHash: sql`VALUES(local_hash)`,
-            remoteHash: sql`VALUES(remote_hash)`,
-            remoteUpdatedAt: sql`VALUES(remote_updated_at)`,
-            lastSyncedAt: sql`VALUES(last_synced_at)`,
-          },
-        });
+    await insertLinks(tx, links);
   }
 
   private linkValues(entity: SyncEntity, localId: number, object: RemoteObject, localHash: string, remoteHash: string, now: Date): typeof integrationLinks.$inferInsert {
