@@ -274,6 +274,29 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { ...accepted('200'), ...hookErrors },
         },
       },
+      '/api/v1/integrations/oauth/callback': {
+        get: {
+          operationId: 'completeIntegrationAuthorization',
+          summary: 'OAuth 2.0 redirect of connectIntegration',
+          description:
+            "Where the provider sends the person's browser back after connectIntegration (GraphQL). The single-use `state` (10 minutes by default) names the connection; the code is exchanged at the provider's token endpoint and the tokens are stored sealed (AES-256-GCM). No API key is needed. Answers a short HTML page.",
+          tags: ['Integrations'],
+          security: [],
+          parameters: [
+            { name: 'state', in: 'query', required: true, schema: { type: 'string', maxLength: 200 } },
+            { name: 'code', in: 'query', schema: { type: 'string', maxLength: 2048 } },
+            { name: 'realmId', in: 'query', description: 'QuickBooks: the company connected.', schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+            { name: 'error', in: 'query', description: 'The provider refused (e.g. access_denied).', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': { description: 'Connected', content: { 'text/html': { schema: { type: 'string' } } } },
+            '400': { description: 'Unknown, expired or used state; the provider refused; no code', content: { 'text/html': { schema: { type: 'string' } } } },
+            '404': { description: 'The connection was deleted meanwhile', content: { 'text/html': { schema: { type: 'string' } } } },
+            '409': { description: 'The connection belongs to another provider account', content: { 'text/html': { schema: { type: 'string' } } } },
+            '502': { description: "The provider's token endpoint refused the code", content: { 'text/html': { schema: { type: 'string' } } } },
+          },
+        },
+      },
       '/api/v1/files/{token}': {
         get: {
           operationId: 'downloadFile',
