@@ -139,17 +139,22 @@ describe('QuickBooks Online sync', () => {
     await rows(ctx, "UPDATE vendors SET name = 'Beton Supply Co' WHERE organization_id = ? AND origin_id = ?", [org.id, `quickbooks:${realmId}:Vendor:${ids.beton}`]);
     await rows(ctx, "INSERT INTO vendors (organization_id, code, name, email) VALUES (?, 'NEWCO', 'Newco Steel', 'ap@newco.test')", [org.id]);
     await rows(ctx, "INSERT INTO invoices (organization_id, project_id, kind, number, vendor_code, invoice_date, amount, status) VALUES (?, ?, 'payable', 'B-200', 'ACME', '2024-05-01', '750.00', 'open')", [org.id, projectId]);
+    await rows(ctx, "INSERT INTO payments (organization_id, project_id, invoice_number, payment_date, amount, reference) VALUES (?, ?, 'INV-1', '2024-05-02', '500.00', 'WIRE-77')", [org.id, projectId]);
 
     const log = await syncAndWait(app, key, id, 'BOTH', 'INCREMENTAL');
     expect(log).toMatchObject({ status: 'completed', recordsFailed: 0 });
     expect(log.recordsUpdated).toBeGreaterThanOrEqual(2);
-    expect(log.recordsCreated).toBe(2);
+    expect(log.recordsCreated).toBe(3);
     expect((await vendorByOrigin(ctx, org.id, realmId, ids.acme))['phone']).toBe('555-0100');
     expect(sim.get(realmId, 'Vendor', ids.beton)!['DisplayName']).toBe('Beton Supply Co');
     const newco = sim.list(realmId, 'Vendor').find((v) => v['DisplayName'] === 'Newco Steel');
     expect(newco).toMatchObject({ AcctNum: 'NEWCO', PrimaryEmailAddr: { Address: 'ap@newco.test' } });
     const bill = sim.list(realmId, 'Bill').find((b) => b['DocNumber'] === 'B-200');
     expect(bill).toMatchObject({ VendorRef: expect.objectContaining({ value: ids.acme }), TotalAmt: 750 });
+    const payment = sim.list(realmId, 'Payment').find((p) => p['PaymentRefNum'] === 'WIRE-77');
+    expect(payment).toMatchObject({ TotalAmt: 500, CustomerRef: expect.objectContaining({ value: ids.owner }), Line: [expect.objectContaining({ LinkedTxn: [expect.objectContaining({ TxnId: ids.invoice, TxnType: 'Invoice' })] })] });
+    // QuickBooks applied it: the invoice's balance went down.
+    expect(sim.get(realmId, 'Invoice', ids.invoice)!['Balance']).toBe(2500);
 
     // Our own writes come back through CDC as no-ops, not as changes.
     const quiet = await syncAndWait(app, key, id, 'BOTH', 'INCREMENTAL');

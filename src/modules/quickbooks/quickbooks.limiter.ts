@@ -13,6 +13,7 @@ export class RequestLimiter {
     private readonly perMinute: number,
     private readonly maxConcurrent: number,
     private readonly now: () => number = () => Date.now(),
+    private readonly sleep: (ms: number) => Promise<unknown> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
   /** Waits for a free slot in both limits; call the returned function when the request is done. */
@@ -24,7 +25,7 @@ export class RequestLimiter {
       const cutoff = this.now() - 60_000;
       while (this.sent.length && this.sent[0]! <= cutoff) this.sent.shift();
       if (this.sent.length < this.perMinute) break;
-      await new Promise((resolve) => setTimeout(resolve, this.sent[0]! - cutoff + 1));
+      await this.sleep(this.sent[0]! - cutoff + 1);
     }
     this.sent.push(this.now());
     let released = false;
