@@ -787,6 +787,12 @@ export async function runSync(deps: EngineDeps, request: SyncJobPayload): Promis
   const [connection] = await deps.db.select().from(integrationConnections).where(eq(integrationConnections.id, request.connectionId));
   if (!connection) return { logId: null, status: 'skipped' };
   const connector = deps.registry.get(connection.integrationType)?.sync;
+  // One sync of a connection runs at a time (the queue's singleton key): a log still running is
+  // of a run whose worker died. Its committed pages stay; its cursors never moved.
+  await deps.db
+    .update(integrationSyncLogs)
+    .set({ status: 'failed', completedAt: new Date(), errorLog: [{ level: 'error', code: 'interrupted', message: 'the worker running this sync stopped; the next sync took over' }] })
+    .where(and(eq(integrationSyncLogs.connectionId, connection.id), eq(integrationSyncLogs.status, 'running')));
   const [inserted] = await deps.db.insert(integrationSyncLogs).values({
     organizationId: connection.organizationId,
     connectionId: connection.id,

@@ -316,7 +316,10 @@ const syncQueues = new WeakMap<PgBoss, Promise<void>>();
 export function ensureSyncQueue(boss: PgBoss): Promise<void> {
   let ready = syncQueues.get(boss);
   if (!ready) {
-    ready = boss.createQueue(runSyncJob.name, { policy: 'stately', retryLimit: 0 });
+    // Heartbeats: a sync whose worker died is given up within a minute, not after the expiry
+    // (long enough for the largest first pull). Not retried: the next sync picks up where the
+    // last committed page left it, and is queued by a person, a webhook or a resolution.
+    ready = boss.createQueue(runSyncJob.name, { policy: 'stately', retryLimit: 0, heartbeatSeconds: 30, expireInSeconds: 6 * 3600 });
     ready.catch(() => syncQueues.delete(boss));
     syncQueues.set(boss, ready);
   }
