@@ -487,6 +487,10 @@ class SyncRun {
         const linkState = { remoteVersion: object.version, remoteUpdatedAt: object.updatedAt, lastSyncedAt: now };
         if (!remoteChanged || localHash === remoteHash) {
           await tx.update(integrationLinks).set({ ...linkState, remoteHash, ...(localHash === remoteHash ? { localHash } : {}) }).where(eq(integrationLinks.id, link.id));
+          // Both sides now agree: an open conflict of the record has settled itself.
+          if (localHash === remoteHash && conflicts.has(link.id)) {
+            await tx.update(integrationConflicts).set({ status: 'resolved', resolution: 'remote', resolvedBy: 'sync:sides_agree', resolvedAt: now }).where(eq(integrationConflicts.id, conflicts.get(link.id)!));
+          }
           continue;
         }
         let winner: 'platform' | 'remote' | 'manual' = 'remote';
