@@ -176,4 +176,37 @@ describe('QuickBooks simulator: entities over the API', () => {
     const badEntity = await callApi(sim, t, realm, queryPath('SELECT * FROM Spaceship'));
     expect(badEntity.json.Fault.Error[0].code).toBe('4001');
   });
+
+  it('offers the control API: get, list (inactive included), remove, and refuses invalid seeds', () => {
+    const realm = sim.createCompany();
+    const [vendor] = sim.seed(realm, 'Vendor', [{ DisplayName: 'Control Vendor' }]);
+    const id = String(vendor!['Id']);
+    const [bill] = sim.seed(realm, 'Bill', [{ VendorRef: { value: id }, Line: [{ Amount: 12.34, DetailType: 'AccountBasedExpenseLineDetail' }] }]);
+    expect(bill).toMatchObject({ TotalAmt: 12.34, SyncToken: '0' });
+
+    const changed = sim.change(realm, 'Bill', String(bill!['Id']), { PrivateNote: 'edited in QuickBooks' });
+    expect(changed).toMatchObject({ SyncToken: '1', PrivateNote: 'edited in QuickBooks' });
+    sim.remove(realm, 'Bill', String(bill!['Id']));
+    expect(sim.get(realm, 'Bill', String(bill!['Id']))).toBeNull();
+    expect(sim.list(realm, 'Bill')).toEqual([]);
+
+    expect(sim.remove(realm, 'Vendor', id)).toMatchObject({ Active: false, SyncToken: '1' });
+    expect(sim.list(realm, 'Vendor').map((v) => v['Id'])).toEqual([id]);
+
+    expect(() => sim.seed(realm, 'Bill', [{ Line: [] }])).toThrow(/2020/);
+    expect(() => sim.change(realm, 'Vendor', '999', { AcctNum: 'x' })).toThrow(/does not exist/);
+    expect(() => sim.list('no-such-realm', 'Vendor')).toThrow(/No company/);
+  });
+
+  it('reads the company info of the connected company only', async () => {
+    const info = await callApi(sim, token, realmId, `companyinfo/${realmId}?minorversion=75`);
+    expect(info.status).toBe(200);
+    expect(info.json.CompanyInfo).toMatchObject({ CompanyName: expect.stringContaining('Sandbox Company'), Country: 'US', Id: '1' });
+    expect((await callApi(sim, token, realmId, 'companyinfo/123')).status).toBe(400);
+    const named = sim.createCompany('Trestle Builders LLC');
+    sim.setAuthorizationRealm(named);
+    const other = await connectClient(sim, client);
+    sim.setAuthorizationRealm(sim.realmId);
+    expect((await callApi(sim, other.tokens.access_token, named, `companyinfo/${named}`)).json.CompanyInfo.CompanyName).toBe('Trestle Builders LLC');
+  });
 });

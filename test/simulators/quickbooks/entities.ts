@@ -149,11 +149,32 @@ export class Company {
   private readonly applied = new Map<string, number>();
   private nextDocNumber = 1001;
 
+  private readonly createdAt: number;
+
   constructor(
     readonly realmId: string,
     private readonly clock: () => number,
     private readonly emit: (event: ChangeEvent) => void,
-  ) {}
+    readonly companyName = `Sandbox Company US ${realmId.slice(-4)}`,
+  ) {
+    this.createdAt = clock();
+  }
+
+  /** GET /companyinfo/{realmId}: the company's name and country (read-only here). */
+  companyInfo(): QboObject {
+    return {
+      CompanyName: this.companyName,
+      LegalName: this.companyName,
+      Country: 'US',
+      SupportedLanguages: 'en',
+      FiscalYearStartMonth: 'January',
+      domain: 'QBO',
+      sparse: false,
+      Id: '1',
+      SyncToken: '0',
+      MetaData: { CreateTime: qboTime(this.createdAt), LastUpdatedTime: qboTime(this.createdAt) },
+    };
+  }
 
   table(entity: EntityName): Map<string, Stored> {
     return this.tables.get(entity)!;
@@ -202,7 +223,8 @@ export class Company {
       ENTITIES[entity].kind === 'name' && !query.where.some((c) => c.field.toLowerCase() === 'active')
         ? [...query.where, { field: 'Active', op: '=' as const, value: true }]
         : query.where;
-    return runQuery(live, { ...query, where }, this.readField);
+    // Ids are handed out in ascending order and the table keeps insertion order.
+    return runQuery(live, { ...query, where }, this.readField, { inIdOrder: true });
   }
 
   // --- writes -------------------------------------------------------------------------------

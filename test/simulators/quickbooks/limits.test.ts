@@ -84,4 +84,19 @@ describe('QuickBooks simulator: limits and injected failures', () => {
     await expect(request).rejects.toThrow();
     expect((await callApi(sim, tokens.access_token, realmId, LIST)).status).toBe(200);
   });
+
+  it('fails only the requests of a route when told so, the token endpoint included', async () => {
+    sim = await startQuickBooksSimulator({ clients: [client] });
+    const { tokens, realmId } = await connectClient(sim, client);
+    sim.failNext(1, { status: 500 }, { route: 'POST /vendor' });
+    expect((await callApi(sim, tokens.access_token, realmId, LIST)).status).toBe(200);
+    const failed = await callApi(sim, tokens.access_token, realmId, 'vendor', { body: { DisplayName: 'Fails once' } });
+    expect(failed.status).toBe(500);
+    expect(failed.json.Fault.type).toBe('SystemFault');
+    expect((await callApi(sim, tokens.access_token, realmId, 'vendor', { body: { DisplayName: 'Fails once' } })).status).toBe(200);
+
+    sim.failNext(1, { status: 503 }, { route: /tokens\/bearer/ });
+    await expect(connectClient(sim, client)).rejects.toThrow(/503/);
+    expect((await connectClient(sim, client)).realmId).toBe(realmId);
+  });
 });

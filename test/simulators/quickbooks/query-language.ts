@@ -358,26 +358,54 @@ export function matchesAll<T>(item: T, where: Condition[], read: FieldReader<T>)
   return true;
 }
 
-function orderValue(a: unknown, b: unknown): number {
-  const aMissing = a === undefined || a === null;
-  const bMissing = b === undefined || b === null;
-  if (aMissing || bMissing) return aMissing === bMissing ? 0 : aMissing ? 1 : -1;
+/** A value reduced to something directly comparable: numbers (also numeric strings and date-times), lower-case text. */
+function sortKey(value: unknown): number | string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'string') {
+    if (NUMERIC.test(value)) return Number(value);
+    if (DATEISH.test(value)) {
+      const instant = Date.parse(value);
+      if (!Number.isNaN(instant)) return instant;
+    }
+    return value.toLowerCase();
+  }
+  return JSON.stringify(value);
+}
+
+function compareKeys(a: number | string | null, b: number | string | null): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return compareValues(a, typeof b === 'boolean' || typeof b === 'number' || typeof b === 'string' ? b : JSON.stringify(b)) ?? 0;
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** Filters, sorts and pages; returns the page and the number of matches. */
-export function runQuery<T>(items: Iterable<T>, query: ParsedQuery, read: FieldReader<T>): { page: T[]; total: number } {
+export function runQuery<T>(
+  items: Iterable<T>,
+  query: ParsedQuery,
+  read: FieldReader<T>,
+  options: { inIdOrder?: boolean } = {},
+): { page: T[]; total: number } {
   const matched: T[] = [];
   for (const item of items) if (matchesAll(item, query.where, read)) matched.push(item);
-  const order = query.orderBy.length > 0 ? query.orderBy : [{ field: 'Id', desc: false }];
-  matched.sort((x, y) => {
-    for (const { field, desc } of order) {
-      const c = orderValue(read(x, field), read(y, field));
-      if (c !== 0) return desc ? -c : c;
+  const order = [...query.orderBy, { field: 'Id', desc: false }];
+  // Items that already come in Id order need no sort when only Id (ascending) orders them.
+  if (options.inIdOrder && order.every((o) => o.field.toLowerCase() === 'id' && !o.desc)) {
+    const start = query.startPosition - 1;
+    return { page: matched.slice(start, start + query.maxResults), total: matched.length };
+  }
+  const keyed = matched.map((item) => ({ item, keys: order.map(({ field }) => sortKey(read(item, field))) }));
+  keyed.sort((x, y) => {
+    for (let i = 0; i < order.length; i++) {
+      const c = compareKeys(x.keys[i]!, y.keys[i]!);
+      if (c !== 0) return order[i]!.desc ? -c : c;
     }
-    return orderValue(read(x, 'Id'), read(y, 'Id'));
+    return 0;
   });
+  const sorted = keyed.map((k) => k.item);
   const start = query.startPosition - 1;
-  return { page: matched.slice(start, start + query.maxResults), total: matched.length };
+  return { page: sorted.slice(start, start + query.maxResults), total: sorted.length };
 }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { changeDataCapture } from './cdc.js';
 import { Company, ENTITY_NAMES, entityByName, queryableFields, type ChangeEvent, type EntityName, type QboObject } from './entities.js';
-import { authenticationFailed, authorizationFailed, qboTime, QboFault, systemFault, throttled, validationFault } from './faults.js';
+import { authenticationFailed, authorizationFailed, objectNotFound, qboTime, QboFault, systemFault, throttled, validationFault } from './faults.js';
 import { RealmLimiter } from './limits.js';
 import { OAuthServer, type HttpAnswer, type OAuthClient } from './oauth.js';
 import { parseQuery, QueryError } from './query-language.js';
@@ -64,7 +64,8 @@ export interface QuickBooksSimulator {
   /** The default company. */
   realmId: string;
   addClient(client: OAuthClient): void;
-  createCompany(): string;
+  /** A new company (realm); its CompanyInfo.CompanyName is `name` or "Sandbox Company US nnnn". */
+  createCompany(name?: string): string;
   /** The company the next authorization connects (default: realmId). */
   setAuthorizationRealm(realmId: string): void;
   /** The next `count` authorizations redirect with error=access_denied. */
@@ -80,8 +81,11 @@ export interface QuickBooksSimulator {
   list(realmId: string, entity: EntityName): QboObject[];
   /** As if the user disconnected the app: refresh and access tokens stop working. Returns the grants revoked. */
   revokeRefreshTokens(realmId?: string): number;
-  /** The next `count` API requests (under /v3) fail as told. */
-  failNext(count: number, failure: FailureSpec): void;
+  /**
+   * The next `count` requests fail as told: API requests (under /v3) by default, or those whose
+   * route (as in `stats().byRoute`, e.g. 'POST /vendor', 'POST /oauth2/v1/tokens/bearer') matches `only`.
+   */
+  failNext(count: number, failure: FailureSpec, only?: { route: string | RegExp }): void;
   setLimits(limits: { requestsPerMinute?: number; maxConcurrent?: number }): void;
   setLatency(latencyMs: number): void;
   /** Holds every admitted API request (it keeps its concurrency slot) until the returned function is called. */
@@ -129,10 +133,10 @@ export async function startQuickBooksSimulator(options: QuickBooksSimulatorOptio
 
   const notifier = new WebhookNotifier(options.webhook ?? null);
   const companies = new Map<string, Company>();
-  const createCompany = (): string => {
+  const createCompany = (name?: string): string => {
     let realmId = newRealmId();
     while (companies.has(realmId)) realmId = newRealmId();
-    companies.set(realmId, new Company(realmId, clock, (event: ChangeEvent) => notifier.notify(event)));
+    companies.set(realmId, new Company(realmId, clock, (event: ChangeEvent) => notifier.notify(event), ...(name === undefined ? [] : [name])));
     return realmId;
   };
   const defaultRealm = createCompany();
@@ -140,7 +144,11 @@ export async function startQuickBooksSimulator(options: QuickBooksSimulatorOptio
   for (const client of options.clients ?? []) oauth.addClient(client);
   const limiter = new RealmLimiter(clock, options.requestsPerMinute ?? 500, options.maxConcurrent ?? 10);
 
-  const failures: FailureSpec[] = [];
+  const failures: Array<{ failure: FailureSpec; route: string | RegExp | null }> = [];
+  const takeFailure = (route: string, api: boolean): FailureSpec | undefined => {
+    const index = failures.findIndex((f) => (f.route === null ? api : typeof f.route === 'string' ? f.route === route : f.route.test(route)));
+    return index < 0 ? undefined : failures.splice(index, 1)[0]!.failure;
+  };
   let gate: Promise<void> | null = null;
   let openGate: (() => void) | null = null;
   let stats: SimulatorStats = { requests: 0, byRoute: {}, rateLimited: 0, maxConcurrentSeen: 0, requestLog: [] };
@@ -219,6 +227,10 @@ export async function startQuickBooksSimulator(options: QuickBooksSimulatorOptio
         time: qboTime(now, true),
       });
     }
+    if (head?.toLowerCase() === 'companyinfo' && method === 'GET' && rest.length === 2) {
+      if (second !== realm.realmId) throw objectNotFound(now, 'CompanyInfo', second ?? '');
+      return sendJson(res, 200, { CompanyInfo: realm.companyInfo(), time: qboTime(now, true) });
+    }
     if (head === 'cdc' && method === 'GET' && rest.length === 1) {
       return sendJson(res, 200, changeDataCapture(realm, params, now));
     }
@@ -262,14 +274,24 @@ export async function startQuickBooksSimulator(options: QuickBooksSimulatorOptio
     if (body === null) return { route: `${method} (too large)`, realmId: null, status: sendJson(res, 413, { error: 'request body too large' }) };
     const contentType = req.headers['content-type'] ?? '';
 
-    if (url.pathname === '/connect/oauth2' && method === 'GET') {
-      return { route: 'GET /connect/oauth2', realmId: null, status: send(res, oauth.authorize(url.searchParams)) };
-    }
-    if (url.pathname === '/oauth2/v1/tokens/bearer' && method === 'POST') {
-      return { route: 'POST /oauth2/v1/tokens/bearer', realmId: null, status: send(res, oauth.token(req.headers.authorization, contentType, body)) };
-    }
-    if (url.pathname === '/oauth2/v1/tokens/revoke' && method === 'POST') {
-      return { route: 'POST /oauth2/v1/tokens/revoke', realmId: null, status: send(res, oauth.revoke(req.headers.authorization, contentType, body)) };
+    const oauthRoute =
+      url.pathname === '/connect/oauth2' && method === 'GET'
+        ? 'GET /connect/oauth2'
+        : url.pathname === '/oauth2/v1/tokens/bearer' && method === 'POST'
+          ? 'POST /oauth2/v1/tokens/bearer'
+          : url.pathname === '/oauth2/v1/tokens/revoke' && method === 'POST'
+            ? 'POST /oauth2/v1/tokens/revoke'
+            : null;
+    if (oauthRoute !== null) {
+      const failure = takeFailure(oauthRoute, false);
+      if (failure !== undefined) return { route: oauthRoute, realmId: null, status: injectedFailure(res, failure) };
+      const answer =
+        oauthRoute === 'GET /connect/oauth2'
+          ? oauth.authorize(url.searchParams)
+          : oauthRoute === 'POST /oauth2/v1/tokens/bearer'
+            ? oauth.token(req.headers.authorization, contentType, body)
+            : oauth.revoke(req.headers.authorization, contentType, body);
+      return { route: oauthRoute, realmId: null, status: send(res, answer) };
     }
     const match = /^\/v3\/company\/([^/]+)\/(.+?)\/?$/.exec(url.pathname);
     if (!match) return { route: `${method} (unknown)`, realmId: null, status: sendJson(res, 404, { error: 'not found' }) };
@@ -277,7 +299,7 @@ export async function startQuickBooksSimulator(options: QuickBooksSimulatorOptio
     const rest = match[2]!.split('/').map(decodeURIComponent);
     const route = `${method} /${rest[0]?.toLowerCase() ?? ''}${rest.length > 1 ? '/:id' : ''}`;
 
-    const failure = failures.shift();
+    const failure = takeFailure(route, true);
     if (failure !== undefined) return { route, realmId, status: injectedFailure(res, failure) };
 
     const denied = oauth.check(req.headers.authorization, realmId);
@@ -375,8 +397,8 @@ export async function startQuickBooksSimulator(options: QuickBooksSimulatorOptio
       return [...realm.table(entityOf(entity)).values()].filter((s) => s.deletedAt === null).map((s) => realm.view(s));
     },
     revokeRefreshTokens: (realmId) => oauth.revokeAll(realmId),
-    failNext: (count, failure) => {
-      for (let i = 0; i < count; i++) failures.push(failure);
+    failNext: (count, failure, only) => {
+      for (let i = 0; i < count; i++) failures.push({ failure, route: only?.route ?? null });
     },
     setLimits: ({ requestsPerMinute, maxConcurrent }) => {
       if (requestsPerMinute !== undefined) limiter.requestsPerMinute = requestsPerMinute;
