@@ -370,4 +370,48 @@ describe('QuickBooks Online sync', () => {
       sim.setWebhook(null);
     }
   });
+
+  test('one sync of a connection at a time: a third request while one runs and one waits is not queued', async ({ app, key }) => {
+    const ctx = { app, key };
+    const { id } = await connectedAndPulled(ctx);
+    const before = Number((await execute(app.url, IntegrationSyncLogsDocument, { id, first: 1 }, { key })).data!.integrationSyncLogs.nodes[0]!.id);
+    const resume = sim.pause();
+    try {
+      const first = await execute(app.url, SyncIntegrationDocument, { id, direction: 'PULL', mode: 'INCREMENTAL' }, { key });
+      expect(first.data!.syncIntegration.queued).toBe(true);
+      // Wait until the first sync is running (its request is held by the simulator).
+      const deadline = Date.now() + 15_000;
+      while (sim.inFlight() === 0) {
+        if (Date.now() > deadline) throw new Error('the first sync never reached QuickBooks');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const second = await execute(app.url, SyncIntegrationDocument, { id, direction: 'PULL', mode: 'INCREMENTAL' }, { key });
+      const third = await execute(app.url, SyncIntegrationDocument, { id, direction: 'PULL', mode: 'INCREMENTAL' }, { key });
+      expect([second.data!.syncIntegration.queued, third.data!.syncIntegration.queued]).toEqual([true, false]);
+    } finally {
+      resume();
+    }
+    const firstLog = await waitForSync(app, key, id, before);
+    const secondLog = await waitForSync(app, key, id, Number(firstLog.id));
+    expect([firstLog.status, secondLog.status]).toEqual(['completed', 'completed']);
+    const [a, b] = await rows(ctx, 'SELECT started_at, completed_at FROM integration_sync_logs WHERE id IN (?, ?) ORDER BY id', [firstLog.id, secondLog.id]);
+    expect((b!['started_at'] as Date).getTime()).toBeGreaterThanOrEqual((a!['completed_at'] as Date).getTime());
+  });
+
+  test('a re-run finds records already written by origin id: links are restored, nothing is duplicated', async ({ app, org, key }) => {
+    const ctx = { app, key };
+    const { id } = await connectedAndPulled(ctx);
+    const count = async () => Number((await rows(ctx, 'SELECT (SELECT COUNT(*) FROM vendors WHERE organization_id = ?) + (SELECT COUNT(*) FROM invoices WHERE organization_id = ?) + (SELECT COUNT(*) FROM payments WHERE organization_id = ?) AS n', [org.id, org.id, org.id]))[0]!['n']);
+    const records = await count();
+    // As if a run had died after writing records and before their links (and its cursors).
+    await rows(ctx, 'DELETE FROM integration_links WHERE connection_id = ?', [id]);
+    await rows(ctx, 'DELETE FROM integration_cursors WHERE connection_id = ?', [id]);
+    const rerun = await syncAndWait(app, key, id, 'BOTH', 'INCREMENTAL');
+    expect(rerun).toMatchObject({ status: 'completed', recordsFailed: 0 });
+    expect(await count()).toBe(records);
+    const [links] = await rows(ctx, 'SELECT COUNT(*) AS n FROM integration_links WHERE connection_id = ?', [id]);
+    expect(Number(links!['n'])).toBe(records);
+    const quiet = await syncAndWait(app, key, id, 'BOTH', 'INCREMENTAL');
+    expect(quiet).toMatchObject({ recordsCreated: 0, recordsUpdated: 0 });
+  });
 });
