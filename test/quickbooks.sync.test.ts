@@ -414,4 +414,27 @@ describe('QuickBooks Online sync', () => {
     const quiet = await syncAndWait(app, key, id, 'BOTH', 'INCREMENTAL');
     expect(quiet).toMatchObject({ recordsCreated: 0, recordsUpdated: 0 });
   });
+
+  test('a push with a stale SyncToken (5010) re-reads the object and applies the policy', async ({ app, org, key }) => {
+    const ctx = { app, key };
+    const { id, realmId, ids } = await connectedAndPulled(ctx, 'PLATFORM_WINS');
+    const origin = (remoteId: string) => `quickbooks:${realmId}:Vendor:${remoteId}`;
+    // Changed on both sides; the push runs alone, so it still holds the old SyncToken.
+    await rows(ctx, "UPDATE vendors SET phone = '555-0001' WHERE organization_id = ? AND origin_id = ?", [org.id, origin(ids.acme)]);
+    sim.change(realmId, 'Vendor', ids.acme, { DisplayName: 'Acme Renamed In QuickBooks' });
+    sim.resetStats();
+    const platform = await syncAndWait(app, key, id, 'PUSH', 'INCREMENTAL');
+    expect(platform).toMatchObject({ status: 'completed', recordsUpdated: 1, conflicts: 1 });
+    expect(sim.stats().requestLog.filter((r) => r.status === 400)).toHaveLength(1); // the 5010
+    expect(sim.get(realmId, 'Vendor', ids.acme)).toMatchObject({ DisplayName: 'Acme Concrete', PrimaryPhone: { FreeFormNumber: '555-0001' } });
+
+    await execute(app.url, UpdateIntegrationDocument, { id, input: { conflictPolicy: 'REMOTE_WINS' } }, { key });
+    await rows(ctx, "UPDATE vendors SET phone = '555-0002' WHERE organization_id = ? AND origin_id = ?", [org.id, origin(ids.beton)]);
+    sim.change(realmId, 'Vendor', ids.beton, { DisplayName: 'Beton In QuickBooks' });
+    const remote = await syncAndWait(app, key, id, 'PUSH', 'INCREMENTAL');
+    expect(remote).toMatchObject({ status: 'completed', conflicts: 1 });
+    expect(remote.entries).toContainEqual(expect.objectContaining({ code: 'conflict_resolved', message: expect.stringMatching(/REMOTE_WINS kept the remote version/) }));
+    expect(await vendorByOrigin(ctx, org.id, realmId, ids.beton)).toMatchObject({ name: 'Beton In QuickBooks', phone: null });
+    expect(sim.get(realmId, 'Vendor', ids.beton)!['PrimaryPhone']).toBeUndefined();
+  });
 });
