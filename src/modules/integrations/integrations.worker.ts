@@ -1,9 +1,11 @@
+import { eq } from 'drizzle-orm';
 import type { PgBoss } from 'pg-boss';
 import type { Db } from '../../platform/db/mysql.js';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { PgPubSub } from '../../platform/queue/pubsub.js';
 import { registerWorker } from '../../platform/queue/jobs.js';
+import { integrationConnections } from './integration-connections.table.js';
 import { runSync } from './integrations.engine.js';
 import { runSyncJob, SYNC_PROGRESS_TOPIC } from './integrations.jobs.js';
 import type { ConnectorRegistry } from './integrations.registry.js';
@@ -50,7 +52,16 @@ export async function startSyncWorker(deps: SyncWorkerDeps): Promise<void> {
  * the connection, which reads the changes through CDC rather than trusting the notification.
  */
 export function syncOnCallback(boss: PgBoss, logger: Logger) {
-  return async (context: { callback: { connectionId: number; id: number } }): Promise<void> => {
+  return async (context: { db: Db; callback: { connectionId: number; id: number } }): Promise<void> => {
+    const [connection] = await context.db
+      .select({ authStatus: integrationConnections.authStatus, isActive: integrationConnections.isActive })
+      .from(integrationConnections)
+      .where(eq(integrationConnections.id, context.callback.connectionId));
+    // Nothing to pull with: a sync now would only fail (and count towards an alert).
+    if (!connection?.isActive || connection.authStatus !== 'connected') {
+      logger.info({ connectionId: context.callback.connectionId, callbackId: context.callback.id }, 'callback: connection not connected; no sync');
+      return;
+    }
     const queued = await queueSync(boss, { connectionId: context.callback.connectionId, direction: 'pull', mode: 'incremental', trigger: 'webhook' });
     logger.info({ connectionId: context.callback.connectionId, callbackId: context.callback.id, queued }, 'callback: incremental sync requested');
   };
