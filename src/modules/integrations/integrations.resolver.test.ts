@@ -118,6 +118,9 @@ describe('integrations GraphQL', () => {
     expect(codes(await execute(app.url, IntegrationDocument, { id: '-1' }, { key }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await execute(app.url, IntegrationsDocument, { first: 0 }, { key }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await execute(app.url, IntegrationSyncLogsDocument, { id, after: 'nonsense' }, { key }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await execute(app.url, IntegrationConflictsDocument, { integrationId: 'abc' }, { key }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await execute(app.url, DeleteIntegrationDocument, { id: '0' }, { key }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await execute(app.url, ConnectIntegrationDocument, { id: 'x' }, { key }))).toEqual(['BAD_USER_INPUT']);
     // Not connected yet: a sync is refused with a reason.
     const refused = await execute(app.url, SyncIntegrationDocument, { id, direction: 'BOTH', mode: 'FULL' }, { key });
     expect(codes(refused)).toEqual(['CONFLICT']);
@@ -158,9 +161,18 @@ describe('integrations GraphQL', () => {
     ]) {
       expect(codes(await call())).toEqual(['NOT_FOUND']);
     }
-    const sub = subscribe(wsClient(app.wsUrl, { Authorization: `Bearer ${otherKey}` }), SyncProgressDocument, { connectionId: id });
-    await expect(sub.next()).rejects.toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })]);
-    await sub.close();
+    for (const [params, code] of [
+      [{ Authorization: `Bearer ${otherKey}` }, 'NOT_FOUND'],
+      [{ Authorization: `Bearer ${unrelated}` }, 'FORBIDDEN'],
+      [{}, 'UNAUTHENTICATED'],
+    ] as const) {
+      const sub = subscribe(wsClient(app.wsUrl, params), SyncProgressDocument, { connectionId: id });
+      await expect(sub.next()).rejects.toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code }) })]);
+      await sub.close();
+    }
+    const badId = subscribe(wsClient(app.wsUrl, { Authorization: `Bearer ${key}` }), SyncProgressDocument, { connectionId: 'abc' });
+    await expect(badId.next()).rejects.toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+    await badId.close();
     expect((await execute(app.url, IntegrationDocument, { id }, { key })).data!.integration.name).toBe('QuickBooks');
   });
 
