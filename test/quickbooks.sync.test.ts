@@ -12,6 +12,7 @@ import {
   AlertsDocument,
   ConnectIntegrationDocument,
   CreateProjectDocument,
+  DeleteIntegrationDocument,
   IntegrationConflictsDocument,
   IntegrationDocument,
   IntegrationSyncLogsDocument,
@@ -413,6 +414,12 @@ describe('QuickBooks Online sync', () => {
     expect(Number(links!['n'])).toBe(records);
     const quiet = await syncAndWait(app, key, id, 'BOTH', 'INCREMENTAL');
     expect(quiet).toMatchObject({ recordsCreated: 0, recordsUpdated: 0 });
+
+    // Deleting the connection revokes its grant at Intuit; the platform records stay.
+    sim.resetStats();
+    expect((await execute(app.url, DeleteIntegrationDocument, { id }, { key })).data!.deleteIntegration).toBe(id);
+    expect(sim.stats().byRoute['POST /oauth2/v1/tokens/revoke']).toBe(1);
+    expect(await count()).toBe(records);
   });
 
   test('a push with a stale SyncToken (5010) re-reads the object and applies the policy', async ({ app, org, key }) => {

@@ -187,6 +187,33 @@ async function markNeedsReauthorization(tx: Tx, connection: IntegrationConnectio
   );
 }
 
+/**
+ * Revokes a token at the provider (Intuit: POST { token } with the client's Basic authentication,
+ * which ends the whole grant). Best effort: a failure is logged, never thrown.
+ */
+export async function revokeToken(provider: OAuthProviderSettings, token: string, logger: Logger): Promise<boolean> {
+  if (!provider.revokeUrl || !provider.clientId) return false;
+  try {
+    const response = await fetch(provider.revokeUrl, {
+      method: 'POST',
+      headers: {
+        accept: 'application/json',
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${provider.clientId}:${provider.clientSecret}`).toString('base64')}`,
+      },
+      body: JSON.stringify({ token }),
+      signal: AbortSignal.timeout(provider.timeoutMs),
+      redirect: 'manual',
+    });
+    await response.body?.cancel();
+    if (!response.ok) logger.warn({ status: response.status }, 'the provider did not revoke the token');
+    return response.ok;
+  } catch (error) {
+    logger.warn({ err: error }, 'could not reach the revocation endpoint');
+    return false;
+  }
+}
+
 /** Removes expired authorization states of a connection (they are also refused when presented). */
 export async function pruneStates(db: Db, connectionId: number): Promise<void> {
   await db.delete(integrationOauthStates).where(and(eq(integrationOauthStates.connectionId, connectionId), lt(integrationOauthStates.expiresAt, new Date())));

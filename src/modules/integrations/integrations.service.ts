@@ -28,7 +28,7 @@ import {
   UnknownIntegrationTypeError,
 } from './integrations.errors.js';
 import { runSyncJob, type SyncJobPayload } from './integrations.jobs.js';
-import { authorizeUrl, exchangeCode, newState, pruneStates, sealTokens } from './integrations.oauth.js';
+import { authorizeUrl, exchangeCode, newState, pruneStates, revokeToken, sealTokens } from './integrations.oauth.js';
 import type { ConnectorRegistry } from './integrations.registry.js';
 import { redirectUri, type IntegrationSettings } from './integrations.settings.js';
 
@@ -192,9 +192,12 @@ export async function updateIntegration(
   });
 }
 
-/** Deletes a connection with its links, cursors, conflicts and pending authorizations; its sync logs stay as history. */
+/**
+ * Deletes a connection with its links, cursors, conflicts and pending authorizations; its sync
+ * logs stay as history. Its grant is then revoked at the provider (best effort).
+ */
 export async function deleteIntegration(deps: IntegrationDeps, actor: Actor, organizationId: number, id: number): Promise<AuditEventRow[]> {
-  return deps.db.transaction(async (tx) => {
+  const { audit, row } = await deps.db.transaction(async (tx) => {
     const [row] = await tx
       .select()
       .from(integrationConnections)
@@ -207,8 +210,20 @@ export async function deleteIntegration(deps: IntegrationDeps, actor: Actor, org
     await tx.delete(integrationOauthStates).where(eq(integrationOauthStates.connectionId, id));
     await tx.delete(integrationConnections).where(eq(integrationConnections.id, id));
     const audit = await recordAudit(tx, actor, { organizationId, action: 'integration.deleted', targetType: 'integration_connection', targetId: String(id), metadata: { type: row.integrationType } });
-    return [audit];
+    return { audit: [audit], row };
   });
+  const provider = deps.registry.get(row.integrationType)?.sync?.oauth;
+  const sealed = row.credentials?.['refreshToken'];
+  if (provider && typeof sealed === 'string') {
+    let token: string | null = null;
+    try {
+      token = deps.secrets.open(sealed);
+    } catch {
+      deps.logger.warn({ connectionId: id }, 'the refresh token of a deleted connection does not open; not revoked');
+    }
+    if (token) await revokeToken(provider, token, deps.logger);
+  }
+  return audit;
 }
 
 /**
