@@ -176,7 +176,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       rest.use(filesRouter({ db: mysql.db, store }));
       rest.use(importsRouter({ importDeps: { db: mysql.db, boss, store, maxUploadBytes: config.MAX_UPLOAD_BYTES }, gate, logger }));
       rest.use(exportsRouter({ db: mysql.db, boss, store, gate, logger }));
-      rest.use(integrationsRouter({ db: mysql.db, boss, secrets, registry: connectors, settings: integrations, logger }));
+      rest.use(integrationsRouter({ db: mysql.db, boss, secrets, registry: connectors, settings: integrations, logger, gate }));
       server = await createHttpServer({
         restRouter: rest,
         docsRouter: docsRouter(),

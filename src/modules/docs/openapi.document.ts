@@ -94,6 +94,25 @@ export function openApiDocument(): Record<string, unknown> {
         EntityType: { type: 'string', enum: [...ENTITY_TYPES] },
         ImportJob: jobObject('An import job, as the GraphQL ImportJob type.'),
         ExportJob: jobObject('An export job, as the GraphQL ExportJob type, with its manifest.'),
+        Integration: { type: 'object', description: 'A connection to an external system, as the GraphQL Integration type (credentials are never returned, only their names).', additionalProperties: true },
+        IntegrationInput: {
+          type: 'object',
+          properties: {
+            type: { type: 'string', description: 'An integration type (GraphQL integrationTypes), e.g. quickbooks. Create only.' },
+            name: { type: 'string', maxLength: 255 },
+            projectId: { type: ['string', 'null'], pattern: '^[0-9]+$' },
+            config: { type: 'object', description: 'Checked against the type’s config schema.' },
+            conflictPolicy: { type: 'string', enum: ['platform_wins', 'remote_wins', 'newest_wins', 'manual'] },
+            isActive: { type: 'boolean' },
+            credentials: { type: 'object', description: 'Secrets named by the type (e.g. webhookVerifierToken); stored sealed; null removes one.' },
+          },
+          additionalProperties: false,
+        },
+        SyncLog: { type: 'object', description: 'One sync run, as the GraphQL SyncLog type.', additionalProperties: true },
+        Page: {
+          type: 'object',
+          properties: { nodes: { type: 'array', items: {} }, pageInfo: { type: 'object', properties: { hasNextPage: { type: 'boolean' }, endCursor: { type: ['string', 'null'] } } } },
+        },
       },
     },
     paths: {
@@ -272,6 +291,75 @@ export function openApiDocument(): Record<string, unknown> {
           ],
           requestBody: hookBody('{ version, resourceUrn, hook, payload }'),
           responses: { ...accepted('200'), ...hookErrors },
+        },
+      },
+      '/api/v1/integrations': {
+        get: {
+          operationId: 'listIntegrations',
+          summary: 'The organization’s integrations, newest first',
+          tags: ['Integrations'],
+          parameters: [{ name: 'first', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } }, { name: 'after', in: 'query', schema: { type: 'string' } }],
+          responses: { '200': { description: 'A page of integrations', content: { 'application/json': { schema: { $ref: '#/components/schemas/Page' } } } }, ...errors(400, 401, 403, 429) },
+        },
+        post: {
+          operationId: 'createIntegration',
+          summary: 'Create an integration (OAuth ones then need connectIntegration in GraphQL)',
+          tags: ['Integrations'],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/IntegrationInput' } } } },
+          responses: { '201': { description: 'The integration', content: { 'application/json': { schema: { $ref: '#/components/schemas/Integration' } } } }, ...errors(400, 401, 403, 404, 429) },
+        },
+      },
+      '/api/v1/integrations/{id}': {
+        get: {
+          operationId: 'getIntegration',
+          summary: 'One integration',
+          tags: ['Integrations'],
+          parameters: [idParam],
+          responses: { '200': { description: 'The integration', content: { 'application/json': { schema: { $ref: '#/components/schemas/Integration' } } } }, ...errors(400, 401, 403, 404, 429) },
+        },
+        put: {
+          operationId: 'updateIntegration',
+          summary: 'Change an integration; omitted fields stay',
+          tags: ['Integrations'],
+          parameters: [idParam],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/IntegrationInput' } } } },
+          responses: { '200': { description: 'The integration', content: { 'application/json': { schema: { $ref: '#/components/schemas/Integration' } } } }, ...errors(400, 401, 403, 404, 429) },
+        },
+        delete: {
+          operationId: 'deleteIntegration',
+          summary: 'Delete an integration (platform records and sync logs stay; its grant is revoked at the provider)',
+          tags: ['Integrations'],
+          parameters: [idParam],
+          responses: { '204': { description: 'Deleted' }, ...errors(400, 401, 403, 404, 429) },
+        },
+      },
+      '/api/v1/integrations/{id}/sync': {
+        post: {
+          operationId: 'syncIntegration',
+          summary: 'Queue a sync',
+          tags: ['Integrations'],
+          parameters: [idParam],
+          requestBody: {
+            required: false,
+            content: {
+              'application/json': {
+                schema: { type: 'object', properties: { direction: { type: 'string', enum: ['pull', 'push', 'both'], default: 'both' }, mode: { type: 'string', enum: ['full', 'incremental'], default: 'incremental' } }, additionalProperties: false },
+              },
+            },
+          },
+          responses: {
+            '202': { description: 'Queued (queued: false when a sync of it was already waiting)', content: { 'application/json': { schema: { type: 'object', properties: { queued: { type: 'boolean' }, integration: { $ref: '#/components/schemas/Integration' } } } } } },
+            ...errors(400, 401, 403, 404, 409, 429),
+          },
+        },
+      },
+      '/api/v1/integrations/{id}/logs': {
+        get: {
+          operationId: 'listIntegrationSyncLogs',
+          summary: 'Sync runs of an integration, newest first',
+          tags: ['Integrations'],
+          parameters: [idParam, ...[{ name: 'first', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } }, { name: 'after', in: 'query', schema: { type: 'string' } }]],
+          responses: { '200': { description: 'A page of sync logs (nodes are SyncLog)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Page' } } } }, ...errors(400, 401, 403, 404, 429) },
         },
       },
       '/api/v1/integrations/oauth/callback': {

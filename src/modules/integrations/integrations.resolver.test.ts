@@ -232,4 +232,42 @@ describe('integrations GraphQL', () => {
     expect(denied.status).toBe(400);
     expect(await denied.text()).toMatch(/did not authorize the connection \(access_denied\)/);
   });
+
+  test('REST: the spec’s /api/v1/integrations routes over the same service', async ({ app, org, key }) => {
+    const base = `${new URL(app.url).origin}/api/v1/integrations`;
+    const call = (path: string, init: { method?: string; body?: unknown; key?: string | null } = {}) =>
+      fetch(`${base}${path}`, {
+        method: init.method ?? 'GET',
+        headers: { ...(init.key === null ? {} : { authorization: `Bearer ${init.key ?? key}` }), ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }),
+      });
+    const created = await call('', { method: 'POST', body: { type: 'quickbooks', name: 'REST Books', config: { itemId: '1' }, credentials: { webhookVerifierToken: 'v' } } });
+    expect(created.status).toBe(201);
+    const integration = (await created.json()) as { id: string; name: string; credentialsSet: string[] };
+    expect(integration).toMatchObject({ name: 'REST Books', credentialsSet: ['webhookVerifierToken'] });
+    expect(JSON.stringify(integration)).not.toContain('"v"');
+    expect(await (await call(`/${integration.id}`)).json()).toMatchObject({ id: integration.id, type: 'quickbooks' });
+    const list = (await (await call('?first=1')).json()) as { nodes: Array<{ id: string }>; pageInfo: { hasNextPage: boolean } };
+    expect(list.nodes.map((n) => n.id)).toEqual([integration.id]);
+    const put = await call(`/${integration.id}`, { method: 'PUT', body: { name: 'Renamed', conflictPolicy: 'manual' } });
+    expect(await put.json()).toMatchObject({ name: 'Renamed', conflictPolicy: 'manual' });
+    const sync = await call(`/${integration.id}/sync`, { method: 'POST', body: { direction: 'pull' } });
+    expect(sync.status).toBe(409);
+    expect(((await sync.json()) as { error: { code: string } }).error.code).toBe('CONFLICT');
+    expect(await (await call(`/${integration.id}/logs`)).json()).toEqual({ nodes: [], pageInfo: { hasNextPage: false, endCursor: null } });
+
+    expect((await call('', { method: 'POST', body: { type: 'quickbooks' } })).status).toBe(400);
+    expect((await call('', { method: 'POST', body: '{"type":' })).status).toBe(400);
+    expect((await call(`/${integration.id}`, { method: 'PUT', body: { type: 'other' } })).status).toBe(400);
+    expect((await call('/abc')).status).toBe(400);
+    expect((await call('', { key: null })).status).toBe(401);
+    const reader = (await app.createKey(org.id, ['integrations:read'])).plaintext;
+    expect((await call(`/${integration.id}`, { method: 'DELETE', key: reader })).status).toBe(403);
+    const other = await app.createOrganization();
+    const otherKey = (await app.createKey(other.id)).plaintext;
+    expect((await call(`/${integration.id}`, { key: otherKey })).status).toBe(404);
+    expect((await call(`/${integration.id}/logs`, { key: otherKey })).status).toBe(404);
+    expect((await call(`/${integration.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await call(`/${integration.id}`)).status).toBe(404);
+  });
 });
