@@ -29,8 +29,8 @@ import { EMAIL_ALERTS_CRON, emailAlertsJob, emailPendingAlerts } from './modules
 import { smtpMailer } from './platform/mail/mailer.js';
 import { sendJob } from './platform/queue/jobs.js';
 import { buildAppSchema } from './schema.js';
-import { ConnectorRegistry, ensureSyncQueue, integrationSettings, integrationsRouter, startSyncWorker, syncOnCallback } from './modules/integrations/index.js';
-import { quickbooksConnector } from './modules/quickbooks/index.js';
+import { ensureSyncQueue, integrationSettings, integrationsRouter, startSyncWorker, syncOnCallback } from './modules/integrations/index.js';
+import { buildConnectorRegistry } from './connectors.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -75,8 +75,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     const hooks = webhookSettings(config);
     const services: Services = { config, db: mysql.db, pool: mysql.pool, pubsub, boss, fieldLimiter, logger };
     const store = new FileStore(config.STORAGE_DIR ?? path.join(ROOT, '.data', 'files'));
-    // Integrations (issue 6): every connector this deployment offers; the schedule connectors join here.
-    const connectors = new ConnectorRegistry([quickbooksConnector(config)]);
+    // Integrations (issue 6): every connector this deployment offers (src/connectors.ts).
+    const connectors = buildConnectorRegistry(config);
     const integrations = integrationSettings(config);
     await ensureSyncQueue(boss);
 

@@ -15,8 +15,8 @@ import { AlertsResolver } from './modules/alerts/index.js';
 import { WebhooksResolver, webhookSettings, type WebhookSettings } from './modules/webhooks/index.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
 import { loadConfig } from './platform/config.js';
-import { ConnectorRegistry, IntegrationsResolver, integrationSettings, type IntegrationSettings } from './modules/integrations/index.js';
-import { quickbooksConnector } from './modules/quickbooks/index.js';
+import { IntegrationsResolver, integrationSettings, type ConnectorRegistry, type IntegrationSettings } from './modules/integrations/index.js';
+import { buildConnectorRegistry } from './connectors.js';
 
 export interface SchemaDeps {
   verifier: KeyVerifier;
@@ -87,7 +87,7 @@ export function buildDetachedSchema(): Promise<GraphQLSchema> {
     maxUploadBytes: 1,
     secrets: SecretBox.fromPassphrase('detached'),
     webhookSettings: webhookSettings(config),
-    connectors: new ConnectorRegistry([quickbooksConnector(config)]),
+    connectors: buildConnectorRegistry(config),
     integrationSettings: integrationSettings(config),
   });
 }
