@@ -131,6 +131,9 @@ describe('QuickBooks Online sync', () => {
     expect(full).toMatchObject({ status: 'completed', recordsCreated: 0, recordsUpdated: 0 });
     const [count] = await rows({ app, key }, 'SELECT COUNT(*) AS n FROM vendors WHERE organization_id = ?', [org.id]);
     expect(Number(count!['n'])).toBe(2);
+    const events = await rows({ app, key }, "SELECT payload FROM outbox_events WHERE organization_id = ? AND event_type = 'sync.completed' ORDER BY id", [org.id]);
+    expect(events).toHaveLength(3);
+    expect(events[0]!['payload']).toEqual({ connectionId: id, integrationType: 'quickbooks', syncLogId: log.id, direction: 'pull', recordsCreated: 7, recordsUpdated: 0, recordsFailed: 0 });
   });
 
   test('edits on each side travel both ways; new platform records are created in QuickBooks; deletes are detected', async ({ app, org, key }) => {
