@@ -295,7 +295,11 @@ class SyncRun {
         }
       }
     }
-    const startedAt = this.api.serverTime() ?? new Date();
+    // The earlier of the provider's clock (its last answer) and ours: whichever clock lags, no
+    // change made during this pull falls before the next run's window.
+    const now = new Date();
+    const serverTime = this.api.serverTime();
+    const startedAt = serverTime && serverTime < now ? serverTime : now;
     // The next entity's pages are fetched while this one's are written (one entity ahead, so
     // memory stays bounded); mapping waits for its turn, when what it refers to is linked.
     const listed = full.filter((e) => active.includes(e));
@@ -317,7 +321,7 @@ class SyncRun {
       }
       await this.progress();
     }
-    // Changes after this instant (the provider's clock when the pull began) are the next run's.
+    // Changes after this instant are the next run's.
     for (const entity of active) await this.saveCursor(entity.remote, { pulledUntil: startedAt });
   }
 
