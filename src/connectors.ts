@@ -1,11 +1,13 @@
 import type { Config } from './platform/config.js';
-import { ConnectorRegistry } from './modules/integrations/index.js';
+import { ConnectorRegistry, type ConnectorDefinition } from './modules/integrations/index.js';
 import { quickbooksConnector } from './modules/quickbooks/index.js';
 
 /**
  * Every connector this deployment offers (integrationTypes), built from configuration. The one
- * place a connector module is wired in: the app and the detached schema both use it.
+ * place a connector module is wired in: the app and the detached schema both use it. `extra`
+ * takes connectors that need the app's services (e.g. file connectors that emit record events).
  */
-export function buildConnectorRegistry(config: Config): ConnectorRegistry {
-  return new ConnectorRegistry([quickbooksConnector(config)]);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- connectors differ in their config type
+export function buildConnectorRegistry(config: Config, extra: ReadonlyArray<ConnectorDefinition<any>> = []): ConnectorRegistry {
+  return new ConnectorRegistry([quickbooksConnector(config), ...extra]);
 }
