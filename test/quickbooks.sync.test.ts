@@ -356,20 +356,20 @@ describe('QuickBooks Online sync', () => {
     expect((await execute(app.url, IntegrationDocument, { id }, { key })).data!.integration.consecutiveFailures).toBe(0);
   });
 
-  test('a signed QuickBooks webhook triggers an incremental sync', async ({ app, org, key }) => {
+  test.for(['legacy', 'cloudevents'] as const)('a signed QuickBooks webhook (%s) triggers an incremental sync', async (format, { app, org, key }) => {
     const ctx = { app, key };
     const company = seedCompany();
     const projectId = await project(ctx);
     const id = await connectQuickBooks(app, key, { projectId, credentials: { webhookVerifierToken: 'verifier-token-1' } });
     await syncAndWait(app, key, id, 'PULL', 'FULL');
     const lastLog = Number((await execute(app.url, IntegrationSyncLogsDocument, { id, first: 1 }, { key })).data!.integrationSyncLogs.nodes[0]!.id);
-    sim.setWebhook({ url: `${new URL(app.url).origin}/hooks/quickbooks/${id}`, verifierToken: 'verifier-token-1', format: 'legacy' });
+    sim.setWebhook({ url: `${new URL(app.url).origin}/hooks/quickbooks/${id}`, verifierToken: 'verifier-token-1', format });
     try {
-      sim.change(company.realmId, 'Vendor', company.ids.acme, { DisplayName: 'Acme via webhook' });
+      sim.change(company.realmId, 'Vendor', company.ids.acme, { DisplayName: `Acme via ${format} webhook` });
       await sim.waitForWebhooks();
       const log = await waitForSync(app, key, id, lastLog);
       expect(log).toMatchObject({ trigger: 'webhook', direction: 'PULL', mode: 'INCREMENTAL', status: 'completed', recordsUpdated: 1 });
-      expect((await vendorByOrigin(ctx, org.id, company.realmId, company.ids.acme))['name']).toBe('Acme via webhook');
+      expect((await vendorByOrigin(ctx, org.id, company.realmId, company.ids.acme))['name']).toBe(`Acme via ${format} webhook`);
     } finally {
       sim.setWebhook(null);
     }
