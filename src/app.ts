@@ -33,6 +33,8 @@ import { buildAppSchema } from './schema.js';
 import { BrowserSessions } from './platform/http/browser-session.js';
 import { ssoLoginUrlForEmail, ssoRouter } from './modules/sso/index.js';
 import { scimBaseUrl, scimRouter } from './modules/scim/index.js';
+import { ensureSyncQueue, integrationSettings, integrationsRouter, startSyncWorker, syncOnCallback } from './modules/integrations/index.js';
+import { buildConnectorRegistry } from './connectors.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -83,6 +85,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     let listenedPort = config.PORT;
     const publicUrl = () => (config.PUBLIC_URL ?? `http://localhost:${listenedPort}`).replace(/\/+$/, '');
     const sessions = new BrowserSessions(secrets.deriveKey('browser-session'), { secure: config.PUBLIC_URL?.startsWith('https:') ?? false });
+    // Integrations (issue 6): every connector this deployment offers (src/connectors.ts).
+    const connectors = buildConnectorRegistry(config);
+    const integrations = integrationSettings(config);
+    await ensureSyncQueue(boss);
 
     if (options.worker) {
       await registerWorker(boss, logger, {
@@ -138,8 +144,9 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       }
       const webhookWorker = await startWebhookWorker({ db: mysql.db, pool: mysql.pool, boss, secrets, logger, settings: hooks, ...(onAlert ? { onAlert } : {}) });
       closers.push(() => webhookWorker.stop());
-      // Issue 6 (connectors) registers each provider's follow-up here, e.g. { quickbooks: onQuickBooksCallback }.
-      await startCallbackWorker({ db: mysql.db, boss, logger, settings: callbackSettings(config), handlers: {} });
+      await startSyncWorker({ db: mysql.db, boss, pubsub, secrets, logger, registry: connectors, settings: integrations, onAlert });
+      // A verified QuickBooks webhook triggers an incremental pull of its connection.
+      await startCallbackWorker({ db: mysql.db, boss, logger, settings: callbackSettings(config), handlers: { quickbooks: syncOnCallback(boss, logger) } });
     }
 
     let server: Awaited<ReturnType<typeof createHttpServer>> | undefined;
@@ -167,6 +174,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         secrets,
         webhookSettings: hooks,
         sso: { secrets, publicUrl, allowHttp: config.SSO_ALLOW_INSECURE_IDPS },
+        connectors,
+        integrationSettings: integrations,
       });
       const insecurePrincipal: Principal | undefined =
         config.INSECURE_NO_AUTH_ORG_ID === undefined
@@ -197,6 +206,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       rest.use(filesRouter({ db: mysql.db, store }));
       rest.use(importsRouter({ importDeps: { db: mysql.db, boss, store, maxUploadBytes: config.MAX_UPLOAD_BYTES }, gate, logger }));
       rest.use(exportsRouter({ db: mysql.db, boss, store, gate, logger }));
+      rest.use(integrationsRouter({ db: mysql.db, boss, secrets, registry: connectors, settings: integrations, logger, gate }));
       server = await createHttpServer({
         restRouter: rest,
         docsRouter: docsRouter(),

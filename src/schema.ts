@@ -19,6 +19,8 @@ import { SsoResolver, type SsoResolverDeps } from './modules/sso/index.js';
 import { ScimResolver } from './modules/scim/index.js';
 import { OAuthClientsResolver } from './modules/oauth/index.js';
 import { loadConfig } from './platform/config.js';
+import { IntegrationsResolver, integrationSettings, type ConnectorRegistry, type IntegrationSettings } from './modules/integrations/index.js';
+import { buildConnectorRegistry } from './connectors.js';
 
 export interface SchemaDeps {
   verifier: KeyVerifier;
@@ -29,6 +31,8 @@ export interface SchemaDeps {
   secrets: SecretBox;
   webhookSettings: WebhookSettings;
   sso: SsoResolverDeps;
+  connectors: ConnectorRegistry;
+  integrationSettings: IntegrationSettings;
 }
 
 /**
@@ -48,6 +52,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     [WebhooksResolver, new WebhooksResolver({ secrets: deps.secrets, settings: deps.webhookSettings })],
     [SsoResolver, new SsoResolver(deps.sso)],
     [SchedulesResolver, new SchedulesResolver({ store: deps.store, maxUploadBytes: deps.maxUploadBytes, subscribedEvents: subscribedEventNames })],
+    [IntegrationsResolver, new IntegrationsResolver({ secrets: deps.secrets, registry: deps.connectors, settings: deps.integrationSettings })],
     ...RECORD_RESOLVERS.map((R) => [R, new R()] as const),
     [ScimResolver, new ScimResolver()],
   ]);
@@ -59,7 +64,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     },
   };
   return buildSchema({
-    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, OAuthClientsResolver, SsoResolver, SchedulesResolver, ...RECORD_RESOLVERS, ScimResolver] as BuildSchemaOptions['resolvers'],
+    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, OAuthClientsResolver, SsoResolver, SchedulesResolver, IntegrationsResolver, ...RECORD_RESOLVERS, ScimResolver] as BuildSchemaOptions['resolvers'],
     container,
     authChecker,
     pubSub: deps.pubsub,
@@ -82,6 +87,7 @@ export function buildDetachedSchema(): Promise<GraphQLSchema> {
     subscribe: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true, value: undefined }) }) }),
   };
   const verifier = new KeyVerifier(null as unknown as Db, { ttlMs: 0, flushMs: 60_000, logger: createLogger('silent') });
+  const config = loadConfig({ NODE_ENV: 'test' });
   return buildAppSchema({
     verifier,
     pubsub: inert,
@@ -89,7 +95,9 @@ export function buildDetachedSchema(): Promise<GraphQLSchema> {
     store: new FileStore('/nonexistent'),
     maxUploadBytes: 1,
     secrets: SecretBox.fromPassphrase('detached'),
-    webhookSettings: webhookSettings(loadConfig({ NODE_ENV: 'test' })),
     sso: { secrets: SecretBox.fromPassphrase('detached'), publicUrl: () => 'http://localhost:4000', allowHttp: false },
+    webhookSettings: webhookSettings(config),
+    connectors: buildConnectorRegistry(config),
+    integrationSettings: integrationSettings(config),
   });
 }

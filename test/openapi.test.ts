@@ -33,6 +33,14 @@ describe('OpenAPI document of the REST shim', () => {
         'GET /api/v1/export/{id}',
         'GET /api/v1/export/{id}/download',
         'GET /api/v1/files/{token}',
+        'GET /api/v1/integrations/oauth/callback',
+        'GET /api/v1/integrations',
+        'POST /api/v1/integrations',
+        'GET /api/v1/integrations/{id}',
+        'PUT /api/v1/integrations/{id}',
+        'DELETE /api/v1/integrations/{id}',
+        'POST /api/v1/integrations/{id}/sync',
+        'GET /api/v1/integrations/{id}/logs',
         'POST /hooks/quickbooks/{connectionId}',
         'POST /hooks/msgraph/{connectionId}',
         'POST /hooks/autodesk/{connectionId}',
@@ -68,12 +76,15 @@ describe('OpenAPI document of the REST shim', () => {
       const body = template.startsWith('/hooks/') ? JSON.stringify({ value: [{ changeType: 'created', clientState: 'x' }] }) : '{}';
       const res = await fetch(url, { method, ...(method === 'POST' ? { body, headers: { 'content-type': 'application/json' } } : {}) });
       // SCIM discovery describes the service to anyone; OAuth endpoints answer in their own way
-      // (metadata and keys 200, a bad request 400); everything else wants a credential.
+      // (metadata and keys 200, a bad request 400); the integrations' OAuth redirect takes no key,
+      // so without a state it is a bad request; everything else wants a credential.
       const expected = /^GET \/scim\/v2\/(ServiceProviderConfig|ResourceTypes|Schemas)$/.test(route)
         ? [200]
         : template.startsWith('/oauth/') || template.startsWith('/.well-known/')
           ? [200, 400, 401]
-          : [401, 404];
+          : template.endsWith('/integrations/oauth/callback')
+            ? [400]
+            : [401, 404];
       expect(expected, route).toContain(res.status);
     }
   });

@@ -131,6 +131,33 @@ const ConfigSchema = z.object({
    * machine; refused when NODE_ENV=production.
    */
   SSO_ALLOW_INSECURE_IDPS: boolean.default(false),
+  // ── Integrations (issue 6): the sync framework and the QuickBooks Online connector ──
+  /** Consecutive failed syncs of a connection after which integration.error goes out and its organization's admins are alerted. */
+  INTEGRATION_FAILURE_ALERT_THRESHOLD: int(1, 1000).default(3),
+  /** Seconds an OAuth authorization started by connectIntegration may take before its state expires. */
+  INTEGRATION_OAUTH_STATE_TTL_S: int(30, 3600).default(600),
+  /** QuickBooks app's OAuth client id (developer.intuit.com → Keys & credentials); QuickBooks connections cannot connect without it. */
+  QUICKBOOKS_CLIENT_ID: z.string().min(1).optional(),
+  /** QuickBooks app's OAuth client secret. */
+  QUICKBOOKS_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Intuit's authorization endpoint. */
+  QUICKBOOKS_AUTHORIZE_URL: z.url({ protocol: /^https?$/ }).default('https://appcenter.intuit.com/connect/oauth2'),
+  /** Intuit's token endpoint (code exchange and refresh). */
+  QUICKBOOKS_TOKEN_URL: z.url({ protocol: /^https?$/ }).default('https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer'),
+  /** Intuit's token revocation endpoint (used when a connection is deleted). */
+  QUICKBOOKS_REVOKE_URL: z.url({ protocol: /^https?$/ }).default('https://developer.api.intuit.com/v2/oauth2/tokens/revoke'),
+  /** Accounting API base, without /v3: production https://quickbooks.api.intuit.com, sandbox https://sandbox-quickbooks.api.intuit.com. */
+  QUICKBOOKS_API_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://quickbooks.api.intuit.com'),
+  /** The API minorversion sent with every request. */
+  QUICKBOOKS_MINOR_VERSION: int(1, 1000).default(75),
+  /** Client-side ceiling of requests per minute per company (Intuit allows 500; the margin keeps 429s rare). */
+  QUICKBOOKS_REQUESTS_PER_MINUTE: int(1, 100_000).default(490),
+  /** Client-side ceiling of requests in flight per company (Intuit allows 10). */
+  QUICKBOOKS_MAX_CONCURRENT: int(1, 100).default(10),
+  /** Deadline of one QuickBooks request, in milliseconds. */
+  QUICKBOOKS_TIMEOUT_MS: int(100, 300_000).default(30_000),
+  /** Attempts of one request that fails with 429, 5xx or a timeout before the sync gives up (backoff honours Retry-After). */
+  QUICKBOOKS_MAX_ATTEMPTS: int(1, 20).default(5),
   /**
    * Benchmarks only: every request acts as an all-scopes principal of this organization with
    * no key and no rate limit. Refused when NODE_ENV=production.

@@ -110,6 +110,25 @@ export function openApiDocument(): Record<string, unknown> {
         ExportJob: jobObject('An export job, as the GraphQL ExportJob type, with its manifest.'),
         ...scimOpenApiComponents.schemas,
         OAuthError: oauthErrorSchema,
+        Integration: { type: 'object', description: 'A connection to an external system, as the GraphQL Integration type (credentials are never returned, only their names).', additionalProperties: true },
+        IntegrationInput: {
+          type: 'object',
+          properties: {
+            type: { type: 'string', description: 'An integration type (GraphQL integrationTypes), e.g. quickbooks. Create only.' },
+            name: { type: 'string', maxLength: 255 },
+            projectId: { type: ['string', 'null'], pattern: '^[0-9]+$' },
+            config: { type: 'object', description: 'Checked against the type’s config schema.' },
+            conflictPolicy: { type: 'string', enum: ['platform_wins', 'remote_wins', 'newest_wins', 'manual'] },
+            isActive: { type: 'boolean' },
+            credentials: { type: 'object', description: 'Secrets named by the type (e.g. webhookVerifierToken); stored sealed; null removes one.' },
+          },
+          additionalProperties: false,
+        },
+        SyncLog: { type: 'object', description: 'One sync run, as the GraphQL SyncLog type.', additionalProperties: true },
+        Page: {
+          type: 'object',
+          properties: { nodes: { type: 'array', items: {} }, pageInfo: { type: 'object', properties: { hasNextPage: { type: 'boolean' }, endCursor: { type: ['string', 'null'] } } } },
+        },
       },
     },
     paths: {
@@ -361,6 +380,98 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Sign this browser out',
           security: [],
           responses: { '303': { description: 'To /account, with the session cookie cleared' } },
+        },
+      },
+      '/api/v1/integrations': {
+        get: {
+          operationId: 'listIntegrations',
+          summary: 'The organization’s integrations, newest first',
+          tags: ['Integrations'],
+          parameters: [{ name: 'first', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } }, { name: 'after', in: 'query', schema: { type: 'string' } }],
+          responses: { '200': { description: 'A page of integrations', content: { 'application/json': { schema: { $ref: '#/components/schemas/Page' } } } }, ...errors(400, 401, 403, 429) },
+        },
+        post: {
+          operationId: 'createIntegration',
+          summary: 'Create an integration (OAuth ones then need connectIntegration in GraphQL)',
+          tags: ['Integrations'],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/IntegrationInput' } } } },
+          responses: { '201': { description: 'The integration', content: { 'application/json': { schema: { $ref: '#/components/schemas/Integration' } } } }, ...errors(400, 401, 403, 404, 429) },
+        },
+      },
+      '/api/v1/integrations/{id}': {
+        get: {
+          operationId: 'getIntegration',
+          summary: 'One integration',
+          tags: ['Integrations'],
+          parameters: [idParam],
+          responses: { '200': { description: 'The integration', content: { 'application/json': { schema: { $ref: '#/components/schemas/Integration' } } } }, ...errors(400, 401, 403, 404, 429) },
+        },
+        put: {
+          operationId: 'updateIntegration',
+          summary: 'Change an integration; omitted fields stay',
+          tags: ['Integrations'],
+          parameters: [idParam],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/IntegrationInput' } } } },
+          responses: { '200': { description: 'The integration', content: { 'application/json': { schema: { $ref: '#/components/schemas/Integration' } } } }, ...errors(400, 401, 403, 404, 429) },
+        },
+        delete: {
+          operationId: 'deleteIntegration',
+          summary: 'Delete an integration (platform records and sync logs stay; its grant is revoked at the provider)',
+          tags: ['Integrations'],
+          parameters: [idParam],
+          responses: { '204': { description: 'Deleted' }, ...errors(400, 401, 403, 404, 429) },
+        },
+      },
+      '/api/v1/integrations/{id}/sync': {
+        post: {
+          operationId: 'syncIntegration',
+          summary: 'Queue a sync',
+          tags: ['Integrations'],
+          parameters: [idParam],
+          requestBody: {
+            required: false,
+            content: {
+              'application/json': {
+                schema: { type: 'object', properties: { direction: { type: 'string', enum: ['pull', 'push', 'both'], default: 'both' }, mode: { type: 'string', enum: ['full', 'incremental'], default: 'incremental' } }, additionalProperties: false },
+              },
+            },
+          },
+          responses: {
+            '202': { description: 'Queued (queued: false when a sync of it was already waiting)', content: { 'application/json': { schema: { type: 'object', properties: { queued: { type: 'boolean' }, integration: { $ref: '#/components/schemas/Integration' } } } } } },
+            ...errors(400, 401, 403, 404, 409, 429),
+          },
+        },
+      },
+      '/api/v1/integrations/{id}/logs': {
+        get: {
+          operationId: 'listIntegrationSyncLogs',
+          summary: 'Sync runs of an integration, newest first',
+          tags: ['Integrations'],
+          parameters: [idParam, ...[{ name: 'first', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } }, { name: 'after', in: 'query', schema: { type: 'string' } }]],
+          responses: { '200': { description: 'A page of sync logs (nodes are SyncLog)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Page' } } } }, ...errors(400, 401, 403, 404, 429) },
+        },
+      },
+      '/api/v1/integrations/oauth/callback': {
+        get: {
+          operationId: 'completeIntegrationAuthorization',
+          summary: 'OAuth 2.0 redirect of connectIntegration',
+          description:
+            "Where the provider sends the person's browser back after connectIntegration (GraphQL). The single-use `state` (10 minutes by default) names the connection; the code is exchanged at the provider's token endpoint and the tokens are stored sealed (AES-256-GCM). No API key is needed. Answers a short HTML page.",
+          tags: ['Integrations'],
+          security: [],
+          parameters: [
+            { name: 'state', in: 'query', required: true, schema: { type: 'string', maxLength: 200 } },
+            { name: 'code', in: 'query', schema: { type: 'string', maxLength: 2048 } },
+            { name: 'realmId', in: 'query', description: 'QuickBooks: the company connected.', schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+            { name: 'error', in: 'query', description: 'The provider refused (e.g. access_denied).', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': { description: 'Connected', content: { 'text/html': { schema: { type: 'string' } } } },
+            '400': { description: 'Unknown, expired or used state; the provider refused; no code', content: { 'text/html': { schema: { type: 'string' } } } },
+            '404': { description: 'The connection was deleted meanwhile', content: { 'text/html': { schema: { type: 'string' } } } },
+            '409': { description: 'The connection belongs to another provider account', content: { 'text/html': { schema: { type: 'string' } } } },
+            '502': { description: "The provider's token endpoint refused the code", content: { 'text/html': { schema: { type: 'string' } } } },
+          },
         },
       },
       '/api/v1/files/{token}': {

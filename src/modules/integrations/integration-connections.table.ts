@@ -1,5 +1,15 @@
-import { boolean, index, json, mysqlEnum, mysqlTable, varchar } from 'drizzle-orm/mysql-core';
+import { boolean, index, int, json, mysqlEnum, mysqlTable, varchar } from 'drizzle-orm/mysql-core';
 import { createdAt, id, organizationId, ref, time, updatedAt } from '../../platform/db/columns.js';
+
+export const CONFLICT_POLICIES = ['platform_wins', 'remote_wins', 'newest_wins', 'manual'] as const;
+export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
+
+/**
+ * not_connected: never authorized; connected: tokens stored; needs_reauthorization: the provider
+ * refused the refresh token (revoked, expired): a person must connect again.
+ */
+export const CONNECTION_AUTH_STATUSES = ['not_connected', 'connected', 'needs_reauthorization'] as const;
+export type ConnectionAuthStatus = (typeof CONNECTION_AUTH_STATUSES)[number];
 
 /** The spec's integration_connections. `credentials` holds ciphertext only, never plaintext tokens. */
 export const integrationConnections = mysqlTable(
@@ -16,8 +26,17 @@ export const integrationConnections = mysqlTable(
     lastSyncAt: time('last_sync_at'),
     lastSyncStatus: mysqlEnum('last_sync_status', ['success', 'failed', 'partial']),
     isActive: boolean('is_active').notNull().default(true),
+    /** Whether the connection holds usable provider tokens. */
+    authStatus: mysqlEnum('auth_status', CONNECTION_AUTH_STATUSES).notNull().default('not_connected'),
+    /** The provider's account the tokens belong to (QuickBooks realmId). */
+    externalAccountId: varchar('external_account_id', { length: 64 }),
+    conflictPolicy: mysqlEnum('conflict_policy', CONFLICT_POLICIES).notNull().default('newest_wins'),
+    /** Failed syncs since the last success; integration.error goes out when it reaches the threshold. */
+    consecutiveFailures: int('consecutive_failures').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('idx_integration_connections_org').on(t.organizationId, t.id)],
+  (t) => [index('idx_integration_connections_org').on(t.organizationId, t.id), index('idx_integration_connections_account').on(t.integrationType, t.externalAccountId)],
 );
+
+export type IntegrationConnectionRow = typeof integrationConnections.$inferSelect;

@@ -28,9 +28,142 @@ export interface ConnectorDefinition<TConfig = unknown> {
   auth: ConnectorAuthKind;
   /** Validates a connection's `config` when it is created or updated. */
   configSchema: z.ZodType<TConfig>;
+  /** Secrets a person may set on a connection (sealed, never returned), e.g. webhookVerifierToken. */
+  credentialFields?: readonly string[];
   /** Present when the connector exchanges files (capabilities file_import / file_export). */
   files?: FileConnector;
-  // The API-sync part (pull / push, OAuth settings) is declared by the sync framework.
+  /** Present when the connector syncs over an API (capabilities pull / push / full / incremental). */
+  sync?: SyncConnector<TConfig>;
+}
+
+/**
+ * An OAuth 2.0 authorization-code provider (RFC 6749 §4.1), from configuration so that the same
+ * code talks to the real provider or to a local simulator.
+ */
+export interface OAuthProviderSettings {
+  authorizeUrl: string;
+  tokenUrl: string;
+  revokeUrl?: string | undefined;
+  clientId: string;
+  clientSecret: string;
+  scopes: readonly string[];
+  /** Send an S256 PKCE challenge (RFC 7636). */
+  pkce: boolean;
+  /** Query parameter of the redirect that names the provider account (QuickBooks: realmId). */
+  accountParam?: string | undefined;
+  timeoutMs: number;
+}
+
+/** A remote object as the engine sees it: identity, version and the platform fields it maps to. */
+export interface RemoteObject {
+  remoteId: string;
+  /** Optimistic-concurrency version (QuickBooks SyncToken). */
+  version: string | null;
+  updatedAt: Date | null;
+  /** Deleted remotely (CDC status Deleted). Inactive-but-present objects map to a status field instead. */
+  deleted: boolean;
+  /** The platform record fields (no originId), or null when deleted. */
+  fields: Record<string, unknown> | null;
+}
+
+/** Platform-side lookups a mapping needs: another entity's remote id ↔ its local natural key. */
+export interface SyncReferences {
+  /** The local natural key (vendor code, invoice number) of a linked remote object, or null. */
+  localKey(remoteEntity: string, remoteId: string): string | null;
+  /** The remote id linked to the local record with this natural key, or null. */
+  remoteId(remoteEntity: string, localKey: string): string | null;
+}
+
+/** One remote entity and the platform records it pairs with. Entities sync in the order listed. */
+export interface SyncEntity<TConfig = unknown> {
+  /** Remote name, e.g. Vendor. */
+  remote: string;
+  recordType: EntityType;
+  /** Fixed field values of the records this entity covers, e.g. { kind: 'payable' }. */
+  filter?: Readonly<Record<string, string>>;
+  /**
+   * The record field that is unique and identifies it to people (vendor code, invoice number): a
+   * remote object whose key an unlinked record already has is linked to that record (adopted)
+   * rather than duplicated. Absent: no adoption (payments).
+   */
+  naturalKey?: string;
+  /** Field values that mark a record deleted remotely (vendors: inactive); absent: the record is removed. */
+  deletedFields?: Readonly<Record<string, unknown>>;
+  /** For record types shared by several entities (payments): whether this entity takes a local record. */
+  owns?(fields: Record<string, unknown>, refs: SyncReferences): boolean;
+  /** The fields compared between the sides (their hash says whether a side changed). */
+  fields: readonly string[];
+  /** Whether platform changes are written to the remote system. */
+  push: boolean;
+  /** Reads a raw remote object. */
+  toRemoteObject(raw: Record<string, unknown>, refs: SyncReferences): RemoteObject;
+  /** The remote body for a create (current undefined) or a full update of `current`. Throws RemoteError('validation') when the record cannot be expressed. */
+  toRemote(fields: Record<string, unknown>, refs: SyncReferences, config: TConfig, current?: Record<string, unknown>): Record<string, unknown>;
+}
+
+/** What a connector's API calls need at run time. */
+export interface SyncSession<TConfig = unknown> {
+  connectionId: number;
+  organizationId: number;
+  /** The provider account (QuickBooks realmId). */
+  account: string;
+  config: TConfig;
+  /** A valid access token; refreshed under a lock when it is about to expire, or when `force`. */
+  accessToken(force?: boolean): Promise<string>;
+  logger: Logger;
+}
+
+/** The remote API of a connector for one session. Every method may throw RemoteError. */
+export interface RemoteApi {
+  /** Every object of an entity, a page at a time. */
+  listAll(entity: string): AsyncIterable<Array<Record<string, unknown>>>;
+  /** Objects of these entities changed since `since`, or 'too_old' when `since` is beyond the provider's window. */
+  changesSince(entities: readonly string[], since: Date): Promise<Map<string, Array<Record<string, unknown>>> | 'too_old'>;
+  read(entity: string, id: string): Promise<Record<string, unknown> | null>;
+  /** `idempotencyKey` names the change: a retry or a re-run with the same key is applied once. */
+  create(entity: string, body: Record<string, unknown>, idempotencyKey: string): Promise<Record<string, unknown>>;
+  /** Throws RemoteError('stale') when `body`'s version is not the current one. */
+  update(entity: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Requests sent so far (retries included). */
+  requestCount(): number;
+  /** The provider's clock, as of the last answer (cursors use it rather than ours). */
+  serverTime(): Date | null;
+}
+
+export interface SyncConnector<TConfig = unknown> {
+  oauth: OAuthProviderSettings;
+  entities: readonly SyncEntity<TConfig>[];
+  open(session: SyncSession<TConfig>): RemoteApi;
+}
+
+export type RemoteErrorKind =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'server'
+  | 'timeout'
+  | 'network'
+  | 'malformed'
+  | 'stale'
+  | 'validation'
+  | 'not_found'
+  | 'invalid_grant';
+
+/** A failed exchange with the provider, with a message fit for the sync log (no tokens, no bodies). */
+export class RemoteError extends Error {
+  constructor(
+    readonly kind: RemoteErrorKind,
+    message: string,
+    readonly details: { status?: number; providerCode?: string; retryAfterMs?: number } = {},
+  ) {
+    super(message);
+    this.name = 'RemoteError';
+  }
+
+  /** Whether the same request may succeed later unchanged. */
+  get retryable(): boolean {
+    return this.kind === 'rate_limited' || this.kind === 'server' || this.kind === 'timeout' || this.kind === 'network';
+  }
 }
 
 /** A file format a file connector reads or writes. */

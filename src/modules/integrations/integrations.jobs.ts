@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { defineJob } from '../../platform/queue/jobs.js';
+
+/** Runs one sync of one connection. The queue is `stately` with the connection as singleton key: at most one sync of a connection runs, and at most one more waits. */
+export const runSyncJob = defineJob({
+  name: 'integrations.sync',
+  schema: z.object({
+    connectionId: z.number().int().positive(),
+    direction: z.enum(['pull', 'push', 'both']),
+    mode: z.enum(['full', 'incremental']),
+    trigger: z.enum(['api', 'webhook', 'conflict_resolution', 'schedule']),
+  }),
+});
+
+export type SyncJobPayload = z.infer<typeof runSyncJob.schema>;
+
+/** Topic of syncProgress; the dynamic id is the connection. */
+export const SYNC_PROGRESS_TOPIC = 'INTEGRATION_SYNC_PROGRESS';
+
+/** What syncProgress streams: small, so it fits a NOTIFY payload. */
+export interface SyncProgress {
+  connectionId: string;
+  syncLogId: string | null;
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'idle';
+  /** pull or push, while running. */
+  phase: string | null;
+  /** The remote entity being synced, while running. */
+  entity: string | null;
+  processed: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  failed: number;
+  conflicts: number;
+  error: string | null;
+}
