@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { and, count, desc, gt, isNull, or } from 'drizzle-orm';
+import { and, desc, gt, isNull, or } from 'drizzle-orm';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/mysql.js';
 import { oauthSigningKeys } from './oauth-signing-keys.table.js';
@@ -23,21 +23,19 @@ function newKey(secrets: SecretBox, kid = randomBytes(12).toString('base64url'))
 
 /** The keys to publish, newest (signing) first; creates the first key when there is none. */
 export async function loadSigningKeys(db: Db, secrets: SecretBox, now = new Date()): Promise<PrivateJwk[]> {
-  const live = () =>
-    db
-      .select()
-      .from(oauthSigningKeys)
-      .where(or(isNull(oauthSigningKeys.retireAt), gt(oauthSigningKeys.retireAt, now)))
-      .orderBy(desc(oauthSigningKeys.id));
-  let rows = await live();
+  // Every key ever made (a handful): one read tells both whether a first key is needed and
+  // which kid it gets.
+  const everyKey = () => db.select().from(oauthSigningKeys).orderBy(desc(oauthSigningKeys.id));
+  const live = (rows: Array<typeof oauthSigningKeys.$inferSelect>) => rows.filter((row) => row.retireAt === null || row.retireAt > now);
+  let rows = await everyKey();
   if (!rows.some((row) => row.retireAt === null)) {
-    // Processes starting together all land here: the kid is derived from the number of keys so
-    // far, so they all try to insert the same one and the unique kid lets exactly one through.
-    const [existing] = await db.select({ n: count() }).from(oauthSigningKeys);
-    await db.insert(oauthSigningKeys).ignore().values(newKey(secrets, `k${(existing?.n ?? 0) + 1}`));
-    rows = await live();
+    // Processes starting together all land here having read the same rows, so they all try to
+    // insert the same kid and the unique kid lets exactly one through. (Counting in a second
+    // query let a process that counted after another's insert add a second signing key.)
+    await db.insert(oauthSigningKeys).ignore().values(newKey(secrets, `k${rows.length + 1}`));
+    rows = await everyKey();
   }
-  return rows.map((row) => JSON.parse(secrets.open(row.sealedJwk)) as PrivateJwk);
+  return live(rows).map((row) => JSON.parse(secrets.open(row.sealedJwk)) as PrivateJwk);
 }
 
 /** The kids currently published, newest first: cheap, to notice a rotation made elsewhere. */
