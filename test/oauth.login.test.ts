@@ -221,6 +221,35 @@ describe('OAuth sign-in and consent pages', () => {
     expect(refused.body.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
   });
 
+  it('a membership deactivated by SCIM (active=false) stops its tokens and its password sign-in', async () => {
+    const org = await app.createOrganization();
+    const registered = await registerClient(app, org.id, { scopes: ['org:read'] });
+    const person = await createUser(app, org.id);
+    const first = await authorizationUrl(registered.clientId, registered.secret, 'org:read');
+    const { callback } = await authorizeInBrowser(app, first.url, person);
+    const tokens = await tokenFor(first.config, callback!, first.verifier);
+    expect((await graphql(app, tokens.access_token, '{ viewer { scopes } }')).status).toBe(200);
+
+    const deactivate = (active: boolean) =>
+      app.app.services.db.update(memberships).set({ active }).where(and(eq(memberships.userId, person.userId), eq(memberships.organizationId, org.id)));
+    await deactivate(false);
+    const refused = await graphql(app, tokens.access_token, '{ viewer { scopes } }');
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
+
+    // The right password no longer signs the person in for that organization.
+    const second = await authorizationUrl(registered.clientId, registered.secret, 'org:read');
+    const browser = new FakeBrowser(baseUrl(app));
+    const form = await loginPage(browser, second.url);
+    const answer = await browser.request(new URL(form.action, baseUrl(app)).href, { method: 'POST', form: { ...form.fields, email: person.email, password: person.password } });
+    expect(answer.status).not.toBe(303);
+    expect(answer.body).not.toContain('Allow');
+
+    // Reactivated, the same token works again (it was never revoked, only refused).
+    await deactivate(true);
+    expect((await graphql(app, tokens.access_token, '{ viewer { scopes } }')).status).toBe(200);
+  });
+
   it('a member of several organizations chooses one, and the token acts for it', async () => {
     const first = await app.createOrganization('Alpha');
     const second = await app.createOrganization('Beta');

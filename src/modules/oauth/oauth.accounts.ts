@@ -49,14 +49,20 @@ export async function findUserByEmail(db: Db, email: string) {
   return row ?? null;
 }
 
-/** The user's active membership in the organization, or null (also when the user is deactivated). */
+/**
+ * The user's active membership in the organization, or null: also when the user is deactivated,
+ * or the membership is (SCIM `active=false`). The same rule as organizations' `activeMembership`,
+ * with the role and organization name the pages show.
+ */
 export async function activeMembership(db: Db, account: Account): Promise<{ role: MembershipRole; organizationName: string } | null> {
   const [row] = await db
     .select({ role: memberships.role, organizationName: organizations.name })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
-    .where(and(eq(memberships.userId, account.userId), eq(memberships.organizationId, account.organizationId), eq(users.isActive, true)));
+    .where(
+      and(eq(memberships.userId, account.userId), eq(memberships.organizationId, account.organizationId), eq(memberships.active, true), eq(users.isActive, true)),
+    );
   return row ?? null;
 }
 
@@ -65,6 +71,6 @@ export async function organizationsOf(db: Db, userId: number): Promise<Array<{ i
     .select({ id: organizations.id, name: organizations.name })
     .from(memberships)
     .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
-    .where(eq(memberships.userId, userId))
+    .where(and(eq(memberships.userId, userId), eq(memberships.active, true)))
     .orderBy(organizations.name);
 }
