@@ -159,7 +159,12 @@ async function main() {
     [1, 2, 3, 4, 5],
   );
   const ok = log.records_created === OBJECTS && incLog.request_count <= 3 && incLog.records_updated === CHANGES;
-  console.log(`\nratio goal ≤ 1.2: ${fullMs / floorMs <= 1.2 ? 'met' : 'not met'}; the pull spends ${((1 - fetchMs / fullMs) * 100).toFixed(0)} % of its time outside the HTTP exchange (mapping, MariaDB writes of records and links).`);
+  const outside = 1 - fetchMs / fullMs;
+  const where =
+    outside > 0
+      ? `the pull spends ${(outside * 100).toFixed(0)} % of its time outside the HTTP exchange (mapping, MariaDB writes of records and links)`
+      : 'mapping and MariaDB writes hide entirely behind the fetching of the next pages';
+  console.log(`\nratio goal ≤ 1.2: ${fullMs / floorMs <= 1.2 ? 'met' : 'not met'}; ${where}.`);
   if (!ok) console.error('unexpected counts: see the table');
   return ok ? 0 : 1;
 }
