@@ -60,6 +60,7 @@ const SCRIPT = fileURLToPath(import.meta.url);
 const CSV_ROWS = positiveInt('BENCH_IMPORT_ROWS', 1_000_000);
 const XLSX_ROWS = positiveInt('BENCH_XLSX_ROWS', 200_000);
 const CHUNK_ROWS = positiveInt('BENCH_CHUNK_ROWS', 1000);
+const WRITE_ROWS = positiveInt('BENCH_WRITE_ROWS', 5000);
 const GOAL_RATIO = 2;
 const GOAL_XLSX_RPS = 40_000;
 const GOAL_RSS_MB = 256;
@@ -112,7 +113,7 @@ async function childImport(format, file) {
     if (mapped !== VENDOR_COLUMNS.length) throw new Error(`only ${mapped} of ${VENDOR_COLUMNS.length} columns mapped: ${JSON.stringify(job.mapping)}`);
     await conn.pool.query("UPDATE import_jobs SET status = 'importing', mode = 'skip_invalid' WHERE id = ?", [job.id]);
     const t2 = performance.now();
-    await runImport({ db: conn.db, store, pubsub, logger, chunkRows: CHUNK_ROWS }, job.id, false);
+    await runImport({ db: conn.db, store, pubsub, logger, chunkRows: CHUNK_ROWS, writeRows: WRITE_ROWS }, job.id, false);
     const t3 = performance.now();
     const mem = memory.stop();
     const [[done]] = await conn.pool.query(

@@ -117,6 +117,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
                 pubsub,
                 logger,
                 chunkRows: config.IMPORT_CHUNK_ROWS,
+                writeRows: config.IMPORT_WRITE_ROWS,
                 subscribedEvents: (organizationId, names) => subscribedEventNames(mysql.db, organizationId, names),
               },
               importJobId,

@@ -62,6 +62,7 @@ describe('an import whose worker is killed', () => {
     const env = testEnv(databases, {
       STORAGE_DIR: storageDir,
       IMPORT_CHUNK_ROWS: '100',
+      IMPORT_WRITE_ROWS: '200',
       IMPORT_HEARTBEAT_S: '10',
       QUEUE_SUPERVISE_INTERVAL_S: '2',
     });

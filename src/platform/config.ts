@@ -51,6 +51,11 @@ const ConfigSchema = z.object({
   QUEUE_SUPERVISE_INTERVAL_S: int(1, 3600).default(30),
   /** Rows an import validates and writes per chunk (and per transaction when skipping bad rows). */
   IMPORT_CHUNK_ROWS: int(1, 100_000).default(1000),
+  /**
+   * When skipping invalid rows, valid rows of consecutive chunks are written together, in one
+   * statement and one transaction with their checkpoint, once this many have gathered.
+   */
+  IMPORT_WRITE_ROWS: int(1, 100_000).default(5000),
   /** How long a validated API key stays in a process's cache; bounds how late a revocation takes effect. */
   KEY_CACHE_TTL_MS: int(0, 60_000).default(5_000),
   /** How often buffered last_used_at values are written back. */
