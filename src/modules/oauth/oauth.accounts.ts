@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { ALL_SCOPES, type Scope } from '../../platform/auth/scopes.js';
 import type { Db } from '../../platform/db/mysql.js';
-import { memberships, organizations, users, type MembershipRole } from '../organizations/index.js';
+import { activeMembershipWhere, memberships, organizations, users, type MembershipRole } from '../organizations/index.js';
 
 /*
  * Who an authorization-code token acts for: one user in one organization they are a member of.
@@ -51,8 +51,8 @@ export async function findUserByEmail(db: Db, email: string) {
 
 /**
  * The user's active membership in the organization, or null: also when the user is deactivated,
- * or the membership is (SCIM `active=false`). The same rule as organizations' `activeMembership`,
- * with the role and organization name the pages show.
+ * or the membership is (SCIM `active=false`): organizations' rule, with the role and the
+ * organization name the pages show.
  */
 export async function activeMembership(db: Db, account: Account): Promise<{ role: MembershipRole; organizationName: string } | null> {
   const [row] = await db
@@ -60,9 +60,7 @@ export async function activeMembership(db: Db, account: Account): Promise<{ role
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
-    .where(
-      and(eq(memberships.userId, account.userId), eq(memberships.organizationId, account.organizationId), eq(memberships.active, true), eq(users.isActive, true)),
-    );
+    .where(activeMembershipWhere(account.userId, account.organizationId));
   return row ?? null;
 }
 

@@ -130,22 +130,26 @@ export const billEntity: SyncEntity<QuickBooksConfig> = {
   toRemote(fields, refs, config) {
     const vendorCode = need(text(fields, 'vendorCode'), `bill ${text(fields, 'number')} has no vendor; QuickBooks requires one`);
     const vendorId = need(refs.remoteId('Vendor', vendorCode), `vendor ${vendorCode} of bill ${text(fields, 'number')} is not in QuickBooks yet`);
-    const dueDate = text(fields, 'dueDate');
-    return {
-      DocNumber: text(fields, 'number'),
-      VendorRef: { value: vendorId },
-      TxnDate: text(fields, 'invoiceDate'),
-      ...(dueDate ? { DueDate: dueDate } : {}),
-      Line: [
-        {
-          DetailType: 'AccountBasedExpenseLineDetail',
-          Amount: Number(fields['amount']),
-          AccountBasedExpenseLineDetail: { AccountRef: { value: need(config.expenseAccountId, 'the connection has no expenseAccountId for pushed bills') } },
-        },
-      ],
-    };
+    return oneLineTransaction(fields, { VendorRef: { value: vendorId } }, 'AccountBasedExpenseLineDetail', {
+      AccountRef: { value: need(config.expenseAccountId, 'the connection has no expenseAccountId for pushed bills') },
+    });
   },
 };
+
+/**
+ * A bill or invoice as QuickBooks takes it: number, party, dates, and one line of the whole
+ * amount (`detailType` names the line's detail object, as Intuit's Line schema wants).
+ */
+function oneLineTransaction(fields: Record<string, unknown>, party: Record<string, unknown>, detailType: string, detail: Record<string, unknown>) {
+  const dueDate = text(fields, 'dueDate');
+  return {
+    DocNumber: text(fields, 'number'),
+    ...party,
+    TxnDate: text(fields, 'invoiceDate'),
+    ...(dueDate ? { DueDate: dueDate } : {}),
+    Line: [{ DetailType: detailType, Amount: Number(fields['amount']), [detailType]: detail }],
+  };
+}
 
 export const invoiceEntity: SyncEntity<QuickBooksConfig> = {
   remote: 'Invoice',
@@ -161,20 +165,9 @@ export const invoiceEntity: SyncEntity<QuickBooksConfig> = {
     return { ...base, fields: { ...invoiceFields(raw, base, 'QB-INV'), kind: 'receivable', taxAmount: money(obj(raw['TxnTaxDetail'])?.['TotalTax']) } };
   },
   toRemote(fields, _refs, config) {
-    const dueDate = text(fields, 'dueDate');
-    return {
-      DocNumber: text(fields, 'number'),
-      CustomerRef: { value: need(config.customerId, 'the connection has no customerId for pushed invoices') },
-      TxnDate: text(fields, 'invoiceDate'),
-      ...(dueDate ? { DueDate: dueDate } : {}),
-      Line: [
-        {
-          DetailType: 'SalesItemLineDetail',
-          Amount: Number(fields['amount']),
-          SalesItemLineDetail: { ItemRef: { value: need(config.itemId, 'the connection has no itemId for pushed invoices') } },
-        },
-      ],
-    };
+    return oneLineTransaction(fields, { CustomerRef: { value: need(config.customerId, 'the connection has no customerId for pushed invoices') } }, 'SalesItemLineDetail', {
+      ItemRef: { value: need(config.itemId, 'the connection has no itemId for pushed invoices') },
+    });
   },
 };
 

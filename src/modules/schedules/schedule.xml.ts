@@ -1,4 +1,5 @@
-import { XMLParser, XMLValidator, type EntityDecoderOptions } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { predefinedEntitiesOnly } from '../../platform/xml/predefined-entities.js';
 import { ScheduleFileError } from './schedules.errors.js';
 
 /*
@@ -6,23 +7,6 @@ import { ScheduleFileError } from './schedules.errors.js';
  * XML's predefined entities and character references are decoded. A DOCTYPE (the carrier of
  * entity declarations and external entities) is refused before parsing.
  */
-
-const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-const predefinedOnly: EntityDecoderOptions = {
-  setExternalEntities: () => undefined,
-  addInputEntities: () => undefined,
-  reset: () => undefined,
-  setXmlVersion: () => undefined,
-  decode: (text) =>
-    text.includes('&')
-      ? text.replace(/&(?:#(\d{1,7})|#x([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));/g, (whole, dec?: string, hex?: string, name?: string) => {
-          if (name) return PREDEFINED[name] ?? whole;
-          const code = dec !== undefined ? Number(dec) : parseInt(hex ?? '', 16);
-          return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-        })
-      : text,
-};
 
 export type XmlNode = Record<string, unknown>;
 
@@ -35,7 +19,7 @@ export function scheduleXmlParser(arrays: readonly string[], attributes = false)
     parseTagValue: false,
     parseAttributeValue: false,
     processEntities: true,
-    entityDecoder: predefinedOnly,
+    entityDecoder: predefinedEntitiesOnly,
     ignoreDeclaration: true,
     ignorePiTags: true,
     isArray: (tagName) => arrayTags.has(tagName),

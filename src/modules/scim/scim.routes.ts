@@ -130,17 +130,20 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     send(res, 201, resource, version);
   };
 
+  /** A list answer, for GET with query parameters and for POST /.search with the same in a body. */
+  const sendList = async (
+    res: Response,
+    raw: Parameters<typeof readListQuery>[0],
+    list: (db: Db, scope: ScimScope, query: ReturnType<typeof readListQuery>) => Promise<{ resources: Resource[]; totalResults: number }>,
+  ) => {
+    const query = readListQuery(raw);
+    const { resources, totalResults } = await list(deps.db, scopeOf(res), query);
+    send(res, 200, listResponse(resources, totalResults, query.startIndex));
+  };
+
   // Users
-  router.get('/Users', async (req, res) => {
-    const query = readListQuery(req.query);
-    const { resources, totalResults } = await listUsers(deps.db, scopeOf(res), query);
-    send(res, 200, listResponse(resources, totalResults, query.startIndex));
-  });
-  router.post('/Users/.search', jsonBody, async (req, res) => {
-    const query = readListQuery(bodyOf(req));
-    const { resources, totalResults } = await listUsers(deps.db, scopeOf(res), query);
-    send(res, 200, listResponse(resources, totalResults, query.startIndex));
-  });
+  router.get('/Users', async (req, res) => sendList(res, req.query, listUsers));
+  router.post('/Users/.search', jsonBody, async (req, res) => sendList(res, bodyOf(req), listUsers));
   router.post('/Users', jsonBody, async (req, res) => {
     const result = await createUser(deps.db, scopeOf(res), bodyOf(req));
     announce(result.audit);
@@ -166,16 +169,8 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   });
 
   // Groups
-  router.get('/Groups', async (req, res) => {
-    const query = readListQuery(req.query);
-    const { resources, totalResults } = await listGroups(deps.db, scopeOf(res), query);
-    send(res, 200, listResponse(resources, totalResults, query.startIndex));
-  });
-  router.post('/Groups/.search', jsonBody, async (req, res) => {
-    const query = readListQuery(bodyOf(req));
-    const { resources, totalResults } = await listGroups(deps.db, scopeOf(res), query);
-    send(res, 200, listResponse(resources, totalResults, query.startIndex));
-  });
+  router.get('/Groups', async (req, res) => sendList(res, req.query, listGroups));
+  router.post('/Groups/.search', jsonBody, async (req, res) => sendList(res, bodyOf(req), listGroups));
   router.post('/Groups', jsonBody, async (req, res) => {
     const result = await createGroup(deps.db, scopeOf(res), bodyOf(req));
     announce(result.audit);

@@ -1,31 +1,10 @@
-import { XMLParser, XMLValidator, type EntityDecoderOptions } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { predefinedEntitiesOnly } from '../../../platform/xml/predefined-entities.js';
 import type { FileHead } from './file.head.js';
 import { DEFAULT_MAX_RECORD_BYTES, ParseError, type ParsedFile, type ParseOptions } from './parser.types.js';
 import { openKeyedRecords, type KeyedRecord } from './record.columns.js';
 import { detectEncoding, normalizeEncoding, readDecodedText, type DetectedEncoding } from './text.encoding.js';
 import { RecordCutter, RecordPathFinder } from './xml.records.js';
-
-const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-/**
- * XML's own entities and character references, decoded in one pass (so `&amp;#233;` stays
- * `&#233;`). Nothing declared is ever expanded: records never carry a DOCTYPE, and a file whose
- * DOCTYPE declares entities is refused before any record is parsed.
- */
-const xmlEntities: EntityDecoderOptions = {
-  setExternalEntities: () => undefined,
-  addInputEntities: () => undefined,
-  reset: () => undefined,
-  setXmlVersion: () => undefined,
-  decode: (text) =>
-    text.includes('&')
-      ? text.replace(/&(?:#(\d{1,7})|#x([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));/g, (whole, dec?: string, hex?: string, name?: string) => {
-          if (name) return PREDEFINED[name] ?? whole;
-          const code = dec !== undefined ? Number(dec) : parseInt(hex ?? '', 16);
-          return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-        })
-      : text,
-};
 
 const recordParser = new XMLParser({
   ignoreAttributes: false,
@@ -34,7 +13,7 @@ const recordParser = new XMLParser({
   parseTagValue: false,
   parseAttributeValue: false,
   processEntities: true,
-  entityDecoder: xmlEntities,
+  entityDecoder: predefinedEntitiesOnly,
   ignoreDeclaration: true,
   ignorePiTags: true,
 });
