@@ -177,15 +177,20 @@ describe('QuickBooks Online sync', () => {
     const ctx = { app, key };
     const { id, realmId, ids } = await connectedAndPulled(ctx, 'PLATFORM_WINS');
     const origin = `quickbooks:${realmId}:Vendor:${ids.acme}`;
+    // A platform edit stamps updated_at as the records service does (NEWEST_WINS compares it with
+    // QuickBooks' LastUpdatedTime, which has whole seconds); the raw UPDATE alone would leave the
+    // time of the last sync there, and the order would depend on where a second boundary fell.
+    const editLocal = (local: string) =>
+      rows(ctx, 'UPDATE vendors SET name = ?, updated_at = ? WHERE organization_id = ? AND origin_id = ?', [local, new Date(), org.id, origin]);
     const editBoth = async (local: string, remote: string, remoteLast: boolean) => {
       if (remoteLast) {
-        await rows(ctx, 'UPDATE vendors SET name = ? WHERE organization_id = ? AND origin_id = ?', [local, org.id, origin]);
+        await editLocal(local);
         await new Promise((r) => setTimeout(r, 1100));
         sim.change(realmId, 'Vendor', ids.acme, { DisplayName: remote });
       } else {
         sim.change(realmId, 'Vendor', ids.acme, { DisplayName: remote });
         await new Promise((r) => setTimeout(r, 1100));
-        await rows(ctx, 'UPDATE vendors SET name = ? WHERE organization_id = ? AND origin_id = ?', [local, org.id, origin]);
+        await editLocal(local);
       }
     };
 
