@@ -72,14 +72,19 @@ async function latestLogId(app: AppLike, key: string, id: string): Promise<numbe
   return Number(logs.data?.integrationSyncLogs.nodes[0]?.id ?? 0);
 }
 
-/** Waits for a sync log newer than `afterId` to finish; returns it. */
+/**
+ * Waits for the sync that started next after the log `afterId` to finish; returns its log. The
+ * next one, not the newest: when two syncs ran back to back, both may be done by the first look.
+ */
 export async function waitForSync(app: AppLike, key: string, id: string, afterId: number, timeoutMs = 20_000): Promise<SyncLogFieldsFragment> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const logs = await execute(app.url, IntegrationSyncLogsDocument, { id, first: 5 }, { key });
-    const done = logs.data?.integrationSyncLogs.nodes.find((log) => Number(log.id) > afterId && log.status !== 'running');
-    if (done) return done;
-    if (Date.now() > deadline) throw new Error(`no sync of integration ${id} finished in time`);
+    const logs = await execute(app.url, IntegrationSyncLogsDocument, { id, first: 10 }, { key });
+    if (!logs.data) throw new Error(`integrationSyncLogs failed: ${JSON.stringify(logs.errors)}`);
+    const newer = logs.data.integrationSyncLogs.nodes.filter((log) => Number(log.id) > afterId);
+    const next = newer.reduce<SyncLogFieldsFragment | undefined>((oldest, log) => (!oldest || Number(log.id) < Number(oldest.id) ? log : oldest), undefined);
+    if (next && next.status !== 'running') return next;
+    if (Date.now() > deadline) throw new Error(`no sync of integration ${id} after log ${afterId} finished in time (next: ${JSON.stringify(next ?? null)})`);
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
 }
