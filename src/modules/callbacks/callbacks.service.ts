@@ -19,6 +19,7 @@ import {
 } from './callbacks.protocol.js';
 import { inboundCallbackRejections } from './inbound-callback-rejections.table.js';
 import { inboundCallbacks, type EntityChange, type InboundCallbackRow } from './inbound-callbacks.table.js';
+import { isDuplicateKey } from '../../platform/db/errors.js';
 
 /** How callbacks are received and kept; read once from configuration. */
 export interface CallbackSettings {
@@ -71,12 +72,6 @@ export function dedupeKeyOf(events: CallbackEvent[], body: Buffer): string {
   return `body:${sha256(body)}`;
 }
 
-function isDuplicateKey(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === 'ER_DUP_ENTRY') return true;
-  }
-  return false;
-}
 
 function hourOf(date: Date): Date {
   return new Date(Math.floor(date.getTime() / 3_600_000) * 3_600_000);

@@ -18,6 +18,7 @@ import type { SyncJobPayload, SyncProgress } from './integrations.jobs.js';
 import { accessTokenOf } from './integrations.oauth.js';
 import type { ConnectorRegistry } from './integrations.registry.js';
 import type { IntegrationSettings } from './integrations.settings.js';
+import { isDuplicateKey } from '../../platform/db/errors.js';
 
 /**
  * The sync engine: pairs platform records with remote objects through integration_links and
@@ -393,7 +394,7 @@ class SyncRun {
       });
       return true;
     } catch (error) {
-      if ((error as { cause?: { code?: string }; code?: string }).cause?.code === 'ER_DUP_ENTRY' || (error as { code?: string }).code === 'ER_DUP_ENTRY') return false;
+      if (isDuplicateKey(error)) return false;
       throw error;
     }
   }

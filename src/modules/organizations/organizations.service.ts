@@ -5,6 +5,7 @@ import type { Page } from '../../platform/graphql/pagination.js';
 import { recordAudit, type Actor, type AuditEventRow } from '../audit/index.js';
 import { organizations, type OrganizationRow } from './organizations.table.js';
 import { projects, type ProjectRow } from './projects.table.js';
+import { isDuplicateKey as isDuplicate } from '../../platform/db/errors.js';
 
 function slugify(name: string): string {
   return name
@@ -16,10 +17,6 @@ function slugify(name: string): string {
     .slice(0, 60);
 }
 
-function isDuplicate(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  return (error as { code?: string }).code === 'ER_DUP_ENTRY' || cause?.code === 'ER_DUP_ENTRY';
-}
 
 /** Creates a tenant; the slug is derived from the name and made unique with a suffix. */
 export async function createOrganization(db: Db, actor: Actor, input: { name: string }): Promise<OrganizationRow> {

@@ -2,6 +2,7 @@ import type { Config } from '../../platform/config.js';
 import type { Db } from '../../platform/db/mysql.js';
 import { invalidValue, ScimError } from './scim.errors.js';
 import { LIST_RESPONSE_SCHEMA, MAX_RESULTS, resolveAttribute, type ResourceTypeDef } from './scim.schema.js';
+import { mysqlErrorCode } from '../../platform/db/errors.js';
 
 /** Helpers shared by the User and Group endpoints: meta, versions, paging, attribute projection. */
 
@@ -142,12 +143,6 @@ export function listResponse(resources: Resource[], totalResults: number, startI
   return { schemas: [LIST_RESPONSE_SCHEMA], totalResults, startIndex, itemsPerPage: resources.length, Resources: resources };
 }
 
-/** ER_DUP_ENTRY from mysql2, directly or wrapped by drizzle. */
-export function isDuplicate(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  return (error as { code?: string }).code === 'ER_DUP_ENTRY' || cause?.code === 'ER_DUP_ENTRY';
-}
-
 /** A SCIM id in a URL or a members value: a positive integer, else it names nothing. */
 export function parseScimId(value: unknown): number | null {
   return typeof value === 'string' && /^[1-9]\d{0,17}$/.test(value) ? Number(value) : null;
@@ -155,10 +150,7 @@ export function parseScimId(value: unknown): number | null {
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
-function isDeadlock(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  return (error as { code?: string }).code === 'ER_LOCK_DEADLOCK' || cause?.code === 'ER_LOCK_DEADLOCK';
-}
+const isDeadlock = (error: unknown) => mysqlErrorCode(error) === 'ER_LOCK_DEADLOCK';
 
 /**
  * SCIM writes run READ COMMITTED. Identity providers send many requests at once (Entra ID in

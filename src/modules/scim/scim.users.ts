@@ -5,7 +5,8 @@ import { memberships, users, type MembershipRow, type UserRow } from '../organiz
 import { invalidValue, scimNotFound, uniqueness } from './scim.errors.js';
 import { checkFilter, matches, parseFilter, requiredEquality } from './scim.filter.js';
 import { applyPatch, type PatchOp } from './scim.patch.js';
-import { checkIfMatch, inTransaction, isDuplicate, type Tx, meta, project, type ListQuery, type Resource } from './scim.resources.js';
+import { isDuplicateKey as isDuplicate } from '../../platform/db/errors.js';
+import { checkIfMatch, inTransaction, type Tx, meta, project, type ListQuery, type Resource } from './scim.resources.js';
 import { ENTERPRISE_USER_SCHEMA, normalizeResource, USER_SCHEMA, USER_TYPE } from './scim.schema.js';
 import { scimGroupMembers } from './scim-group-members.table.js';
 import { scimGroups } from './scim-groups.table.js';

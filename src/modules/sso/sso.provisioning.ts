@@ -5,6 +5,7 @@ import { memberships, users } from '../organizations/index.js';
 import { SsoLoginError } from './sso.errors.js';
 import { emailDomain, type SsoConnection } from './sso.service.js';
 import { ssoIdentities } from './sso-identities.table.js';
+import { isDuplicateKey as isDuplicate } from '../../platform/db/errors.js';
 
 /*
  * Just-in-time provisioning: the first sign-in of a subject creates (or links) the user and the
@@ -34,12 +35,6 @@ export async function provisionUser(db: Db, connection: SsoConnection, person: S
   }
 }
 
-function isDuplicate(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: string }).code === 'ER_DUP_ENTRY') return true;
-  }
-  return false;
-}
 
 async function provisionOnce(db: Db, connection: SsoConnection, person: SignedInPerson): Promise<ProvisionedUser> {
   if (!connection.isEnabled) throw new SsoLoginError('CONNECTION_DISABLED', 'This sign-in method is disabled');

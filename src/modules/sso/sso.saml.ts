@@ -8,6 +8,7 @@ import type { SsoConnection } from './sso.service.js';
 import type { SsoUrls } from './sso.urls.js';
 import { ssoConsumedAssertions } from './sso-consumed-assertions.table.js';
 import { childElements as children, parseXml, type XmlElement } from './sso.xml.js';
+import { isDuplicateKey as isDuplicate } from '../../platform/db/errors.js';
 
 /*
  * SAML 2.0 service provider on node-saml: SP-initiated login (HTTP-Redirect), the ACS (HTTP-POST)
@@ -193,9 +194,3 @@ export async function consumeSamlResponse(db: Db, connection: SsoConnection, url
   return { person: personOf(profile), unsolicited: !inResponseTo };
 }
 
-function isDuplicate(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: string }).code === 'ER_DUP_ENTRY') return true;
-  }
-  return false;
-}

@@ -10,6 +10,7 @@ import type { SSO_DEFAULT_ROLES} from './sso-connections.table.js';
 import { ssoConnections, type SsoConnectionRow, type SsoProtocol } from './sso-connections.table.js';
 import { ssoDomains } from './sso-domains.table.js';
 import { ssoIdentities } from './sso-identities.table.js';
+import { isDuplicateKey as isDuplicate } from '../../platform/db/errors.js';
 
 // The roles spelled out in sso-connections.table.ts must be exactly the memberships' roles.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -159,12 +160,6 @@ async function setDomains(tx: DbOrTx, organizationId: number, connectionId: numb
   }
 }
 
-function isDuplicate(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: string }).code === 'ER_DUP_ENTRY') return true;
-  }
-  return false;
-}
 
 export async function listSsoConnections(db: Db, organizationId: number): Promise<SsoConnection[]> {
   const rows = await db.select().from(ssoConnections).where(eq(ssoConnections.organizationId, organizationId)).orderBy(asc(ssoConnections.id));
