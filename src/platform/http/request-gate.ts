@@ -1,5 +1,5 @@
 import { credentialFrom, type Authenticator, type Principal } from '../auth/principal.js';
-import { RateLimitedError } from '../errors/app-error.js';
+import { AuthenticationError, RateLimitedError } from '../errors/app-error.js';
 import { rateLimitHeaders, type RateDecision, type WindowLimiter, type WindowRule } from '../rate-limit/window-limiter.js';
 
 export interface GateOptions {
@@ -7,6 +7,12 @@ export interface GateOptions {
   limiter: WindowLimiter;
   spike: { limit: number; windowSeconds: number };
   anonymousPerMinute: number;
+  /**
+   * Refused credentials an address may present in a minute before it is refused (429) without its
+   * credential being looked up: a flood of made-up keys or tokens costs no database work. Counted
+   * per process. Default: anonymousPerMinute.
+   */
+  refusedCredentialsPerMinute?: number;
   /** Benchmarks only: act as this principal for every request, with no key and no limit. */
   insecurePrincipal?: Principal | undefined;
 }
@@ -25,13 +31,24 @@ export interface GateResult {
  * A refused request throws RateLimitedError carrying Retry-After.
  */
 export function createRequestGate(options: GateOptions) {
+  const refused = new RefusedCredentials(options.refusedCredentialsPerMinute ?? options.anonymousPerMinute, Date.now);
   return async (
     headers: { authorization?: string | undefined; apiKey?: string | undefined },
     clientAddress: string,
   ): Promise<GateResult> => {
     if (options.insecurePrincipal) return { principal: options.insecurePrincipal, rateLimit: null, headers: {} };
 
-    const principal = credentialFrom(headers) === null ? null : await options.authenticate(headers);
+    let principal: Principal | null = null;
+    if (credentialFrom(headers) !== null) {
+      const wait = refused.retryAfterSeconds(clientAddress);
+      if (wait !== null) throw new RateLimitedError(`Too many invalid credentials from this address: retry in ${wait} s`, wait, { policies: ['refused-credentials'] });
+      try {
+        principal = await options.authenticate(headers);
+      } catch (error) {
+        if (error instanceof AuthenticationError) refused.count(clientAddress);
+        throw error;
+      }
+    }
     let bucket: string;
     let rules: WindowRule[];
     if (principal) {
@@ -60,3 +77,49 @@ export function createRequestGate(options: GateOptions) {
 }
 
 export type RequestGate = ReturnType<typeof createRequestGate>;
+
+/**
+ * Refused credentials per client address, in memory: a window opens at an address's first refusal
+ * and lasts a minute. Bounded: with MAX_ADDRESSES windows open, expired ones are swept, and new
+ * addresses are not tracked while it stays full (an attacker with that many addresses meets the
+ * database's own limits instead).
+ */
+class RefusedCredentials {
+  private static readonly MAX_ADDRESSES = 100_000;
+  private static readonly WINDOW_MS = 60_000;
+  private readonly windows = new Map<string, { start: number; count: number }>();
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly now: () => number,
+  ) {}
+
+  private open(address: string, now: number) {
+    const window = this.windows.get(address);
+    if (window && now - window.start < RefusedCredentials.WINDOW_MS) return window;
+    if (window) this.windows.delete(address);
+    return undefined;
+  }
+
+  /** Seconds until the address may present a credential again; null when it may now. */
+  retryAfterSeconds(address: string): number | null {
+    const now = this.now();
+    const window = this.open(address, now);
+    if (!window || window.count < this.perMinute) return null;
+    return Math.max(1, Math.ceil((window.start + RefusedCredentials.WINDOW_MS - now) / 1000));
+  }
+
+  count(address: string): void {
+    const now = this.now();
+    const window = this.open(address, now);
+    if (window) {
+      window.count += 1;
+      return;
+    }
+    if (this.windows.size >= RefusedCredentials.MAX_ADDRESSES) {
+      for (const [key, value] of this.windows) if (now - value.start >= RefusedCredentials.WINDOW_MS) this.windows.delete(key);
+      if (this.windows.size >= RefusedCredentials.MAX_ADDRESSES) return;
+    }
+    this.windows.set(address, { start: now, count: 1 });
+  }
+}
