@@ -118,6 +118,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
                 logger,
                 chunkRows: config.IMPORT_CHUNK_ROWS,
                 writeRows: config.IMPORT_WRITE_ROWS,
+                writeConcurrency: config.IMPORT_WRITE_CONCURRENCY,
                 subscribedEvents: (organizationId, names) => subscribedEventNames(mysql.db, organizationId, names),
               },
               importJobId,
@@ -201,6 +202,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         limiter,
         spike: { limit: config.RATE_LIMIT_SPIKE, windowSeconds: config.RATE_LIMIT_SPIKE_WINDOW_S },
         anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+        refusedCredentialsPerMinute: config.RATE_LIMIT_REFUSED_CREDENTIALS_PER_MINUTE,
         insecurePrincipal,
       });
       const rest = Router();

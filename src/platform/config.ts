@@ -56,6 +56,11 @@ const ConfigSchema = z.object({
    * statement and one transaction with their checkpoint, once this many have gathered.
    */
   IMPORT_WRITE_ROWS: int(1, 100_000).default(5000),
+  /**
+   * How many of those writes run at once, each in its own transaction and connection; they may
+   * commit out of order, and the job's ledger records which rows did.
+   */
+  IMPORT_WRITE_CONCURRENCY: int(1, 16).default(2),
   /** How long a validated API key stays in a process's cache; bounds how late a revocation takes effect. */
   KEY_CACHE_TTL_MS: int(0, 60_000).default(5_000),
   /** How often buffered last_used_at values are written back. */
@@ -72,6 +77,11 @@ const ConfigSchema = z.object({
   RATE_LIMIT_MAX_LEASE: int(1, 10_000).default(50),
   /** Requests per minute per client IP without credentials. */
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: int(1, 100_000_000).default(60),
+  /**
+   * Refused API keys or tokens one client address may present per minute (per server process);
+   * past it, requests with a credential get 429 before any lookup, so guessing costs no database work.
+   */
+  RATE_LIMIT_REFUSED_CREDENTIALS_PER_MINUTE: int(1, 100_000_000).default(120),
   QUERY_MAX_DEPTH: int(1, 100).default(12),
   QUERY_MAX_ALIASES: int(1, 1000).default(30),
   QUERY_MAX_COMPLEXITY: int(1, 1_000_000).default(5_000),
