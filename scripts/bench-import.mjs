@@ -15,7 +15,8 @@
 // Goals: CSV import at most 2x the time of LOAD DATA; XLSX >= 40,000 rows/s; peak RSS <= 256 MB.
 //
 // Env: BENCH_IMPORT_ROWS (1,000,000), BENCH_XLSX_ROWS (200,000), BENCH_CHUNK_ROWS (1000, the
-//      runner's chunkRows), DATABASE_URL / QUEUE_DATABASE_URL (servers to use; default: the ones
+//      runner's chunkRows), BENCH_WRITE_ROWS (5000) and BENCH_WRITE_CONCURRENCY (2): the runner's
+//      writeRows and writeConcurrency, DATABASE_URL / QUEUE_DATABASE_URL (servers to use; default: the ones
 //      scripts/services.sh starts), BENCH_CPU_PROF_DIR (write a .cpuprofile of each import child
 //      there), BENCH_BREAKDOWN=1 (also time parsing alone and parsing + row checks, without the
 //      database, to see where the import's time goes), BENCH_SEMI_SPACE_MB (8) and
@@ -61,6 +62,7 @@ const CSV_ROWS = positiveInt('BENCH_IMPORT_ROWS', 1_000_000);
 const XLSX_ROWS = positiveInt('BENCH_XLSX_ROWS', 200_000);
 const CHUNK_ROWS = positiveInt('BENCH_CHUNK_ROWS', 1000);
 const WRITE_ROWS = positiveInt('BENCH_WRITE_ROWS', 5000);
+const WRITE_CONCURRENCY = positiveInt('BENCH_WRITE_CONCURRENCY', 2);
 const GOAL_RATIO = 2;
 const GOAL_XLSX_RPS = 40_000;
 const GOAL_RSS_MB = 256;
@@ -113,7 +115,7 @@ async function childImport(format, file) {
     if (mapped !== VENDOR_COLUMNS.length) throw new Error(`only ${mapped} of ${VENDOR_COLUMNS.length} columns mapped: ${JSON.stringify(job.mapping)}`);
     await conn.pool.query("UPDATE import_jobs SET status = 'importing', mode = 'skip_invalid' WHERE id = ?", [job.id]);
     const t2 = performance.now();
-    await runImport({ db: conn.db, store, pubsub, logger, chunkRows: CHUNK_ROWS, writeRows: WRITE_ROWS }, job.id, false);
+    await runImport({ db: conn.db, store, pubsub, logger, chunkRows: CHUNK_ROWS, writeRows: WRITE_ROWS, writeConcurrency: WRITE_CONCURRENCY }, job.id, false);
     const t3 = performance.now();
     const mem = memory.stop();
     const [[done]] = await conn.pool.query(
@@ -243,7 +245,7 @@ async function loadData(dbUrl, organizationId, file) {
 
 async function main() {
   const [{ connectMySql }, { runMigrations }, { createOrganization }] = await loadDist('platform/db/mysql.js', 'platform/db/migrate.js', 'modules/organizations/index.js');
-  console.log(`bench:import  vendors, CSV ${CSV_ROWS} rows, XLSX ${XLSX_ROWS} rows, chunk ${CHUNK_ROWS} rows, import child: node ${WORKER_NODE_ARGS.join(' ')}, ${machineInfo()}`);
+  console.log(`bench:import  vendors, CSV ${CSV_ROWS} rows, XLSX ${XLSX_ROWS} rows, chunk ${CHUNK_ROWS} rows, writes of ${WRITE_ROWS} rows x ${WRITE_CONCURRENCY} at once, import child: node ${WORKER_NODE_ARGS.join(' ')}, ${machineInfo()}`);
 
   const dir = await tempDir('bench-import');
   const db = await freshDatabase();
@@ -336,6 +338,8 @@ async function main() {
       met: { csv: okCsv, xlsx: okXlsx },
       ok: problems.length === 0,
       chunkRows: CHUNK_ROWS,
+      writeRows: WRITE_ROWS,
+      writeConcurrency: WRITE_CONCURRENCY,
       nodeArgs: WORKER_NODE_ARGS,
     };
     console.log(`BENCH_IMPORT_JSON ${JSON.stringify(summary)}`);

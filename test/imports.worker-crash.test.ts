@@ -54,7 +54,7 @@ describe('an import whose worker is killed', () => {
     const lines = ['Vendor Code,Name'];
     for (let i = 0; i < ROWS; i += 1) lines.push(`V${i},Vendor ${i}`);
     const { job } = await createImport(
-      { db: mysql.db, store, boss, maxUploadBytes: 100 * 1024 * 1024 },
+      { db: mysql.db, store, maxUploadBytes: 100 * 1024 * 1024 },
       system,
       { organizationId: org.id, importType: 'vendors', projectId: null, fileName: 'vendors.csv', options: {} },
       Readable.from([lines.join('\n')]),

@@ -17,8 +17,9 @@ export interface ImportOptions {
  * The spec's import_jobs, grown into the job's whole state. Changes from the spec: a tenant
  * column; project_id may be null (vendors and cost codes belong to the organization, not a
  * project); statuses add validated (dry run done) and cancelled; counters split success into
- * inserted and updated; `checkpoint_row` is the last file row whose chunk committed, so a job
- * resumed after a crash starts after it.
+ * inserted and updated; `checkpoint_row` and `committed_ranges` say which file rows are committed
+ * (every row up to the checkpoint, and spans beyond it that committed ahead of an earlier one: see
+ * imports.checkpoint.ts), so a job resumed after a crash writes exactly the rest.
  */
 export const importJobs = mysqlTable(
   'import_jobs',
@@ -50,6 +51,7 @@ export const importJobs = mysqlTable(
     errors: json('errors').$type<unknown[]>(),
     errorMessage: text('error_message'),
     checkpointRow: int('checkpoint_row').notNull().default(0),
+    committedRanges: json('committed_ranges').$type<Array<[number, number]>>(),
     cancelRequested: boolean('cancel_requested').notNull().default(false),
     reportKey: varchar('report_key', { length: 500 }),
     startedAt: time('started_at'),

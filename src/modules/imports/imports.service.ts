@@ -61,7 +61,7 @@ async function checkProject(db: Db, organizationId: number, type: EntityType, pr
  * catalog. A file that cannot be read still gets a job, failed, naming why.
  */
 export async function createImport(
-  deps: ImportDeps,
+  deps: Omit<ImportDeps, 'boss'>,
   actor: Actor,
   input: NewImport,
   content: Readable,
