@@ -5,7 +5,7 @@ import { AuditResolver } from './modules/audit/index.js';
 import { KeysResolver, KeyVerifier } from './modules/keys/index.js';
 import type { Db } from './platform/db/mysql.js';
 import { createLogger } from './platform/logging/logger.js';
-import { ProjectsResolver } from './modules/organizations/index.js';
+import { MembersResolver, ProjectsResolver } from './modules/organizations/index.js';
 import { RECORD_RESOLVERS } from './modules/records/index.js';
 import { ImportsResolver } from './modules/imports/index.js';
 import { ExportsResolver } from './modules/exports/index.js';
@@ -44,6 +44,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     [KeysResolver, new KeysResolver({ verifier: deps.verifier, defaultRateLimit: deps.defaultRateLimit })],
     [ViewerResolver, new ViewerResolver()],
     [ProjectsResolver, new ProjectsResolver()],
+    [MembersResolver, new MembersResolver()],
     [AuditResolver, new AuditResolver()],
     [ImportsResolver, new ImportsResolver({ store: deps.store, maxUploadBytes: deps.maxUploadBytes })],
     [ExportsResolver, new ExportsResolver()],
@@ -64,7 +65,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     },
   };
   return buildSchema({
-    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, OAuthClientsResolver, SsoResolver, SchedulesResolver, IntegrationsResolver, ...RECORD_RESOLVERS, ScimResolver] as BuildSchemaOptions['resolvers'],
+    resolvers: [ViewerResolver, KeysResolver, ProjectsResolver, MembersResolver, AuditResolver, ImportsResolver, ExportsResolver, WebhooksResolver, AlertsResolver, OAuthClientsResolver, SsoResolver, SchedulesResolver, IntegrationsResolver, ...RECORD_RESOLVERS, ScimResolver] as BuildSchemaOptions['resolvers'],
     container,
     authChecker,
     pubSub: deps.pubsub,

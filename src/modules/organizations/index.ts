@@ -6,3 +6,5 @@ export { activeMembership, activeMembershipWhere } from './memberships.service.j
 export { createOrganization, getOrganization, createProject, getProject, listProjects } from './organizations.service.js';
 export { Organization, Project, toOrganization, toProject } from './organizations.types.js';
 export { ProjectsResolver } from './organizations.resolver.js';
+export { listMembers, getMember, updateMember, type MemberRow } from './members.service.js';
+export { MembersResolver } from './members.resolver.js';

@@ -6,6 +6,8 @@ export const SCOPES = {
   '*': 'Everything, including scopes added later',
   'org:read': 'Read the organization and its projects',
   'org:write': 'Create and change projects',
+  'members:read': 'List the organization’s members (e-mail addresses, names, roles)',
+  'members:write': 'Change members’ roles; deactivate and reactivate members',
   'keys:read': 'List API keys (never their secrets)',
   'keys:write': 'Create, regenerate and revoke API keys',
   'audit:read': 'Read the audit trail',
