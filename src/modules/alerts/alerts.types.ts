@@ -1,6 +1,6 @@
 import { ArgsType, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
-import { PageArgs, PageInfo } from '../../platform/graphql/pagination.js';
+import { PageArgs, connectionType, type Connection } from '../../platform/graphql/pagination.js';
 import type { AlertRow } from './alerts.table.js';
 
 export enum AlertSeverityEnum {
@@ -62,14 +62,8 @@ export function toAlert(row: AlertRow): Alert {
   };
 }
 
-@ObjectType()
-export class AlertConnection {
-  @Field(() => [Alert])
-  nodes!: Alert[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const AlertConnection = connectionType(Alert, 'AlertConnection');
+export type AlertConnection = Connection<Alert>;
 
 @ArgsType()
 export class AlertsArgs extends PageArgs {

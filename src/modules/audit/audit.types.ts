@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
-import { PageInfo } from '../../platform/graphql/pagination.js';
+import { connectionType, type Connection } from '../../platform/graphql/pagination.js';
 import type { AuditEventRow } from './audit-events.table.js';
 
 @ObjectType({ description: 'A change made in the organization, by whom, when.' })
@@ -33,14 +33,8 @@ export class AuditEvent {
   createdAt!: Date;
 }
 
-@ObjectType()
-export class AuditEventConnection {
-  @Field(() => [AuditEvent])
-  nodes!: AuditEvent[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const AuditEventConnection = connectionType(AuditEvent, 'AuditEventConnection');
+export type AuditEventConnection = Connection<AuditEvent>;
 
 export function toAuditEvent(row: AuditEventRow): AuditEvent {
   return {

@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
-import { PageInfo } from '../../platform/graphql/pagination.js';
+import { connectionType, type Connection } from '../../platform/graphql/pagination.js';
 import type { ExportJobRow } from './export-jobs.table.js';
 
 export enum ExportFormatEnum {
@@ -71,14 +71,8 @@ export class ExportJob {
   completedAt!: Date | null;
 }
 
-@ObjectType()
-export class ExportJobConnection {
-  @Field(() => [ExportJob])
-  nodes!: ExportJob[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const ExportJobConnection = connectionType(ExportJob, 'ExportJobConnection');
+export type ExportJobConnection = Connection<ExportJob>;
 
 export function toExportJob(row: ExportJobRow): ExportJob {
   return {

@@ -2,7 +2,7 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { GraphQLDateTime } from 'graphql-scalars';
 import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
 import type { FileUpload } from 'graphql-upload/processRequest.mjs';
-import { PageInfo } from '../../platform/graphql/pagination.js';
+import { connectionType, type Connection } from '../../platform/graphql/pagination.js';
 import { ENTITY_TYPES, ENTITIES, type EntityType } from '../records/index.js';
 import type { ImportJobRow } from './import-jobs.table.js';
 import type { MappingSuggestion } from './mapping/mapping.match.js';
@@ -193,14 +193,8 @@ export class ImportJob extends ImportCounters {
   completedAt!: Date | null;
 }
 
-@ObjectType()
-export class ImportJobConnection {
-  @Field(() => [ImportJob])
-  nodes!: ImportJob[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const ImportJobConnection = connectionType(ImportJob, 'ImportJobConnection');
+export type ImportJobConnection = Connection<ImportJob>;
 
 @ObjectType()
 export class CreateImportPayload {

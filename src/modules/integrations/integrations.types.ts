@@ -1,6 +1,6 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
-import { PageArgs, PageInfo } from '../../platform/graphql/pagination.js';
+import { PageArgs, connectionType, type Connection } from '../../platform/graphql/pagination.js';
 import type { IntegrationConflictRow } from './integration-conflicts.table.js';
 import type { IntegrationConnectionRow } from './integration-connections.table.js';
 import type { IntegrationSyncLogRow } from './integration-sync-logs.table.js';
@@ -154,14 +154,8 @@ export function toIntegration(row: IntegrationConnectionRow): Integration {
   };
 }
 
-@ObjectType()
-export class IntegrationConnection {
-  @Field(() => [Integration])
-  nodes!: Integration[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const IntegrationConnection = connectionType(Integration, 'IntegrationConnection');
+export type IntegrationConnection = Connection<Integration>;
 
 @ObjectType({ description: 'One line of a sync log: an error, or a decision the sync took (a conflict settled, a fallback).' })
 export class SyncLogEntry {
@@ -263,14 +257,8 @@ export function toSyncLog(row: IntegrationSyncLogRow): SyncLog {
   };
 }
 
-@ObjectType()
-export class SyncLogConnection {
-  @Field(() => [SyncLog])
-  nodes!: SyncLog[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const SyncLogConnection = connectionType(SyncLog, 'SyncLogConnection');
+export type SyncLogConnection = Connection<SyncLog>;
 
 @ObjectType({ description: 'A record changed on both sides of a MANUAL connection, with both versions.' })
 export class IntegrationConflict {
@@ -332,14 +320,8 @@ export function toConflict(row: IntegrationConflictRow): IntegrationConflict {
   };
 }
 
-@ObjectType()
-export class IntegrationConflictConnection {
-  @Field(() => [IntegrationConflict])
-  nodes!: IntegrationConflict[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const IntegrationConflictConnection = connectionType(IntegrationConflict, 'IntegrationConflictConnection');
+export type IntegrationConflictConnection = Connection<IntegrationConflict>;
 
 @ObjectType({ description: 'Where the authorization of a connection starts.' })
 export class ConnectIntegrationPayload {

@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
-import { PageInfo } from '../../platform/graphql/pagination.js';
+import { connectionType, type Connection } from '../../platform/graphql/pagination.js';
 import type { ApiKeyRow } from './keys.table.js';
 import { keyState } from './keys.service.js';
 
@@ -60,14 +60,8 @@ export class ApiKey {
   createdAt!: Date;
 }
 
-@ObjectType()
-export class ApiKeyConnection {
-  @Field(() => [ApiKey])
-  nodes!: ApiKey[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const ApiKeyConnection = connectionType(ApiKey, 'ApiKeyConnection');
+export type ApiKeyConnection = Connection<ApiKey>;
 
 @ObjectType()
 export class CreateApiKeyPayload {

@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
-import { PageInfo } from '../../platform/graphql/pagination.js';
+import { connectionType, type Connection } from '../../platform/graphql/pagination.js';
 import type { OAuthClientRow } from './oauth.clients.js';
 
 @ObjectType({ description: 'A partner application that obtains OAuth 2.0 tokens from /oauth. Its secret is shown once.' })
@@ -33,14 +33,8 @@ export class OAuthClient {
   updatedAt!: Date;
 }
 
-@ObjectType()
-export class OAuthClientConnection {
-  @Field(() => [OAuthClient])
-  nodes!: OAuthClient[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const OAuthClientConnection = connectionType(OAuthClient, 'OAuthClientConnection');
+export type OAuthClientConnection = Connection<OAuthClient>;
 
 @ObjectType()
 export class OAuthClientWithSecretPayload {

@@ -1,6 +1,6 @@
 import { ArgsType, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
-import { PageArgs, PageInfo } from '../../platform/graphql/pagination.js';
+import { PageArgs, connectionType, type Connection } from '../../platform/graphql/pagination.js';
 import type { MemberRow } from './members.service.js';
 
 export enum MemberRoleEnum {
@@ -35,14 +35,8 @@ export class Member {
   createdAt!: Date;
 }
 
-@ObjectType()
-export class MemberConnection {
-  @Field(() => [Member])
-  nodes!: Member[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const MemberConnection = connectionType(Member, 'MemberConnection');
+export type MemberConnection = Connection<Member>;
 
 @ArgsType()
 export class MembersArgs extends PageArgs {

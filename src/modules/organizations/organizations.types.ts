@@ -1,6 +1,6 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
-import { PageInfo } from '../../platform/graphql/pagination.js';
+import { connectionType, type Connection } from '../../platform/graphql/pagination.js';
 import type { OrganizationRow } from './organizations.table.js';
 import type { ProjectRow } from './projects.table.js';
 
@@ -37,14 +37,8 @@ export class Project {
   createdAt!: Date;
 }
 
-@ObjectType()
-export class ProjectConnection {
-  @Field(() => [Project])
-  nodes!: Project[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const ProjectConnection = connectionType(Project, 'ProjectConnection');
+export type ProjectConnection = Connection<Project>;
 
 @InputType()
 export class CreateProjectInput {

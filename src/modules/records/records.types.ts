@@ -1,7 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLDateTime, GraphQLLocalDate } from 'graphql-scalars';
 import type { GraphQLScalarType } from 'graphql';
-import { PageInfo } from '../../platform/graphql/pagination.js';
+import { connectionType } from '../../platform/graphql/pagination.js';
 import { ENTITIES, ENTITY_TYPES, type EntityDef, type EntityType, type FieldDef } from './records.catalog.js';
 import type { RecordRow } from './records.service.js';
 
@@ -107,11 +107,7 @@ function build(entity: EntityDef): RecordGraphQLTypes {
   }
   InputType(`${names.type}Input`)(RecordInput);
 
-  class RecordConnection {}
-  Object.defineProperty(RecordConnection, 'name', { value: `${names.type}Connection` });
-  Field(() => [RecordObject])(RecordConnection.prototype, 'nodes');
-  Field(() => PageInfo)(RecordConnection.prototype, 'pageInfo');
-  ObjectType(`${names.type}Connection`)(RecordConnection);
+  const RecordConnection = connectionType(RecordObject, `${names.type}Connection`);
 
   return { object: RecordObject, input: RecordInput, connection: RecordConnection };
 }

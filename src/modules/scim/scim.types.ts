@@ -1,6 +1,6 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
-import { PageInfo } from '../../platform/graphql/pagination.js';
+import { connectionType, type Connection } from '../../platform/graphql/pagination.js';
 import type { ScimTokenRow } from './scim-tokens.table.js';
 
 @ObjectType({ description: 'A bearer token an identity provider (Okta, Entra ID) uses on /scim/v2. Its secret is shown once.' })
@@ -30,14 +30,8 @@ export class ScimToken {
   createdAt!: Date;
 }
 
-@ObjectType()
-export class ScimTokenConnection {
-  @Field(() => [ScimToken])
-  nodes!: ScimToken[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const ScimTokenConnection = connectionType(ScimToken, 'ScimTokenConnection');
+export type ScimTokenConnection = Connection<ScimToken>;
 
 @ObjectType()
 export class ScimTokenPayload {

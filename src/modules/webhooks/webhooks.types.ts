@@ -1,6 +1,6 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLDateTime, GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
-import { PageArgs, PageInfo } from '../../platform/graphql/pagination.js';
+import { PageArgs, connectionType, type Connection } from '../../platform/graphql/pagination.js';
 import type { WebhookDeliveryRow } from './webhook-deliveries.table.js';
 import type { WebhookLogRow } from './webhook-logs.table.js';
 import type { WebhookRow } from './webhooks.table.js';
@@ -107,14 +107,8 @@ export function toWebhook(row: WebhookRow): Webhook {
   };
 }
 
-@ObjectType()
-export class WebhookConnection {
-  @Field(() => [Webhook])
-  nodes!: Webhook[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const WebhookConnection = connectionType(Webhook, 'WebhookConnection');
+export type WebhookConnection = Connection<Webhook>;
 
 @ObjectType({ description: 'A webhook and its signing secret (whsec_…), which is shown only here.' })
 export class WebhookWithSecretPayload {
@@ -177,14 +171,8 @@ export function toAttempt(row: WebhookLogRow, payload: unknown = null): WebhookA
   };
 }
 
-@ObjectType()
-export class WebhookAttemptConnection {
-  @Field(() => [WebhookAttempt])
-  nodes!: WebhookAttempt[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const WebhookAttemptConnection = connectionType(WebhookAttempt, 'WebhookAttemptConnection');
+export type WebhookAttemptConnection = Connection<WebhookAttempt>;
 
 @ObjectType({ description: 'A message on its way to one endpoint.' })
 export class WebhookDelivery {

@@ -23,6 +23,36 @@ export class PageInfo {
   endCursor!: string | null;
 }
 
+/** A page of nodes, the shape of every list the API returns. */
+export interface Connection<T> {
+  nodes: T[];
+  pageInfo: PageInfo;
+}
+
+/**
+ * The GraphQL type of a page of `node`s, named `name` (e.g. ProjectConnection): its nodes and
+ * the PageInfo to ask for the next page. Use the constant as the type in resolvers and the
+ * interface as the TypeScript type:
+ *
+ * ```ts
+ * export const ProjectConnection = connectionType(Project, 'ProjectConnection');
+ * export type ProjectConnection = Connection<Project>;
+ * ```
+ */
+export function connectionType<T extends object>(node: abstract new () => T, name: string): new () => Connection<T> {
+  @ObjectType(name)
+  class PageOf implements Connection<T> {
+    @Field(() => [node])
+    nodes!: T[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+  }
+  // type-graphql keys some metadata by the class name; each connection gets its own.
+  Object.defineProperty(PageOf, 'name', { value: name });
+  return PageOf;
+}
+
 export interface Page {
   limit: number;
   /** Rows with an id below this come next (pages run newest first), or null for the first page. */
