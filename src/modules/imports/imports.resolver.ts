@@ -7,7 +7,7 @@ import { PageArgs, toConnection, toPage } from '../../platform/graphql/paginatio
 import { AuthenticationError, BadInputError } from '../../platform/errors/app-error.js';
 import { createDownloadLink } from '../files/index.js';
 import { Readable } from 'node:stream';
-import { FileTooLargeError } from '../../platform/storage/file-store.js';
+import { openUpload } from '../../platform/graphql/upload.js';
 import { entityDef, type EntityType } from '../records/index.js';
 import type { ImportOptions } from './import-jobs.table.js';
 import { buildImportTemplate, TEMPLATE_CONTENT_TYPES, templateFileName } from './templates/template.builder.js';
@@ -77,18 +77,7 @@ export class ImportsResolver {
     description: 'Uploads a file (GraphQL multipart request; send the header Apollo-Require-Preflight: true) and suggests a column mapping.',
   })
   async createImport(@Arg('input', () => CreateImportInput) input: CreateImportInput, @Ctx() ctx: GraphQLContext): Promise<CreateImportPayload> {
-    // graphql-upload may refuse an oversized file before the resolver reads it: its 413 error
-    // comes out of the upload promise or of createReadStream.
-    const tooLarge = (error: unknown) => ((error as { status?: number }).status === 413 ? new FileTooLargeError(this.deps.maxUploadBytes) : error);
-    const upload = await input.file.catch((error: unknown) => {
-      throw tooLarge(error);
-    });
-    let content: Readable;
-    try {
-      content = upload.createReadStream();
-    } catch (error) {
-      throw tooLarge(error);
-    }
+    const { upload, content } = await openUpload(input.file, this.deps.maxUploadBytes);
     const options: ImportOptions = {};
     if (input.sheet) options.sheet = /^\d+$/.test(input.sheet) ? Number(input.sheet) : input.sheet;
     if (input.recordPath) options.recordPath = input.recordPath;

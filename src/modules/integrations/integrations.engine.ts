@@ -14,7 +14,7 @@ import { integrationCursors } from './integration-cursors.table.js';
 import { integrationLinks, type IntegrationLinkRow } from './integration-links.table.js';
 import { integrationSyncLogs, type SyncLogError } from './integration-sync-logs.table.js';
 import { integrationError, syncCompleted, syncFailed } from './integrations.events.js';
-import type { SyncJobPayload, SyncProgress } from './integrations.jobs.js';
+import type { SyncCounters, SyncJobPayload, SyncProgress } from './integrations.jobs.js';
 import { accessTokenOf } from './integrations.oauth.js';
 import type { ConnectorRegistry } from './integrations.registry.js';
 import type { IntegrationSettings } from './integrations.settings.js';
@@ -187,18 +187,10 @@ class RefIndex implements SyncReferences {
   }
 }
 
-interface Counters {
-  processed: number;
-  created: number;
-  updated: number;
-  deleted: number;
-  failed: number;
-  conflicts: number;
-}
 
 /** One sync run of one connection. */
 class SyncRun {
-  readonly counters: Counters = { processed: 0, created: 0, updated: 0, deleted: 0, failed: 0, conflicts: 0 };
+  readonly counters: SyncCounters = { processed: 0, created: 0, updated: 0, deleted: 0, failed: 0, conflicts: 0 };
   readonly entries: SyncLogError[] = [];
   private readonly refs = new RefIndex();
   private phase: string | null = null;

@@ -17,8 +17,18 @@ export type SyncJobPayload = z.infer<typeof runSyncJob.schema>;
 /** Topic of syncProgress; the dynamic id is the connection. */
 export const SYNC_PROGRESS_TOPIC = 'INTEGRATION_SYNC_PROGRESS';
 
+/** What a sync run counts, kept in its log and streamed with its progress. */
+export interface SyncCounters {
+  processed: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  failed: number;
+  conflicts: number;
+}
+
 /** What syncProgress streams: small, so it fits a NOTIFY payload. */
-export interface SyncProgress {
+export interface SyncProgress extends SyncCounters {
   connectionId: string;
   syncLogId: string | null;
   status: 'queued' | 'running' | 'completed' | 'failed' | 'idle';
@@ -26,11 +36,5 @@ export interface SyncProgress {
   phase: string | null;
   /** The remote entity being synced, while running. */
   entity: string | null;
-  processed: number;
-  created: number;
-  updated: number;
-  deleted: number;
-  failed: number;
-  conflicts: number;
   error: string | null;
 }

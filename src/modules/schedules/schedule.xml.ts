@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { predefinedEntitiesOnly } from '../../platform/xml/predefined-entities.js';
+import { uploadedXmlOptions } from '../../platform/xml/predefined-entities.js';
 import { ScheduleFileError } from './schedules.errors.js';
 
 /*
@@ -13,15 +13,9 @@ export type XmlNode = Record<string, unknown>;
 export function scheduleXmlParser(arrays: readonly string[], attributes = false): XMLParser {
   const arrayTags = new Set(arrays);
   return new XMLParser({
+    ...uploadedXmlOptions,
     ignoreAttributes: !attributes,
-    attributeNamePrefix: '@',
     removeNSPrefix: true,
-    parseTagValue: false,
-    parseAttributeValue: false,
-    processEntities: true,
-    entityDecoder: predefinedEntitiesOnly,
-    ignoreDeclaration: true,
-    ignorePiTags: true,
     isArray: (tagName) => arrayTags.has(tagName),
   });
 }

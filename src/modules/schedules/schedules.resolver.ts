@@ -1,9 +1,9 @@
-import type { Readable } from 'node:stream';
 import { Arg, Authorized, Ctx, ID, Mutation, Resolver, UseMiddleware } from 'type-graphql';
 import type { GraphQLContext } from '../../platform/graphql/context.js';
 import { fieldRateLimit } from '../../platform/graphql/field-rate-limit.js';
 import { parseId } from '../../platform/graphql/ids.js';
-import { FileTooLargeError, type FileStore } from '../../platform/storage/file-store.js';
+import type { FileStore } from '../../platform/storage/file-store.js';
+import { asUploadError, openUpload } from '../../platform/graphql/upload.js';
 import { createDownloadLink } from '../files/index.js';
 import { getProject } from '../organizations/index.js';
 import type { Db } from '../../platform/db/mysql.js';
@@ -50,16 +50,7 @@ export class SchedulesResolver {
     const organizationId = ctx.principal!.organizationId;
     const projectId = parseId(input.projectId, 'projectId');
     await getProject(ctx.services.db, organizationId, projectId);
-    const tooLarge = (error: unknown) => ((error as { status?: number }).status === 413 ? new FileTooLargeError(this.deps.maxUploadBytes) : error);
-    const upload = await input.file.catch((error: unknown) => {
-      throw tooLarge(error);
-    });
-    let content: Readable;
-    try {
-      content = upload.createReadStream();
-    } catch (error) {
-      throw tooLarge(error);
-    }
+    const { content } = await openUpload(input.file, this.deps.maxUploadBytes);
     try {
       return toSummary(
         await importScheduleFile(ctx.services.db, { organizationId, projectId }, input.format, content, {
@@ -68,7 +59,7 @@ export class SchedulesResolver {
       );
     } catch (error) {
       content.destroy();
-      throw tooLarge(error);
+      throw asUploadError(error, this.deps.maxUploadBytes);
     }
   }
 

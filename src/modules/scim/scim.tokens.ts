@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
-import type { Db } from '../../platform/db/mysql.js';
+import type { Db, DbOrTx } from '../../platform/db/mysql.js';
 import { randomBase62, sha256Hex } from '../../platform/crypto/tokens.js';
 import { AppError, BadInputError, NotFoundError } from '../../platform/errors/app-error.js';
 import type { Page } from '../../platform/graphql/pagination.js';
@@ -61,15 +61,21 @@ export async function getScimToken(db: Db, organizationId: number, id: number): 
   return token;
 }
 
+/** The organization's token `id`, locked for the rest of the transaction; NOT_FOUND otherwise. */
+async function lockToken(tx: DbOrTx, organizationId: number, id: number): Promise<ScimTokenRow> {
+  const [token] = await tx
+    .select()
+    .from(scimTokens)
+    .where(and(eq(scimTokens.id, id), eq(scimTokens.organizationId, organizationId)))
+    .for('update');
+  if (!token) throw new NotFoundError('SCIM token', id);
+  return token;
+}
+
 /** Revokes a token at once (the next request with it gets 401). Revoking a revoked token returns it unchanged. */
 export async function revokeScimToken(db: Db, actor: Actor, organizationId: number, id: number): Promise<{ token: ScimTokenRow; audit: AuditEventRow[] }> {
   return db.transaction(async (tx) => {
-    const [current] = await tx
-      .select()
-      .from(scimTokens)
-      .where(and(eq(scimTokens.id, id), eq(scimTokens.organizationId, organizationId)))
-      .for('update');
-    if (!current) throw new NotFoundError('SCIM token', id);
+    const current = await lockToken(tx, organizationId, id);
     if (current.revokedAt) return { token: current, audit: [] };
     const revokedAt = new Date();
     await tx.update(scimTokens).set({ revokedAt }).where(eq(scimTokens.id, id));
@@ -84,12 +90,7 @@ export async function revokeScimToken(db: Db, actor: Actor, organizationId: numb
  */
 export async function rotateScimToken(db: Db, actor: Actor, organizationId: number, id: number): Promise<ScimTokenWithSecret & { previous: ScimTokenRow }> {
   return db.transaction(async (tx) => {
-    const [current] = await tx
-      .select()
-      .from(scimTokens)
-      .where(and(eq(scimTokens.id, id), eq(scimTokens.organizationId, organizationId)))
-      .for('update');
-    if (!current) throw new NotFoundError('SCIM token', id);
+    const current = await lockToken(tx, organizationId, id);
     if (current.revokedAt) throw new AppError('CONFLICT', `SCIM token ${id} is revoked; create a new one instead`, { context: { id: String(id) } });
     const { plaintext, hash, prefix } = newToken();
     const [result] = await tx.insert(scimTokens).values({ organizationId, name: current.name, tokenHash: hash, tokenPrefix: prefix, createdByKeyId: createdByKey(actor) });

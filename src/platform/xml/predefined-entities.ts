@@ -1,4 +1,4 @@
-import type { EntityDecoderOptions } from 'fast-xml-parser';
+import type { EntityDecoderOptions, X2jOptions } from 'fast-xml-parser';
 
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
@@ -22,3 +22,18 @@ export const predefinedEntitiesOnly: EntityDecoderOptions = {
         })
       : text,
 };
+
+/**
+ * The fast-xml-parser options every parser of an uploaded XML file starts from: values stay
+ * strings ("007" stays "007"; typing is the caller's job), attributes are keyed `@name`, only
+ * the predefined entities are decoded, and the declaration and processing instructions are dropped.
+ */
+export const uploadedXmlOptions = {
+  attributeNamePrefix: '@',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  processEntities: true,
+  entityDecoder: predefinedEntitiesOnly,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+} satisfies X2jOptions;

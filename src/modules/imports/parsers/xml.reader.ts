@@ -1,22 +1,13 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { predefinedEntitiesOnly } from '../../../platform/xml/predefined-entities.js';
+import { uploadedXmlOptions } from '../../../platform/xml/predefined-entities.js';
 import type { FileHead } from './file.head.js';
 import { DEFAULT_MAX_RECORD_BYTES, ParseError, type ParsedFile, type ParseOptions } from './parser.types.js';
 import { openKeyedRecords, type KeyedRecord } from './record.columns.js';
 import { detectEncoding, normalizeEncoding, readDecodedText, type DetectedEncoding } from './text.encoding.js';
 import { RecordCutter, RecordPathFinder } from './xml.records.js';
 
-const recordParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  // Values stay strings: typing is the mapping's job, and "007" must stay "007".
-  parseTagValue: false,
-  parseAttributeValue: false,
-  processEntities: true,
-  entityDecoder: predefinedEntitiesOnly,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-});
+// Values stay strings: typing is the mapping's job.
+const recordParser = new XMLParser({ ...uploadedXmlOptions, ignoreAttributes: false });
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
