@@ -163,11 +163,16 @@ describe.skipIf(!chromiumPath)('GraphiQL end to end against the real app', () =>
       await typeInto(page, QUERY_EDITOR, 'subscription { auditEventAdded { action targetType } }');
       // GraphiQL parses the operation debounced; the tab loses the name "Viewer" once it has.
       await expect.poll(() => page.locator('#graphiql-session-tab-0').innerText()).not.toBe('Viewer');
-      await page.locator('.graphiql-execute-button').click();
+      const subscribed = () => subscribe.mock.calls.some(([topic, id]) => topic === AUDIT_TOPIC && String(id) === organizationId);
+      const button = page.locator('.graphiql-execute-button');
+      await button.click();
+      // On a loaded machine GraphiQL has dropped a click that came while it was still settling
+      // the edited document (CI): the button then still offers "Execute", not "Stop"; click again.
+      const running = async () => subscribed() || Boolean((await button.getAttribute('aria-label'))?.startsWith('Stop'));
+      for (const deadline = Date.now() + 10_000; !(await running()) && Date.now() < deadline; ) await page.waitForTimeout(200);
+      if (!(await running())) await button.click();
       // Publish only once the server subscribed the page's operation, or the event could be missed.
-      await expect
-        .poll(() => subscribe.mock.calls.some(([topic, id]) => topic === AUDIT_TOPIC && String(id) === organizationId), { timeout: 15_000 })
-        .toBe(true);
+      await expect.poll(subscribed, { timeout: 15_000 }).toBe(true);
     } finally {
       subscribe.mockRestore();
     }
