@@ -27,7 +27,8 @@
 // (exceljs's reader spills the worksheet there) is reported, then removed with the run. Exit status: 0 when the measurement completed, even below a goal; 1 on failure
 // or when a count does not match.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
@@ -76,6 +77,8 @@ const ACTOR = { type: 'system', id: 'bench' };
 const SEMI_SPACE_MB = positiveInt('BENCH_SEMI_SPACE_MB', 8);
 const HEAP_GROWING_PERCENT = positiveInt('BENCH_HEAP_GROWING_PERCENT', 30);
 const WORKER_NODE_ARGS = [`--max-semi-space-size=${SEMI_SPACE_MB}`, `--heap-growing-percent=${HEAP_GROWING_PERCENT}`];
+/** BENCH_NODE_ARGS: more flags for the import child, space-separated (e.g. --trace-gc). */
+const EXTRA_NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 // ------------------------------------------------------------- child ---
 
@@ -115,8 +118,10 @@ async function childImport(format, file) {
     if (mapped !== VENDOR_COLUMNS.length) throw new Error(`only ${mapped} of ${VENDOR_COLUMNS.length} columns mapped: ${JSON.stringify(job.mapping)}`);
     await conn.pool.query("UPDATE import_jobs SET status = 'importing', mode = 'skip_invalid' WHERE id = ?", [job.id]);
     const t2 = performance.now();
+    const cpu0 = process.cpuUsage();
     await runImport({ db: conn.db, store, pubsub, logger, chunkRows: CHUNK_ROWS, writeRows: WRITE_ROWS, writeConcurrency: WRITE_CONCURRENCY }, job.id, false);
     const t3 = performance.now();
+    const cpu = process.cpuUsage(cpu0);
     const mem = memory.stop();
     const [[done]] = await conn.pool.query(
       'SELECT status, error_message AS errorMessage, total_rows AS totalRows, inserted_rows AS insertedRows, updated_rows AS updatedRows, failed_rows AS failedRows, report_key AS reportKey FROM import_jobs WHERE id = ?',
@@ -127,6 +132,8 @@ async function childImport(format, file) {
       jobId: job.id,
       storeMs: t1 - t0,
       importMs: t3 - t2,
+      // CPU time of this process during the import (all its threads: JavaScript, GC helpers, I/O).
+      cpuMs: (cpu.user + cpu.system) / 1000,
       baselineRssBytes: baselineRss,
       ...mem,
       job: done,
@@ -184,6 +191,7 @@ async function importInChild(db, organizationId, storeDir, tmpDir, format, file)
     tmpDir,
     [
       ...WORKER_NODE_ARGS,
+      ...EXTRA_NODE_ARGS,
       ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`, `--cpu-prof-name=import-${format}-${suffix}.cpuprofile`] : []),
     ],
   );
@@ -203,6 +211,27 @@ async function verify(conn, organizationId, label, result, rows) {
   const verdict = problems.length ? `MISMATCH (${problems.join('; ')})` : `ok: ${n} rows in the table = valid rows, ${job.failedRows} failed`;
   console.log(`  ${label}: ${verdict}`);
   return problems.map((p) => `${label}: ${p}`);
+}
+
+/**
+ * CPU time (ms) the MariaDB server process has used so far, from /proc: null when the server is
+ * not a process of this machine (a remote DATABASE_URL) or its pid file cannot be read. Where the
+ * two cores' time goes: the import's own process, or the database's.
+ */
+async function serverCpuMs(conn) {
+  try {
+    const [[{ pidFile }]] = await conn.query('SELECT @@pid_file AS pidFile');
+    const pid = Number((await readFile(pidFile, 'utf8')).trim());
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+    // utime and stime, fields 14 and 15 of stat(5), counted from the state field (3): clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+function cpuSince(before, after) {
+  return before === null || after === null ? null : after - before;
 }
 
 /** LOAD DATA LOCAL INFILE of the same CSV into the same (emptied) table; null + reason if refused. */
@@ -270,12 +299,16 @@ async function main() {
     const tmpDir = await childTmpDir(dir);
 
     console.log('  importing the CSV (child process) …');
+    let server = await serverCpuMs(conn);
     const csv = await importInChild(db, orgId, storeDir, tmpDir, 'csv', csvFile);
+    csv.serverCpuMs = cpuSince(server, await serverCpuMs(conn));
     problems.push(...(await verify(conn, orgId, 'csv import', csv, CSV_ROWS)));
 
     console.log('  LOAD DATA LOCAL INFILE of the same CSV into the emptied table …');
     await conn.query('TRUNCATE TABLE vendors');
+    server = await serverCpuMs(conn);
     const load = await loadData(db.url, orgId, csvFile);
+    load.serverCpuMs = cpuSince(server, await serverCpuMs(conn));
     if (load.refused) console.log(`  LOAD DATA LOCAL refused: ${load.refused}; no reference ratio`);
     else console.log(`  LOAD DATA: ${load.rows} rows in the table (${load.warnings} warnings: repeated codes skipped)`);
 
@@ -313,10 +346,15 @@ async function main() {
     console.log(
       `CSV import / LOAD DATA time: ${ratio === null ? 'n/a (LOAD DATA refused)' : `${ratio.toFixed(2)}x`}   (goal <= ${GOAL_RATIO}x: ${ratio === null ? 'not measured' : verdict(ratio <= GOAL_RATIO)})`,
     );
+    const seconds = (ms) => (ms === null || ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
+    console.log(
+      `CPU time: the CSV import's process ${seconds(csv.cpuMs)} and MariaDB ${seconds(csv.serverCpuMs)} in ${seconds(csv.importMs)}; ` +
+        `MariaDB for LOAD DATA ${seconds(load.serverCpuMs)} in ${seconds(load.ms)} (on ${cpus().length} cores)`,
+    );
     for (const r of [csv, xlsx]) {
       console.log(
         `${r.format.toUpperCase()} peak RSS: sampled ${toMB(r.peakRssBytes)} MB, getrusage maxRSS ${toMB(r.maxRssKiB * 1024)} MB, before the import ${toMB(r.baselineRssBytes)} MB, ` +
-          `peak heap used ${toMB(r.peakHeapUsedBytes)} MB   (goal <= ${GOAL_RSS_MB} MB: ${verdict(Math.max(r.peakRssBytes, r.maxRssKiB * 1024) <= GOAL_RSS_MB * MB)}); ` +
+          `peak heap used ${toMB(r.peakHeapUsedBytes)} MB; at the sampled peak: V8 heap ${toMB(r.atPeakBytes.heapTotal)} MB, outside it ${toMB(r.atPeakBytes.external)} MB (Buffers and typed arrays ${toMB(r.atPeakBytes.arrayBuffers)} MB)   (goal <= ${GOAL_RSS_MB} MB: ${verdict(Math.max(r.peakRssBytes, r.maxRssKiB * 1024) <= GOAL_RSS_MB * MB)}); ` +
           `storing the upload took ${(r.storeMs / 1000).toFixed(1)} s (not counted)`,
       );
     }
@@ -329,8 +367,8 @@ async function main() {
     }
 
     const summary = {
-      csv: { rows: CSV_ROWS, validRows: countValid(CSV_ROWS), seconds: +(csv.importMs / 1000).toFixed(2), rowsPerSec: perSecond(CSV_ROWS, csv.importMs), peakRssMB: csvRss, maxRssMB: toMB(csv.maxRssKiB * 1024), storeSeconds: +(csv.storeMs / 1000).toFixed(2), leftTempFiles: csv.leftTempFiles },
-      loadData: load.refused ? { refused: load.refused } : { rows: load.rows, seconds: +(load.ms / 1000).toFixed(2), rowsPerSec: perSecond(CSV_ROWS, load.ms) },
+      csv: { rows: CSV_ROWS, validRows: countValid(CSV_ROWS), seconds: +(csv.importMs / 1000).toFixed(2), cpuSeconds: +(csv.cpuMs / 1000).toFixed(2), serverCpuSeconds: csv.serverCpuMs === null ? null : +(csv.serverCpuMs / 1000).toFixed(2), rowsPerSec: perSecond(CSV_ROWS, csv.importMs), peakRssMB: csvRss, maxRssMB: toMB(csv.maxRssKiB * 1024), storeSeconds: +(csv.storeMs / 1000).toFixed(2), leftTempFiles: csv.leftTempFiles },
+      loadData: load.refused ? { refused: load.refused } : { rows: load.rows, seconds: +(load.ms / 1000).toFixed(2), rowsPerSec: perSecond(CSV_ROWS, load.ms), serverCpuSeconds: load.serverCpuMs === null ? null : +(load.serverCpuMs / 1000).toFixed(2) },
       ratio,
       xlsx: { rows: XLSX_ROWS, validRows: countValid(XLSX_ROWS), seconds: +(xlsx.importMs / 1000).toFixed(2), rowsPerSec: xlsxRps, peakRssMB: xlsxRss, maxRssMB: toMB(xlsx.maxRssKiB * 1024), storeSeconds: +(xlsx.storeMs / 1000).toFixed(2), leftTempFiles: xlsx.leftTempFiles },
       ...(breakdown.length ? { breakdown: breakdown.map((b) => ({ format: b.format, parseSeconds: +(b.parseMs / 1000).toFixed(2), parseAndCheckSeconds: +(b.parseAndCheckMs / 1000).toFixed(2) })) } : {}),

@@ -266,11 +266,16 @@ export function startMemorySampler(intervalMs = 50) {
   let peakRss = 0;
   let peakHeap = 0;
   let samples = 0;
+  // What the resident memory held at its sampled peak: V8's heap (committed), and memory outside
+  // it (Buffers and typed arrays).
+  let atPeak = { heapTotal: 0, external: 0, arrayBuffers: 0 };
   const sample = () => {
-    const rss = process.memoryUsage.rss();
-    if (rss > peakRss) peakRss = rss;
-    const { heapUsed } = process.memoryUsage();
-    if (heapUsed > peakHeap) peakHeap = heapUsed;
+    const usage = process.memoryUsage();
+    if (usage.rss > peakRss) {
+      peakRss = usage.rss;
+      atPeak = { heapTotal: usage.heapTotal, external: usage.external, arrayBuffers: usage.arrayBuffers };
+    }
+    if (usage.heapUsed > peakHeap) peakHeap = usage.heapUsed;
     samples++;
   };
   sample();
@@ -279,7 +284,7 @@ export function startMemorySampler(intervalMs = 50) {
     stop() {
       clearInterval(timer);
       sample();
-      return { peakRssBytes: peakRss, peakHeapUsedBytes: peakHeap, samples, maxRssKiB: process.resourceUsage().maxRSS };
+      return { peakRssBytes: peakRss, peakHeapUsedBytes: peakHeap, atPeakBytes: atPeak, samples, maxRssKiB: process.resourceUsage().maxRSS };
     },
   };
 }

@@ -2,13 +2,14 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { isLockConflict } from '../../platform/db/errors.js';
+import { SqlValues } from '../../platform/db/sql-values.js';
 import type { Db } from '../../platform/db/mysql.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { PgPubSub } from '../../platform/queue/pubsub.js';
 import type { FileStore } from '../../platform/storage/file-store.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { emitEvent } from '../../platform/events/outbox.js';
-import { entityDef, recordEventName, recordEventsOfWrite, upsertRecords, type EntityType, type RecordScope } from '../records/index.js';
+import { entityDef, recordEventName, recordEventsOfWrite, RecordUpsert, upsertRecords, type EntityType, type RecordScope } from '../records/index.js';
 import { createWriter, type RecordWriter } from '../exports/index.js';
 import { importJobs, type ImportJobRow } from './import-jobs.table.js';
 import { importCompleted, importFailed } from './imports.events.js';
@@ -69,6 +70,18 @@ export interface ImportProgress {
 }
 
 class Cancelled extends Error {}
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/**
+ * Valid rows of consecutive chunks, on their way to one write: encoded as SQL values
+ * (RecordUpsert), so the row objects die young, plus the records themselves only when record
+ * events need them.
+ */
+interface Span {
+  values: SqlValues;
+  records: Record<string, unknown>[] | null;
+}
 
 const PROGRESS_INTERVAL_MS = 250;
 const CANCEL_CHECK_INTERVAL_MS = 500;
@@ -142,7 +155,7 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
       deps.logger.warn({ err: error, jobId }, 'could not publish import progress');
     });
   };
-  const save = async (fields: Partial<typeof importJobs.$inferInsert>, db: Db | Parameters<Parameters<Db['transaction']>[0]>[0] = deps.db) => {
+  const save = async (fields: Partial<typeof importJobs.$inferInsert>, db: Db | Tx = deps.db) => {
     await db.update(importJobs).set(fields).where(eq(importJobs.id, job.id));
   };
   // Asked at most every CANCEL_CHECK_INTERVAL_MS, not per chunk: a cancel takes effect within
@@ -300,7 +313,7 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
       (await deps.subscribedEvents?.(job.organizationId, [recordEventName(type, 'created'), recordEventName(type, 'updated')])) ?? [],
     );
     /** Upserts a chunk, with its record events when someone subscribes to them. */
-    const write = async (tx: Parameters<Parameters<Db['transaction']>[0]>[0], records: Record<string, unknown>[]) => {
+    const write = async (tx: Tx, records: Record<string, unknown>[]) => {
       const events = wanted.size ? recordEventsOfWrite(tx, type, scope, records, wanted) : null;
       await events?.before();
       const result = await upsertRecords(tx, type, scope, records);
@@ -334,11 +347,22 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
       // transaction, so a resumed job skips exactly the rows that committed.
       const inFlight = new Set<Promise<void>>();
       let writeFailure: Error | undefined;
-      const writeSpan = async (records: Record<string, unknown>[], first: number, last: number, r: ReturnType<ValidationSummary['report']>) => {
+      // Every record of the job carries the same fields (the validator's mapped ones and the
+      // origin id), so one statement shape serves every span; it is made from the first records.
+      let upsert: RecordUpsert | undefined;
+      const writeRecords = async (tx: Tx, span: Span) => {
+        if (span.values.rows === 0) return { inserted: 0, updated: 0 };
+        const events = span.records ? recordEventsOfWrite(tx, type, scope, span.records, wanted) : null;
+        await events?.before();
+        const result = await upsert!.run(tx, span.values);
+        await events?.after();
+        return result;
+      };
+      const writeSpan = async (span: Span, first: number, last: number, r: ReturnType<ValidationSummary['report']>) => {
         for (let attempt = 1; ; attempt++) {
           try {
             const written = await deps.db.transaction(async (tx) => {
-              const result = records.length ? await write(tx, records) : { inserted: 0, updated: 0 };
+              const result = await writeRecords(tx, span);
               // The job row is locked last, briefly: spans insert side by side and queue only here.
               const [current] = await tx
                 .select({ checkpoint: importJobs.checkpointRow, ranges: importJobs.committedRanges })
@@ -387,18 +411,19 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
       };
       // Valid rows of consecutive chunks wait here until there are writeRows of them; a span is
       // every file row after the previous span up to the last row of its chunks.
-      let pending: Record<string, unknown>[] = [];
+      const newSpan = (): Span => ({ values: new SqlValues(), records: wanted.size ? [] : null });
+      let pending = newSpan();
       let chunksPending = 0;
       let spanStart = 1;
       const flush = async (last: number, r: ReturnType<ValidationSummary['report']>) => {
-        const records = pending;
+        const span = pending;
         const first = spanStart;
-        pending = [];
+        pending = newSpan();
         chunksPending = 0;
         spanStart = last + 1;
         while (inFlight.size >= writeConcurrency || writeFailure) await settleOne();
         // Caught at once and rethrown by settleOne(): a rejection left unobserved would end the process.
-        const running: Promise<void> = writeSpan(records, first, last, r)
+        const running: Promise<void> = writeSpan(span, first, last, r)
           .catch((error: unknown) => {
             writeFailure ??= error instanceof Error ? error : new Error('writing rows failed', { cause: error });
           })
@@ -410,11 +435,16 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
         await pass(async (chunk, raw) => {
           for (const row of chunk) fresh.addRow(row.issues);
           await writeReportRows(chunk, raw);
-          for (const record of toRecords(chunk)) pending.push(record);
+          const records = toRecords(chunk);
+          if (records.length > 0) {
+            upsert ??= new RecordUpsert(type, scope, Object.keys(records[0]!));
+            upsert.encode(records, pending.values);
+            pending.records?.push(...records);
+          }
           chunksPending += 1;
           lastRow = chunk.at(-1)!.rowNumber;
           await checkCancelled();
-          if (pending.length >= writeRows) await flush(lastRow, fresh.report());
+          if (pending.values.rows >= writeRows) await flush(lastRow, fresh.report());
         });
         if (chunksPending > 0) await flush(lastRow, fresh.report());
       } finally {

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabases, type TestDatabases } from '../../../test/support/databases.js';
 import { connectMySql, type MySql } from '../../platform/db/mysql.js';
 import { runMigrations } from '../../platform/db/migrate.js';
-import { listRecords, recordOwners, upsertRecords } from './records.service.js';
+import { SqlValues } from '../../platform/db/sql-values.js';
+import { listRecords, recordOwners, RecordUpsert, upsertRecords } from './records.service.js';
 
 let databases: TestDatabases;
 let db: MySql;
@@ -50,6 +51,28 @@ describe('records service', () => {
     await upsertRecords(db.db, 'vendors', scope, [{ originId: 'P2', code: 'EMPTY', name: 'Empty Status', status: null }]);
     const [second] = await listRecords(db.db, 'vendors', scope, { limit: 1, beforeId: null });
     expect(second).toMatchObject({ code: 'EMPTY', status: 'active' });
+  });
+
+  it('stores text exactly as given: quotes, backslashes, control characters, accents, CJK and emoji', async () => {
+    const scope = { organizationId: 4, projectId: null };
+    const names = ["O'Brien \\ Sons \"Concrete\"", 'tab\there\nnew line\r\0nul \x1a', 'Müller Bau', '東京建設', 'Crane 🏗️ Co', ' padded '];
+    const records = names.map((name, i) => ({ originId: `T-${i}`, code: `TXT-${i}`, name }));
+    // Multi-row writes encode the rows into SqlValues on the way: what comes back must be what went in.
+    const upsert = new RecordUpsert('vendors', scope, ['originId', 'code', 'name']);
+    const values = new SqlValues(16);
+    upsert.encode(records, values);
+    expect(await upsert.run(db.db, values)).toEqual({ inserted: names.length, updated: 0 });
+    const page = await listRecords(db.db, 'vendors', scope, { limit: 10, beforeId: null });
+    expect(page.map((v) => v['name']).reverse()).toEqual(names);
+  });
+
+  it('refuses records without an origin id before writing any of them', async () => {
+    const upsert = new RecordUpsert('vendors', { organizationId: 5, projectId: null }, ['originId', 'code', 'name']);
+    const values = new SqlValues();
+    expect(() => upsert.encode([{ originId: 'OK', code: 'A', name: 'A' }, { code: 'B', name: 'B' }], values)).toThrow(/originId/);
+    expect(values.rows).toBe(0);
+    expect(() => new RecordUpsert('vendors', { organizationId: 5, projectId: null }, ['code'])).toThrow(/originId/);
+    expect(() => new RecordUpsert('vendors', { organizationId: 5, projectId: null }, ['originId', 'nope'])).toThrow(/no writable field nope/);
   });
 
   it('keeps organizations apart: same origin ids and codes, separate rows', async () => {

@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { EntityDef, FieldDef } from '../../records/index.js';
 import { allowedValues, describeField, FIELD_DOC_COLUMNS, rangeText, TEMPLATE_DATE_MAX, TEMPLATE_DATE_MIN } from './template.describe.js';
 
@@ -197,7 +197,11 @@ function capitalised(text: string): string {
 }
 
 async function xlsxTemplate(entity: EntityDef): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
+  // Loaded on the first XLSX template: exceljs and its dependencies add some 35 MB to a
+  // process's resident memory, which every worker and server process would otherwise carry
+  // (bench:import's peak RSS goal counts it).
+  const { default: Excel } = await import('exceljs');
+  const workbook = new Excel.Workbook();
   workbook.creator = 'Trestle';
   workbook.lastModifiedBy = 'Trestle';
   workbook.title = `${capitalised(entity.label)} import template`;
