@@ -119,6 +119,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
                 chunkRows: config.IMPORT_CHUNK_ROWS,
                 writeRows: config.IMPORT_WRITE_ROWS,
                 writeConcurrency: config.IMPORT_WRITE_CONCURRENCY,
+                preloadMaxValues: config.IMPORT_PRELOAD_MAX_VALUES,
                 subscribedEvents: (organizationId, names) => subscribedEventNames(mysql.db, organizationId, names),
               },
               importJobId,

@@ -1,18 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import type { RowDataPacket } from 'mysql2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectMySql, type MySql } from '../src/platform/db/mysql.js';
-import { runMigrations } from '../src/platform/db/migrate.js';
-import { createLogger } from '../src/platform/logging/logger.js';
-import { PgPubSub } from '../src/platform/queue/pubsub.js';
-import { FileStore } from '../src/platform/storage/file-store.js';
+import type { MySql } from '../src/platform/db/mysql.js';
 import { createOrganization } from '../src/modules/organizations/index.js';
 import { createImport, importJobs, runImport } from '../src/modules/imports/index.js';
-import { createTestDatabases, POSTGRES_URL, type TestDatabases } from './support/databases.js';
+import { openImportRunnerEnv, type ImportRunnerEnv } from './support/import-runner.js';
 
 /*
  * Two spans of an import are written at once and may commit out of order. Here the first span
@@ -22,33 +15,24 @@ import { createTestDatabases, POSTGRES_URL, type TestDatabases } from './support
  */
 const ROWS = 60;
 const system = { type: 'system' as const, id: 'test' };
-const logger = createLogger('silent');
 
-let databases: TestDatabases;
+let env: ImportRunnerEnv;
 let mysql: MySql;
-let pubsub: PgPubSub;
-let storageDir: string;
 let passed = false;
 
 beforeAll(async () => {
-  databases = await createTestDatabases('out_of_order');
-  mysql = connectMySql(databases.mysqlUrl, 4);
-  await runMigrations(mysql.pool);
-  pubsub = new PgPubSub(POSTGRES_URL, logger, databases.queueSchema);
-  storageDir = await mkdtemp(path.join(os.tmpdir(), 'trestle-out-of-order-'));
+  env = await openImportRunnerEnv('out_of_order');
+  mysql = env.mysql;
 }, 60_000);
 
 afterAll(async () => {
-  await pubsub?.close();
-  await mysql?.close();
-  await rm(storageDir, { recursive: true, force: true });
-  if (passed) await databases.drop();
+  await env?.close(!passed);
 });
 
 describe('an import whose spans commit out of order', () => {
   it('records the spans that committed, and the resumed run writes exactly the others', async () => {
     const org = await createOrganization(mysql.db, system, { name: 'Out Of Order GC' });
-    const store = new FileStore(storageDir);
+    const { store, pubsub, logger } = env;
     const lines = ['Vendor Code,Name'];
     for (let i = 0; i < ROWS; i += 1) lines.push(`V${i},${i === 3 ? 'Stall Then Fail' : `Vendor ${i}`}`);
     const { job } = await createImport(

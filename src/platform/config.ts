@@ -61,6 +61,12 @@ const ConfigSchema = z.object({
    * commit out of order, and the job's ledger records which rows did.
    */
   IMPORT_WRITE_CONCURRENCY: int(1, 16).default(2),
+  /**
+   * An import reads the existing values of its unique fields (a vendor's code) once when its
+   * scope holds at most this many, and then asks the database only about values some record may
+   * hold; 0 turns this off (every value is looked up).
+   */
+  IMPORT_PRELOAD_MAX_VALUES: int(0, 10_000_000).default(100_000),
   /** How long a validated API key stays in a process's cache; bounds how late a revocation takes effect. */
   KEY_CACHE_TTL_MS: int(0, 60_000).default(5_000),
   /** How often buffered last_used_at values are written back. */

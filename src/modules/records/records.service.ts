@@ -1,6 +1,7 @@
 import { and, desc, eq, getTableName, inArray, like, lt, or, sql, type SQL } from 'drizzle-orm';
 import { escape, type ResultSetHeader } from 'mysql2';
 import type { Db, DbOrTx } from '../../platform/db/mysql.js';
+import { mysqlErrorCode } from '../../platform/db/errors.js';
 import { SqlValues } from '../../platform/db/sql-values.js';
 import type { Page } from '../../platform/graphql/pagination.js';
 import { entityDef, type EntityType } from './records.catalog.js';
@@ -25,6 +26,18 @@ function scopeWhere(type: EntityType, scope: RecordScope): SQL {
 function writableKeys(type: EntityType): string[] {
   const keys = entityDef(type).fields.map((f) => f.key);
   return keys.includes('originId') ? keys : ['originId', ...keys];
+}
+
+/**
+ * A multi-row upsert met a record of another origin id through one of its unique values (or
+ * two such records at once), so it wrote nothing. Validation looks such values up first; this
+ * is the database's own check, for what changed after the lookup.
+ */
+export class RecordOwnershipConflict extends Error {
+  constructor(cause: unknown) {
+    super('a row holds a unique value of a record with another origin id', { cause });
+    this.name = 'RecordOwnershipConflict';
+  }
 }
 
 export interface UpsertResult {
@@ -90,6 +103,12 @@ export class RecordUpsert {
     this.projectId = def.projectScoped ? scope.projectId : null;
     const names = [...(def.projectScoped ? ['organization_id', 'project_id'] : ['organization_id']), ...this.columns.map((c) => c.name)];
     const updates = [
+      // The guard, first: a row may update only the record of its own origin id. When the row
+      // meets another record through a unique value (a code that record holds), the IF takes
+      // its other branch, a subquery of two rows, and MariaDB fails the whole statement
+      // (ER_SUBQUERY_NO_1_ROW) in any SQL mode, instead of overwriting that record. (A NULL in
+      // a NOT NULL column fails only in strict mode; a NULL id even becomes 0 there.)
+      '`organization_id` = IF(`origin_id` <=> VALUES(`origin_id`), `organization_id`, (SELECT 1 UNION ALL SELECT 2))',
       ...this.columns.filter((c) => c.key !== 'originId').map((c) => `\`${c.name}\` = VALUES(\`${c.name}\`)`),
       '`updated_at` = CURRENT_TIMESTAMP(3)',
     ];
@@ -122,11 +141,22 @@ export class RecordUpsert {
     }
   }
 
-  /** One statement of the rows in `values`. */
+  /**
+   * One statement of the rows in `values`.
+   * @throws RecordOwnershipConflict when a row met a record of another origin id through a unique
+   *   value; the statement then wrote nothing.
+   */
   async run(db: DbOrTx, values: SqlValues): Promise<UpsertResult> {
     const rows = values.rows;
     if (rows === 0) return { inserted: 0, updated: 0 };
-    const [result] = (await db.execute(sql.raw(this.head + values.toString() + this.tail))) as unknown as [ResultSetHeader];
+    let result: ResultSetHeader;
+    try {
+      [result] = (await db.execute(sql.raw(this.head + values.toString() + this.tail))) as unknown as [ResultSetHeader];
+    } catch (error) {
+      const code = mysqlErrorCode(error);
+      if (code === 'ER_SUBQUERY_NO_1_ROW' || code === 'ER_DUP_ENTRY') throw new RecordOwnershipConflict(error);
+      throw error;
+    }
     const updated = Math.max(0, Math.min(rows, result.affectedRows - rows));
     return { inserted: rows - updated, updated };
   }
@@ -201,6 +231,23 @@ export async function recordOwners(
   const [rows] = (await db.execute(sql.raw(statement))) as unknown as [Array<{ value: unknown; originId: string | null }>];
   for (const row of rows) owners.set(String(row.value), row.originId ?? null);
   return owners;
+}
+
+/**
+ * Every non-null value of `field` among the scope's records, or null when the scope holds more
+ * than `maxRecords` records (the caller then asks about values as it meets them).
+ */
+export async function recordValues(db: Db, type: EntityType, scope: RecordScope, field: string, maxRecords: number): Promise<string[] | null> {
+  const def = entityDef(type);
+  const table = RECORD_TABLES[type];
+  let where = `\`organization_id\` = ${escape(scope.organizationId)}`;
+  if (def.projectScoped && scope.projectId !== null) where += ` AND \`project_id\` = ${escape(scope.projectId)}`;
+  const column = columnOf(table, field).name;
+  // One more than allowed tells "too many" without counting them all.
+  const statement = `SELECT \`${column}\` AS value FROM \`${getTableName(table)}\` WHERE ${where} AND \`${column}\` IS NOT NULL LIMIT ${maxRecords + 1}`;
+  const [rows] = (await db.execute(sql.raw(statement))) as unknown as [Array<{ value: unknown }>];
+  if (rows.length > maxRecords) return null;
+  return rows.map((row) => String(row.value));
 }
 
 /** One record of the organization by id, or null (other organizations' records read as missing). */

@@ -22,6 +22,10 @@ function formatQuery(this: { config: { stringifyObjects?: boolean; timezone?: st
   return mysql.format(statement, values as Parameters<typeof mysql.format>[1], this.config.stringifyObjects ?? false, this.config.timezone ?? 'local');
 }
 
+const STRICT_SESSION =
+  "SET SESSION sql_mode = IF(FIND_IN_SET('STRICT_TRANS_TABLES', @@SESSION.sql_mode) OR FIND_IN_SET('STRICT_ALL_TABLES', @@SESSION.sql_mode), " +
+  "@@SESSION.sql_mode, CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'STRICT_TRANS_TABLES'))";
+
 /** One pool per process; UTC on the wire so DATETIME columns round-trip as the same instant. */
 export function connectMySql(url: string, poolSize: number): MySql {
   const pool = mysql.createPool({
@@ -33,6 +37,15 @@ export function connectMySql(url: string, poolSize: number): MySql {
     enableKeepAlive: true,
     charset: 'utf8mb4_unicode_ci',
     queryFormat: formatQuery,
+  });
+  // Strict mode on every connection, whatever the server's default: a value that does not fit
+  // fails the statement instead of being truncated or zeroed.
+  pool.pool.on('connection', (connection) => {
+    // Queued before anything the pool hands this connection out for. A connection that cannot
+    // be made strict is not used: its next query fails, and the pool opens another.
+    connection.query(STRICT_SESSION, (error) => {
+      if (error) connection.destroy();
+    });
   });
   const db = drizzle({ client: pool });
   return {

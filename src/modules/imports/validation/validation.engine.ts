@@ -1,3 +1,4 @@
+import { collationKey } from '../../../platform/db/collation.js';
 import { BadInputError } from '../../../platform/errors/app-error.js';
 import { ENTITIES, type CrossFieldRule, type EntityDef, type EntityType, type FieldDef } from '../../records/index.js';
 import { mappedColumns, validateMapping, type HeaderMapping, type MappingProblem } from '../mapping/index.js';
@@ -111,16 +112,12 @@ function preview(raw: unknown): string {
   return text.length > VALUE_PREVIEW_CHARS ? `${text.slice(0, VALUE_PREVIEW_CHARS - 1)}…` : text;
 }
 
-const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
-
 /**
- * How unique values and references compare: case-insensitively, as the records' MySQL
- * collation (utf8mb4, case-insensitive) compares them in unique indexes and lookups.
+ * How unique values and references compare: as the records' MySQL collation (utf8mb4,
+ * case- and accent-insensitive) compares them in unique indexes and lookups.
  */
 function foldKey(value: unknown): string {
-  const text = String(value);
-  // Printable ASCII needs no Unicode normalisation, and it is nearly every code and number.
-  return (NOT_PRINTABLE_ASCII.test(text) ? text.normalize('NFC') : text).toLowerCase();
+  return collationKey(String(value));
 }
 
 function hasValue(value: unknown): boolean {
