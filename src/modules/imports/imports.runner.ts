@@ -16,7 +16,7 @@ import { importCompleted, importFailed } from './imports.events.js';
 import { IMPORT_PROGRESS_TOPIC } from './imports.jobs.js';
 import { isCommitted, recordCommit, type CommitLedger } from './imports.checkpoint.js';
 import { PreloadedValues, recordLookup } from './imports.lookup.js';
-import { openParsedFile, type CellValue } from './parsers/index.js';
+import { openParsedFile, type CellValue, type ParsedRow } from './parsers/index.js';
 import { DEFAULT_CHUNK_ROWS, isFailed, RowValidator, type CheckedRow, type RowIssue } from './validation/validation.engine.js';
 import { ValidationSummary } from './validation/validation.summary.js';
 
@@ -265,16 +265,23 @@ async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, prel
       raw = [];
       if (pending.length > LOOKAHEAD_CHUNKS) await handOldest();
     };
+    /** Checks a row into the chunk; true when the chunk is full. */
+    const take = (row: ParsedRow): boolean => {
+      raw.push(row.values);
+      if (syntheticOrigin) {
+        const values = row.values.slice(0, width);
+        while (values.length < width) values.push(null);
+        values.push(`import:${job.id}:${row.rowNumber}`);
+        chunk.push(validator.checkRow({ rowNumber: row.rowNumber, values }));
+      } else chunk.push(validator.checkRow(row));
+      return chunk.length >= chunkRows;
+    };
     try {
-      for await (const row of file.rows) {
-        raw.push(row.values);
-        if (syntheticOrigin) {
-          const values = row.values.slice(0, width);
-          while (values.length < width) values.push(null);
-          values.push(`import:${job.id}:${row.rowNumber}`);
-          chunk.push(validator.checkRow({ rowNumber: row.rowNumber, values }));
-        } else chunk.push(validator.checkRow(row));
-        if (chunk.length >= chunkRows) await queue();
+      // Rows in arrays where the reader has them so: one await per array instead of per row.
+      if (file.batches) {
+        for await (const batch of file.batches) for (const row of batch) if (take(row)) await queue();
+      } else {
+        for await (const row of file.rows) if (take(row)) await queue();
       }
       if (chunk.length > 0) await queue();
       while (pending.length > 0) await handOldest();

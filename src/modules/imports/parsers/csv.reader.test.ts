@@ -218,3 +218,34 @@ describe('CSV limits', () => {
     expect(seen).toBeLessThan(50_000);
   });
 });
+
+describe('CSV rows in batches', () => {
+  it('are the same rows as one at a time: blank lines left out, short rows padded, row numbers kept', async () => {
+    // Long enough to span several decoded chunks (64 KiB each), so there are several batches.
+    const lines = ['Code,Name,City'];
+    for (let i = 1; i <= 5000; i++) lines.push(i % 97 === 0 ? '' : i % 89 === 0 ? `C${i}` : `C${i},"Name, ${i}",Town ${i % 13}`);
+    const file = await tmp.file('batches.csv', `${lines.join('\n')}\n`);
+    const one = await allRows(await openParsedFile(file));
+    const parsed = await openParsedFile(file);
+    const batches: number[] = [];
+    const rows = [];
+    for await (const batch of parsed.batches!) {
+      batches.push(batch.length);
+      rows.push(...batch);
+    }
+    expect(batches.length).toBeGreaterThan(1);
+    expect(rows).toEqual(one);
+    expect(rows).toHaveLength(5000 - Math.floor(5000 / 97));
+    expect(rows[88]).toEqual({ rowNumber: 90, values: ['C89', null, null] });
+  });
+
+  it('stop cleanly when the reader is closed part-way', async () => {
+    const file = await tmp.file('closed.csv', `Code\n${Array.from({ length: 20000 }, (_, i) => `C${i}`).join('\n')}\n`);
+    const parsed = await openParsedFile(file);
+    for await (const batch of parsed.batches!) {
+      expect(batch.length).toBeGreaterThan(0);
+      break;
+    }
+    await parsed.close();
+  });
+});

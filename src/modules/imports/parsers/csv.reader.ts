@@ -25,9 +25,10 @@ function isBlankRecord(record: string[]): boolean {
   return record.every((field) => field.trim() === '');
 }
 
+/** A record as papaparse split it; once past the header it is the ParsedRow itself (no copy a row). */
 interface CsvRecord {
   rowNumber: number;
-  fields: string[];
+  values: string[];
 }
 
 /**
@@ -55,7 +56,7 @@ async function* recordBatches(text: AsyncIterable<string>, delimiter: string, ma
       if (exceeds(fields, maxRecordBytes)) {
         return { batch, error: new ParseError(`Row ${rowNumber} is larger than ${maxRecordBytes} bytes`, { reason: 'RECORD_TOO_LARGE', rowNumber }) };
       }
-      batch.push({ rowNumber, fields });
+      batch.push({ rowNumber, values: fields });
     }
     return { batch };
   }
@@ -125,7 +126,7 @@ export async function openCsv(path: string, head: FileHead, options: ParseOption
       const next = await source.next();
       if (next.done) break;
       const batch = next.value;
-      const at = batch.findIndex((record) => !isBlankRecord(record.fields));
+      const at = batch.findIndex((record) => !isBlankRecord(record.values));
       if (at >= 0) {
         header = batch[at];
         pending = batch.slice(at + 1);
@@ -139,19 +140,22 @@ export async function openCsv(path: string, head: FileHead, options: ParseOption
     await source.return(undefined);
     throw new ParseError('The file has no header row', { reason: 'EMPTY_FILE' });
   }
-  const headers = header.fields.map((h) => h.trim());
+  const headers = header.values.map((h) => h.trim());
 
-  async function* rows(): AsyncGenerator<ParsedRow> {
+  /** The rows a decoded chunk completes, blank records left out, short ones padded with null. */
+  async function* batches(): AsyncGenerator<ParsedRow[]> {
     const width = headers.length;
     try {
       for (let batch = pending; ; ) {
         options.signal?.throwIfAborted();
+        const rows: ParsedRow[] = [];
         for (const record of batch) {
-          if (isBlankRecord(record.fields)) continue;
-          const values: CellValue[] = record.fields;
+          if (isBlankRecord(record.values)) continue;
+          const values: CellValue[] = record.values;
           while (values.length < width) values.push(null);
-          yield { rowNumber: record.rowNumber, values };
+          rows.push(record);
         }
+        if (rows.length > 0) yield rows;
         const next = await source.next();
         if (next.done) break;
         batch = next.value;
@@ -161,6 +165,10 @@ export async function openCsv(path: string, head: FileHead, options: ParseOption
       await source.return(undefined);
     }
   }
+  const batchIterator = batches();
+  async function* rows(): AsyncGenerator<ParsedRow> {
+    for await (const batch of batchIterator) yield* batch;
+  }
   const iterator = rows();
 
   return {
@@ -168,9 +176,11 @@ export async function openCsv(path: string, head: FileHead, options: ParseOption
     headers,
     headerRowNumber: header.rowNumber,
     rows: iterator,
+    batches: batchIterator,
     info,
     close: async () => {
       await iterator.return(undefined);
+      await batchIterator.return(undefined);
       await source.return(undefined);
     },
   };

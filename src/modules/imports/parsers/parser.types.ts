@@ -54,6 +54,11 @@ export interface ParsedFile {
   /** Single pass: iterate once; breaking out of the loop closes the file. */
   rows: AsyncIterable<ParsedRow>;
   /**
+   * The same rows in arrays, where a reader has them so (CSV: the rows of each decoded chunk):
+   * one await per array rather than per row. Iterate either this or `rows`, not both.
+   */
+  batches?: AsyncIterable<ParsedRow[]>;
+  /**
    * What was detected: format, declaredFormat, encoding, delimiter, sheet, recordPath, ... Readers
    * may add counters (e.g. `encodingFallbackBytes`) when the iteration ends.
    */
