@@ -20,7 +20,12 @@
 //      scripts/services.sh starts), BENCH_CPU_PROF_DIR (write a .cpuprofile of each import child
 //      there), BENCH_BREAKDOWN=1 (also time parsing alone and parsing + row checks, without the
 //      database, to see where the import's time goes), BENCH_SEMI_SPACE_MB (8) and
-//      BENCH_HEAP_GROWING_PERCENT (30): the V8 flags the import child runs with, as the worker.
+//      BENCH_HEAP_GROWING_PERCENT (30): the V8 flags the import child runs with, as the worker,
+//      BENCH_NODE_ARGS (more flags for the import child, space-separated, e.g. --trace-gc).
+//
+// Besides the goals it prints where the two cores' time went: the import process's CPU time and
+// MariaDB's (read from /proc when the server is a process of this machine), for the import and
+// for LOAD DATA, and what the import's resident memory held at its sampled peak.
 //
 // Everything created (a MariaDB database, the temp folder) is removed at the end, also on failure
 // and on Ctrl-C. Children get a TMPDIR inside the temp folder: a temp file one leaves behind
