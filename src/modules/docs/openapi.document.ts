@@ -121,6 +121,7 @@ export function openApiDocument(): Record<string, unknown> {
             conflictPolicy: { type: 'string', enum: ['platform_wins', 'remote_wins', 'newest_wins', 'manual'] },
             isActive: { type: 'boolean' },
             credentials: { type: 'object', description: 'Secrets named by the type (e.g. webhookVerifierToken); stored sealed; null removes one.' },
+            syncIntervalMinutes: { type: 'integer', description: 'Minutes between scheduled incremental syncs, 5 to 10080; 0 turns them off.' },
           },
           additionalProperties: false,
         },

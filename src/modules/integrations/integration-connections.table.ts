@@ -33,10 +33,18 @@ export const integrationConnections = mysqlTable(
     conflictPolicy: mysqlEnum('conflict_policy', CONFLICT_POLICIES).notNull().default('newest_wins'),
     /** Failed syncs since the last success; integration.error goes out when it reaches the threshold. */
     consecutiveFailures: int('consecutive_failures').notNull().default(0),
+    /** Minutes between scheduled syncs; null: syncs only when asked (API, provider webhook). */
+    syncIntervalMinutes: int('sync_interval_minutes'),
+    /** When the scheduler queues the next sync; null without an interval. */
+    nextSyncAt: time('next_sync_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('idx_integration_connections_org').on(t.organizationId, t.id), index('idx_integration_connections_account').on(t.integrationType, t.externalAccountId)],
+  (t) => [
+    index('idx_integration_connections_org').on(t.organizationId, t.id),
+    index('idx_integration_connections_account').on(t.integrationType, t.externalAccountId),
+    index('idx_integration_connections_next_sync').on(t.nextSyncAt),
+  ],
 );
 
 export type IntegrationConnectionRow = typeof integrationConnections.$inferSelect;

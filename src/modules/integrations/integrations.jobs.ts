@@ -14,6 +14,12 @@ export const runSyncJob = defineJob({
 
 export type SyncJobPayload = z.infer<typeof runSyncJob.schema>;
 
+/** The scheduler's tick: queues the scheduled syncs that are due (queueScheduledSyncs). */
+export const scheduleSyncsJob = defineJob({ name: 'integrations.schedule', schema: z.object({}) });
+
+/** Every minute: an interval is kept to within a minute. */
+export const SCHEDULE_SYNCS_CRON = '* * * * *';
+
 /** Topic of syncProgress; the dynamic id is the connection. */
 export const SYNC_PROGRESS_TOPIC = 'INTEGRATION_SYNC_PROGRESS';
 

@@ -1,8 +1,14 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll } from 'vitest';
+import { eq } from 'drizzle-orm';
+import type { PgBoss } from 'pg-boss';
+import type { Db } from '../../platform/db/mysql.js';
+import type { Logger } from '../../platform/logging/logger.js';
+import { integrationConnections } from './integration-connections.table.js';
+import { queueScheduledSyncs } from './integrations.service.js';
 import { startQuickBooksSimulator } from '../../../test/simulators/quickbooks/server.js';
 import { appFixtures, describe, expect } from '../../../test/support/fixtures.js';
-import { authorizeInBrowser, connectQuickBooks, QBO_CLIENT, quickbooksEnv, syncAndWait } from '../../../test/support/quickbooks.js';
+import { authorizeInBrowser, connectQuickBooks, QBO_CLIENT, quickbooksEnv, syncAndWait, waitForSync } from '../../../test/support/quickbooks.js';
 import { codes, execute } from '../../../test/support/test-app.js';
 import { subscribe, wsClient } from '../../../test/support/ws-client.js';
 import {
@@ -198,6 +204,55 @@ describe('integrations GraphQL', () => {
     expect(again.status).toBe('completed');
   });
 
+  test('scheduled syncs: an interval is set, checked and cleared; a due connection is synced by the scheduler', async ({ app, org, key }) => {
+    const services = (app as unknown as { app: { services: { db: Db; boss: PgBoss; logger: Logger } } }).app.services;
+    const created = await execute(app.url, CreateIntegrationDocument, { input: { type: 'quickbooks', name: 'Scheduled', syncIntervalMinutes: 15 } }, { key });
+    const scheduled = created.data!.createIntegration;
+    expect(scheduled.syncIntervalMinutes).toBe(15);
+    const dueIn = new Date(scheduled.nextSyncAt as string).getTime() - Date.now();
+    expect(dueIn).toBeGreaterThan(14 * 60_000);
+    expect(dueIn).toBeLessThanOrEqual(15 * 60_000);
+    const off = await execute(app.url, UpdateIntegrationDocument, { id: scheduled.id, input: { syncIntervalMinutes: 0 } }, { key });
+    expect(off.data!.updateIntegration).toMatchObject({ syncIntervalMinutes: null, nextSyncAt: null });
+    for (const minutes of [4, 10_081, -5]) {
+      const refused = await execute(app.url, UpdateIntegrationDocument, { id: scheduled.id, input: { syncIntervalMinutes: minutes } }, { key });
+      expect(codes(refused), String(minutes)).toEqual(['BAD_USER_INPUT']);
+      expect(refused.errors![0]!.message).toMatch(/syncIntervalMinutes must be 0 \(off\) or a whole number of minutes from 5 to 10080/);
+    }
+    const fileOnly = await execute(app.url, CreateIntegrationDocument, { input: { type: 'ms_project', name: 'Schedules', syncIntervalMinutes: 15 } }, { key });
+    expect(codes(fileOnly)).toEqual(['BAD_USER_INPUT']);
+    expect(fileOnly.errors![0]!.message).toMatch(/exchanges files and does not sync/);
+    const { otherKey, reader } = await outsiders(app, org.id);
+    expect(codes(await execute(app.url, UpdateIntegrationDocument, { id: scheduled.id, input: { syncIntervalMinutes: 30 } }, { key: reader }))).toEqual(['FORBIDDEN']);
+    expect(codes(await execute(app.url, UpdateIntegrationDocument, { id: scheduled.id, input: { syncIntervalMinutes: 30 } }, { key: otherKey }))).toEqual(['NOT_FOUND']);
+    expect((await execute(app.url, UpdateIntegrationDocument, { id: scheduled.id, input: { syncIntervalMinutes: 30 } })).status).toBe(401);
+
+    // A connected QuickBooks company on a five-minute schedule, made due now.
+    const realmId = sim.createCompany();
+    sim.setAuthorizationRealm(realmId);
+    sim.seed(realmId, 'Vendor', [{ DisplayName: 'Scheduled Vendor' }]);
+    const id = await connectQuickBooks(app, key);
+    expect((await execute(app.url, UpdateIntegrationDocument, { id, input: { syncIntervalMinutes: 5 } }, { key })).data!.updateIntegration.syncIntervalMinutes).toBe(5);
+    const makeDue = () => services.db.update(integrationConnections).set({ nextSyncAt: new Date(Date.now() - 60_000) }).where(eq(integrationConnections.id, Number(id)));
+    const nextOf = async () => (await services.db.select().from(integrationConnections).where(eq(integrationConnections.id, Number(id))))[0]!.nextSyncAt!.getTime();
+
+    // Inactive: not queued, and its time stays due.
+    await execute(app.url, UpdateIntegrationDocument, { id, input: { isActive: false } }, { key });
+    await makeDue();
+    expect(await queueScheduledSyncs(services.db, services.boss, services.logger)).not.toContain(Number(id));
+    expect(await nextOf()).toBeLessThan(Date.now());
+
+    // Active again and due: queued (by this tick or the worker's own cron tick), its next time five minutes on.
+    await execute(app.url, UpdateIntegrationDocument, { id, input: { isActive: true } }, { key });
+    await makeDue();
+    await queueScheduledSyncs(services.db, services.boss, services.logger);
+    expect(await nextOf()).toBeGreaterThan(Date.now() + 4 * 60_000);
+    const log = await waitForSync(app, key, id, 0);
+    expect(log).toMatchObject({ trigger: 'schedule', direction: 'BOTH', mode: 'INCREMENTAL', status: 'completed', recordsCreated: 1 });
+    // Not due any more: the next tick leaves it alone.
+    expect(await queueScheduledSyncs(services.db, services.boss, services.logger)).not.toContain(Number(id));
+  });
+
   test('the OAuth callback refuses unknown, replayed and expired states and provider errors without detail', async ({ app, key }) => {
     const base = new URL(app.url).origin;
     const callback = (query: string) => fetch(`${base}/api/v1/integrations/oauth/callback?${query}`);
@@ -249,8 +304,9 @@ describe('integrations GraphQL', () => {
     expect(await (await call(`/${integration.id}`)).json()).toMatchObject({ id: integration.id, type: 'quickbooks' });
     const list = (await (await call('?first=1')).json()) as { nodes: Array<{ id: string }>; pageInfo: { hasNextPage: boolean } };
     expect(list.nodes.map((n) => n.id)).toEqual([integration.id]);
-    const put = await call(`/${integration.id}`, { method: 'PUT', body: { name: 'Renamed', conflictPolicy: 'manual' } });
-    expect(await put.json()).toMatchObject({ name: 'Renamed', conflictPolicy: 'manual' });
+    const put = await call(`/${integration.id}`, { method: 'PUT', body: { name: 'Renamed', conflictPolicy: 'manual', syncIntervalMinutes: 60 } });
+    expect(await put.json()).toMatchObject({ name: 'Renamed', conflictPolicy: 'manual', syncIntervalMinutes: 60 });
+    expect((await call(`/${integration.id}`, { method: 'PUT', body: { syncIntervalMinutes: 1 } })).status).toBe(400);
     const sync = await call(`/${integration.id}/sync`, { method: 'POST', body: { direction: 'pull' } });
     expect(sync.status).toBe(409);
     expect(((await sync.json()) as { error: { code: string } }).error.code).toBe('CONFLICT');

@@ -123,6 +123,7 @@ export class IntegrationsResolver {
       config: input.config ?? undefined,
       conflictPolicy: input.conflictPolicy ?? undefined,
       credentials: input.credentials ?? undefined,
+      syncIntervalMinutes: input.syncIntervalMinutes ?? undefined,
     });
     created.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
     return toIntegration(created.connection);
@@ -143,6 +144,7 @@ export class IntegrationsResolver {
       conflictPolicy: input.conflictPolicy ?? undefined,
       isActive: input.isActive ?? undefined,
       credentials: input.credentials ?? undefined,
+      syncIntervalMinutes: input.syncIntervalMinutes ?? undefined,
     });
     updated.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
     return toIntegration(updated.connection);

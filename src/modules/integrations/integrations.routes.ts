@@ -31,6 +31,7 @@ const IntegrationBody = z
     conflictPolicy: z.enum(CONFLICT_POLICIES).optional(),
     isActive: z.boolean().optional(),
     credentials: z.record(z.string(), z.unknown()).optional(),
+    syncIntervalMinutes: z.number().int().optional(),
   })
   .strict();
 const UpdateBody = IntegrationBody.omit({ type: true }).partial().strict();

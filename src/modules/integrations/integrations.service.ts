@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { PgBoss } from 'pg-boss';
 import type { Db } from '../../platform/db/mysql.js';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
@@ -49,7 +49,12 @@ export interface IntegrationInput {
   isActive?: boolean | undefined;
   /** Secrets to set (sealed); a null value removes one. */
   credentials?: Record<string, unknown> | undefined;
+  /** Minutes between scheduled syncs (SYNC_INTERVAL_MINUTES range); 0 turns scheduled syncs off. */
+  syncIntervalMinutes?: number | undefined;
 }
+
+/** Scheduled syncs run at most every five minutes and at least once a week. */
+export const SYNC_INTERVAL_MINUTES = { min: 5, max: 7 * 24 * 60 } as const;
 
 /** Credentials entries the service manages itself; a caller can never set them. */
 const RESERVED_CREDENTIALS = new Set(['accessToken', 'refreshToken', 'accessTokenExpiresAt']);
@@ -58,6 +63,18 @@ function connectorOf(registry: ConnectorRegistry, type: string): ConnectorDefini
   const connector = registry.get(type);
   if (!connector) throw new UnknownIntegrationTypeError(type);
   return connector;
+}
+
+/** The interval to store (null: off), and when the first scheduled sync is due. */
+function checkInterval(connector: ConnectorDefinition<unknown>, minutes: number): { syncIntervalMinutes: number | null; nextSyncAt: Date | null } {
+  if (minutes === 0) return { syncIntervalMinutes: null, nextSyncAt: null };
+  if (!Number.isInteger(minutes) || minutes < SYNC_INTERVAL_MINUTES.min || minutes > SYNC_INTERVAL_MINUTES.max) {
+    throw new BadInputError(`syncIntervalMinutes must be 0 (off) or a whole number of minutes from ${SYNC_INTERVAL_MINUTES.min} to ${SYNC_INTERVAL_MINUTES.max}`, {
+      field: 'syncIntervalMinutes',
+    });
+  }
+  if (!connector.sync) throw new BadInputError(`${connector.name} exchanges files and does not sync over an API`, { field: 'syncIntervalMinutes' });
+  return { syncIntervalMinutes: minutes, nextSyncAt: new Date(Date.now() + minutes * 60_000) };
 }
 
 function checkName(name: string): string {
@@ -131,6 +148,7 @@ export async function createIntegration(
   const config = checkConfig(connector, input.config ?? {});
   if (input.projectId != null) await getProject(deps.db, organizationId, input.projectId);
   const credentials = sealCredentials(deps.secrets, connector, {}, input.credentials ?? {});
+  const schedule = checkInterval(connector, input.syncIntervalMinutes ?? 0);
   return deps.db.transaction(async (tx) => {
     const [result] = await tx.insert(integrationConnections).values({
       organizationId,
@@ -142,6 +160,7 @@ export async function createIntegration(
       conflictPolicy: input.conflictPolicy ?? 'newest_wins',
       isActive: input.isActive ?? true,
       authStatus: connector.auth === 'oauth2' ? 'not_connected' : 'connected',
+      ...schedule,
     });
     const [connection] = await tx.select().from(integrationConnections).where(eq(integrationConnections.id, result.insertId));
     const audit = await recordAudit(tx, actor, {
@@ -174,6 +193,7 @@ export async function updateIntegration(
   }
   if (input.conflictPolicy !== undefined) changes.conflictPolicy = input.conflictPolicy;
   if (input.isActive !== undefined) changes.isActive = input.isActive;
+  if (input.syncIntervalMinutes !== undefined) Object.assign(changes, checkInterval(connector, input.syncIntervalMinutes));
   return deps.db.transaction(async (tx) => {
     const [current] = await tx.select().from(integrationConnections).where(eq(integrationConnections.id, id)).for('update');
     if (input.credentials !== undefined) changes.credentials = sealCredentials(deps.secrets, connector, current!.credentials ?? {}, input.credentials);
@@ -346,6 +366,49 @@ export async function queueSync(boss: PgBoss, payload: SyncJobPayload): Promise<
   await ensureSyncQueue(boss);
   const id = await sendJob(boss, runSyncJob, payload, { singletonKey: `connection:${payload.connectionId}` });
   return id !== null;
+}
+
+/**
+ * The scheduler's tick: queues an incremental sync (pull, then push) of every active, connected
+ * connection whose next scheduled sync is due, and moves its next one an interval on. The due
+ * rows are claimed with SKIP LOCKED, so two workers' ticks never queue the same connection twice;
+ * the queue's singleton key also keeps a connection to one waiting sync. Returns the connections
+ * queued. A connection that is inactive or not connected when due keeps its time and is queued
+ * at the first tick after it is usable again.
+ */
+export async function queueScheduledSyncs(db: Db, boss: PgBoss, logger: Logger, limit = 200): Promise<number[]> {
+  const due = await db.transaction(async (tx) => {
+    const rows = await tx
+      .select({ id: integrationConnections.id, minutes: integrationConnections.syncIntervalMinutes })
+      .from(integrationConnections)
+      .where(
+        and(
+          lte(integrationConnections.nextSyncAt, sql`CURRENT_TIMESTAMP(3)`),
+          isNotNull(integrationConnections.syncIntervalMinutes),
+          eq(integrationConnections.isActive, true),
+          eq(integrationConnections.authStatus, 'connected'),
+        ),
+      )
+      .orderBy(integrationConnections.nextSyncAt)
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    for (const row of rows) {
+      await tx
+        .update(integrationConnections)
+        .set({ nextSyncAt: sql`CURRENT_TIMESTAMP(3) + INTERVAL ${row.minutes ?? SYNC_INTERVAL_MINUTES.max} MINUTE` })
+        .where(eq(integrationConnections.id, row.id));
+    }
+    return rows.map((row) => row.id);
+  });
+  for (const connectionId of due) {
+    try {
+      await queueSync(boss, { connectionId, direction: 'both', mode: 'incremental', trigger: 'schedule' });
+    } catch (error) {
+      // The next tick after the interval tries again; the others still go.
+      logger.warn({ err: error, connectionId }, 'could not queue a scheduled sync');
+    }
+  }
+  return due;
 }
 
 export async function requestSync(

@@ -127,6 +127,12 @@ export class Integration {
   @Field(() => Int, { description: 'Failed syncs since the last one that completed.' })
   consecutiveFailures!: number;
 
+  @Field(() => Int, { nullable: true, description: 'Minutes between scheduled incremental syncs (pull, then push); null when it syncs only when asked.' })
+  syncIntervalMinutes!: number | null;
+
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'When the next scheduled sync is queued (within a minute of it), if the connection is then active and connected.' })
+  nextSyncAt!: Date | null;
+
   @Field(() => GraphQLDateTime)
   createdAt!: Date;
 
@@ -149,6 +155,8 @@ export function toIntegration(row: IntegrationConnectionRow): Integration {
     lastSyncAt: row.lastSyncAt,
     lastSyncStatus: row.lastSyncStatus,
     consecutiveFailures: row.consecutiveFailures,
+    syncIntervalMinutes: row.syncIntervalMinutes,
+    nextSyncAt: row.nextSyncAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -404,6 +412,9 @@ export class CreateIntegrationInput {
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Secrets named in the type’s credentialFields (e.g. webhookVerifierToken); stored sealed, never returned.' })
   credentials?: Record<string, unknown> | null;
+
+  @Field(() => Int, { nullable: true, description: 'Minutes between scheduled syncs, 5 to 10080 (a week); 0 or omitted: only when asked.' })
+  syncIntervalMinutes?: number | null;
 }
 
 @InputType()
@@ -425,6 +436,9 @@ export class UpdateIntegrationInput {
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Secrets to set; a null value removes one. Others stay.' })
   credentials?: Record<string, unknown> | null;
+
+  @Field(() => Int, { nullable: true, description: 'Minutes between scheduled syncs, 5 to 10080 (a week); 0 turns them off. The next one is due an interval from now.' })
+  syncIntervalMinutes?: number | null;
 }
 
 @ArgsType()

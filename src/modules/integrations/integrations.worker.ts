@@ -7,9 +7,9 @@ import type { PgPubSub } from '../../platform/queue/pubsub.js';
 import { registerWorker } from '../../platform/queue/jobs.js';
 import { integrationConnections } from './integration-connections.table.js';
 import { runSync } from './integrations.engine.js';
-import { runSyncJob, SYNC_PROGRESS_TOPIC } from './integrations.jobs.js';
+import { runSyncJob, SCHEDULE_SYNCS_CRON, scheduleSyncsJob, SYNC_PROGRESS_TOPIC } from './integrations.jobs.js';
 import type { ConnectorRegistry } from './integrations.registry.js';
-import { ensureSyncQueue, queueSync } from './integrations.service.js';
+import { ensureSyncQueue, queueScheduledSyncs, queueSync } from './integrations.service.js';
 import type { IntegrationSettings } from './integrations.settings.js';
 
 export interface SyncWorkerDeps {
@@ -45,6 +45,15 @@ export async function startSyncWorker(deps: SyncWorkerDeps): Promise<void> {
       );
     },
   });
+  // Scheduled syncs: pg-boss sends one tick a minute across all workers; each tick queues the due ones.
+  await registerWorker(deps.boss, deps.logger, {
+    job: scheduleSyncsJob,
+    handler: async () => {
+      const queued = await queueScheduledSyncs(deps.db, deps.boss, deps.logger);
+      if (queued.length) deps.logger.info({ connections: queued }, 'scheduled syncs queued');
+    },
+  });
+  await deps.boss.schedule(scheduleSyncsJob.name, SCHEDULE_SYNCS_CRON, {});
 }
 
 /**
