@@ -176,7 +176,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         secrets,
         webhookSettings: hooks,
-        sso: { secrets, publicUrl, allowHttp: config.SSO_ALLOW_INSECURE_IDPS },
+        sso: { secrets, publicUrl, allowHttp: config.SSO_ALLOW_INSECURE_IDPS, dnsServers: config.SSO_DNS_SERVERS },
         connectors,
         integrationSettings: integrations,
       });

@@ -96,7 +96,7 @@ export function buildDetachedSchema(): Promise<GraphQLSchema> {
     store: new FileStore('/nonexistent'),
     maxUploadBytes: 1,
     secrets: SecretBox.fromPassphrase('detached'),
-    sso: { secrets: SecretBox.fromPassphrase('detached'), publicUrl: () => 'http://localhost:4000', allowHttp: false },
+    sso: { secrets: SecretBox.fromPassphrase('detached'), publicUrl: () => 'http://localhost:4000', allowHttp: false, dnsServers: [] },
     webhookSettings: webhookSettings(config),
     connectors: buildConnectorRegistry(config),
     integrationSettings: integrationSettings(config),

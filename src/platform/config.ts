@@ -152,6 +152,15 @@ const ConfigSchema = z.object({
    * machine; refused when NODE_ENV=production.
    */
   SSO_ALLOW_INSECURE_IDPS: boolean.default(false),
+  /**
+   * DNS servers that SSO domain verification asks for TXT records, comma-separated ("1.1.1.1",
+   * "10.0.0.2:5353"); empty: the system's resolvers.
+   */
+  SSO_DNS_SERVERS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(?:\[[0-9a-fA-F:.]+\]|[0-9a-zA-Z.:-]+)(?::\d{1,5})?$/, 'a DNS server is host or host:port'))),
   // ── Integrations (issue 6): the sync framework and the QuickBooks Online connector ──
   /** Consecutive failed syncs of a connection after which integration.error goes out and its organization's admins are alerted. */
   INTEGRATION_FAILURE_ALERT_THRESHOLD: int(1, 1000).default(3),

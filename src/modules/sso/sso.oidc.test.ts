@@ -1,4 +1,5 @@
 import type { RowDataPacket } from 'mysql2/promise';
+import { markDomainsVerified } from '../../../test/support/sso-domains.js';
 import { afterAll, beforeAll } from 'vitest';
 import { appFixtures, describe, expect } from '../../../test/support/fixtures.js';
 import { execute, type TestApp } from '../../../test/support/test-app.js';
@@ -34,6 +35,7 @@ async function oidcConnection(app: TestApp, key: string, organization: string): 
   );
   expect(created.errors).toBeUndefined();
   const c = created.data!.createSsoConnection;
+  await markDomainsVerified(pool(app), c.id);
   await upstream.register({ clientId: 'trestle', clientSecret: 'upstream-client-secret', redirectUri: c.oidc!.redirectUri });
   connection = { id: c.id, domain, base: baseOf(app), key, organization };
   return connection;

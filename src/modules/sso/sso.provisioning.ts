@@ -3,7 +3,7 @@ import type { Db } from '../../platform/db/mysql.js';
 import { recordAudit } from '../audit/index.js';
 import { memberships, users } from '../organizations/index.js';
 import { SsoLoginError } from './sso.errors.js';
-import { emailDomain, type SsoConnection } from './sso.service.js';
+import { emailDomain, ownsDomain, type SsoConnection } from './sso.service.js';
 import { ssoIdentities } from './sso-identities.table.js';
 import { isDuplicateKey as isDuplicate } from '../../platform/db/errors.js';
 
@@ -41,8 +41,10 @@ async function provisionOnce(db: Db, connection: SsoConnection, person: SignedIn
   const email = person.email?.trim() ?? '';
   if (!email) throw new SsoLoginError('NO_EMAIL', 'The identity provider did not send a verified e-mail address');
   const domain = emailDomain(email);
-  if (!domain || !connection.domains.includes(domain)) {
-    throw new SsoLoginError('DOMAIN_NOT_ALLOWED', 'Your e-mail domain does not belong to this sign-in method', `domain ${domain ?? '(none)'}`);
+  // Only a domain the organization proved it controls (DNS TXT): else an IdP could provision,
+  // in its organization, people of a company whose domain it merely claims.
+  if (!domain || !ownsDomain(connection, domain)) {
+    throw new SsoLoginError('DOMAIN_NOT_ALLOWED', 'Your e-mail domain does not belong to this sign-in method', `domain ${domain ?? '(none)'}${domain && connection.domains.includes(domain) ? ' (claimed, not verified)' : ''}`);
   }
   if (!person.subject || person.subject.length > 512) throw new SsoLoginError('INVALID_RESPONSE', 'The identity provider sent no usable subject');
   const organizationId = connection.organizationId;

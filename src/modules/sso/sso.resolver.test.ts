@@ -7,10 +7,23 @@ import {
   SsoConnectionDocument,
   SsoConnectionsDocument,
   UpdateSsoConnectionDocument,
+  VerifySsoDomainDocument,
 } from '../../../test/generated/graphql.js';
+import { afterAll } from 'vitest';
+import { startDnsServer } from '../../../test/support/dns-server.js';
 import { ssoLoginUrlForEmail } from './index.js';
 
-const test = appFixtures();
+// Domain verification asks this server for TXT records.
+const dns = await startDnsServer();
+const test = appFixtures({ SSO_DNS_SERVERS: dns.address });
+afterAll(async () => {
+  await dns.close();
+});
+
+/** Publishes the TXT record of a claim, as the organization's DNS admin would. */
+function publish(verification: { recordName: string; recordValue: string }): void {
+  dns.records.set(verification.recordName.toLowerCase(), [verification.recordValue]);
+}
 
 const cert = idpKeys('idp').cert;
 const nextCert = idpKeys('idp-next').cert;
@@ -114,15 +127,52 @@ describe('SSO connections over GraphQL', () => {
     expect(codes(await execute(app.url, SsoConnectionDocument, { id: 'abc' }, { key }))).toEqual(['BAD_USER_INPUT']);
   });
 
-  test('a domain belongs to one connection across organizations', async ({ app, key }) => {
+  test('a domain is claimed by any connection, and verified by one: a TXT record proves it', async ({ app, key }) => {
     const shared = domain();
     const input = { name: 'x', protocol: 'SAML' as const, domains: [shared], saml: { idpEntityId: 'https://idp.example.com', ssoUrl: 'https://idp.example.com/sso', certificates: [cert] } };
-    expect((await execute(app.url, CreateSsoConnectionDocument, { input }, { key })).errors).toBeUndefined();
+    const mine = (await execute(app.url, CreateSsoConnectionDocument, { input }, { key })).data!.createSsoConnection;
+    const [claim] = mine.domainVerifications;
+    expect(claim).toEqual({ domain: shared, verified: false, verifiedAt: null, recordName: `_trestle-verification.${shared}`, recordValue: expect.stringMatching(/^trestle-verification=[\w-]{32}$/) });
+    // Another organization may claim it too while nobody has verified it.
     const other = await app.createOrganization();
-    const otherKey = (await app.createKey(other.id, ['sso:write'])).plaintext;
-    const taken = await execute(app.url, CreateSsoConnectionDocument, { input }, { key: otherKey });
+    const otherKey = (await app.createKey(other.id, ['sso:write', 'sso:read'])).plaintext;
+    const theirs = (await execute(app.url, CreateSsoConnectionDocument, { input }, { key: otherKey })).data!.createSsoConnection;
+    expect(theirs.domainVerifications[0]!.recordValue).not.toBe(claim!.recordValue);
+
+    // No record yet, then a record with another value: refused with the record's name.
+    const missing = await execute(app.url, VerifySsoDomainDocument, { id: mine.id, domain: shared }, { key });
+    expect(codes(missing)).toEqual(['BAD_USER_INPUT']);
+    expect(missing.errors![0]!.message).toContain(`No TXT record _trestle-verification.${shared}`);
+    publish({ recordName: claim!.recordName, recordValue: 'trestle-verification=someone-else' });
+    expect(codes(await execute(app.url, VerifySsoDomainDocument, { id: mine.id, domain: shared }, { key }))).toEqual(['BAD_USER_INPUT']);
+    publish(claim!);
+    const verified = await execute(app.url, VerifySsoDomainDocument, { id: mine.id, domain: shared.toUpperCase() }, { key });
+    expect(verified.data!.verifySsoDomain.domainVerifications[0]).toMatchObject({ domain: shared, verified: true, verifiedAt: expect.any(String) });
+    expect(dns.questions).toContain(`TXT _trestle-verification.${shared}`);
+    // Verifying again changes nothing; the other organization's record cannot take it over.
+    expect(codes(await execute(app.url, VerifySsoDomainDocument, { id: mine.id, domain: shared }, { key }))).toEqual([]);
+    publish(theirs.domainVerifications[0]!);
+    const taken = await execute(app.url, VerifySsoDomainDocument, { id: theirs.id, domain: shared }, { key: otherKey });
     expect(codes(taken)).toEqual(['CONFLICT']);
     expect(taken.status).toBe(409);
+    // Nor can a new claim be made on a verified domain.
+    expect(codes(await execute(app.url, CreateSsoConnectionDocument, { input }, { key: otherKey }))).toEqual(['CONFLICT']);
+
+    // Keeping a domain in an update keeps its verification; a new one starts unverified.
+    const added = domain();
+    const updated = await execute(app.url, UpdateSsoConnectionDocument, { id: mine.id, input: { domains: [shared, added] } }, { key });
+    expect(updated.data!.updateSsoConnection.domainVerifications.map((d) => [d.domain, d.verified])).toEqual([
+      [shared, true],
+      [added, false],
+    ].sort((x, y) => String(x[0]).localeCompare(String(y[0]))));
+
+    // Bad input, no key, a read-only key, another organization.
+    expect(codes(await execute(app.url, VerifySsoDomainDocument, { id: mine.id, domain: 'unclaimed.example.org' }, { key }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await execute(app.url, VerifySsoDomainDocument, { id: 'abc', domain: shared }, { key }))).toEqual(['BAD_USER_INPUT']);
+    expect((await execute(app.url, VerifySsoDomainDocument, { id: mine.id, domain: added })).status).toBe(401);
+    const reader = (await app.createKey((await app.createOrganization()).id, ['sso:read'])).plaintext;
+    expect(codes(await execute(app.url, VerifySsoDomainDocument, { id: mine.id, domain: added }, { key: reader }))).toEqual(['FORBIDDEN']);
+    expect(codes(await execute(app.url, VerifySsoDomainDocument, { id: mine.id, domain: added }, { key: otherKey }))).toEqual(['NOT_FOUND']);
   });
 
   test('unauthenticated, missing scope, and other organizations’ connections', async ({ app, key }) => {
@@ -148,7 +198,7 @@ describe('SSO connections over GraphQL', () => {
     expect((await execute(app.url, SsoConnectionDocument, { id }, { key })).data!.ssoConnection.enabled).toBe(true);
   });
 
-  test('ssoLoginUrlForEmail finds the enabled connection owning the domain', async ({ app, key }) => {
+  test('ssoLoginUrlForEmail finds the enabled connection that verified the domain', async ({ app, key }) => {
     const d = domain();
     const created = await execute(
       app.url,
@@ -158,6 +208,10 @@ describe('SSO connections over GraphQL', () => {
     );
     const id = created.data!.createSsoConnection.id;
     const db = app.app.services.db;
+    // Claimed is not enough: only a verified domain sends its people to the connection.
+    expect(await ssoLoginUrlForEmail(db, `pat@${d}`, '/x')).toBeNull();
+    publish(created.data!.createSsoConnection.domainVerifications[0]!);
+    expect((await execute(app.url, VerifySsoDomainDocument, { id, domain: d }, { key })).errors).toBeUndefined();
     expect(await ssoLoginUrlForEmail(db, `Pat@${d.toUpperCase()}`, '/oauth/interaction/abc')).toBe(`/sso/${id}/login?returnTo=%2Foauth%2Finteraction%2Fabc`);
     expect(await ssoLoginUrlForEmail(db, `pat@${d}`, 'https://evil.example/')).toBe(`/sso/${id}/login?returnTo=%2Faccount`);
     expect(await ssoLoginUrlForEmail(db, 'pat@unknown.example.org', '/x')).toBeNull();

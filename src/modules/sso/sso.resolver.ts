@@ -5,6 +5,7 @@ import { actorOf } from '../../platform/graphql/actor.js';
 import { announceAudit } from '../audit/index.js';
 import { fieldRateLimit } from '../../platform/graphql/field-rate-limit.js';
 import { parseId } from '../../platform/graphql/ids.js';
+import { verifySsoDomain } from './sso.domains.js';
 import {
   createSsoConnection,
   deleteSsoConnection,
@@ -24,6 +25,8 @@ export interface SsoResolverDeps {
   publicUrl: PublicUrl;
   /** Accept http:// IdP URLs (local development and tests only). */
   allowHttp: boolean;
+  /** DNS servers that domain verification asks (SSO_DNS_SERVERS); empty: the system's. */
+  dnsServers: readonly string[];
 }
 
 const opt = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
@@ -59,7 +62,7 @@ export class SsoResolver {
 
   @Authorized('sso:write')
   @UseMiddleware(fieldRateLimit(WRITE_LIMIT))
-  @Mutation(() => SsoConnectionType, { description: 'Creates a SAML or OIDC connection. CONFLICT when a domain belongs to another connection.' })
+  @Mutation(() => SsoConnectionType, { description: 'Creates a SAML or OIDC connection; its domains start unverified (verifySsoDomain). CONFLICT when another connection verified one of them.' })
   async createSsoConnection(@Arg('input', () => CreateSsoConnectionInput) input: CreateSsoConnectionInput, @Ctx() ctx: GraphQLContext): Promise<SsoConnectionType> {
     const values: SsoConnectionInput = {
       name: input.name,
@@ -96,6 +99,18 @@ export class SsoResolver {
     const updated = await updateSsoConnection(this.admin(ctx), actorOf(ctx), ctx.principal!.organizationId, parseId(id), values);
     updated.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
     return toSsoConnection(updated.connection, this.deps.publicUrl());
+  }
+
+  @Authorized('sso:write')
+  @UseMiddleware(fieldRateLimit(WRITE_LIMIT))
+  @Mutation(() => SsoConnectionType, {
+    description:
+      "Verifies a claimed domain: looks up its TXT record (domainVerifications gives name and value). BAD_USER_INPUT while the record is missing; CONFLICT when another connection verified the domain first.",
+  })
+  async verifySsoDomain(@Arg('id', () => ID) id: string, @Arg('domain', () => String) domain: string, @Ctx() ctx: GraphQLContext): Promise<SsoConnectionType> {
+    const verified = await verifySsoDomain({ db: ctx.services.db, dnsServers: this.deps.dnsServers }, actorOf(ctx), ctx.principal!.organizationId, parseId(id), domain);
+    verified.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
+    return toSsoConnection(verified.connection, this.deps.publicUrl());
   }
 
   @Authorized('sso:write')

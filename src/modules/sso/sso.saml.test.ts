@@ -1,4 +1,5 @@
 import type { RowDataPacket } from 'mysql2/promise';
+import { markDomainsVerified } from '../../../test/support/sso-domains.js';
 import { appFixtures, describe, expect } from '../../../test/support/fixtures.js';
 import { execute, type TestApp } from '../../../test/support/test-app.js';
 import { chromiumAvailable, launchChromium } from '../../../test/support/browser.js';
@@ -52,6 +53,7 @@ async function samlConnection(
   );
   expect(created.errors).toBeUndefined();
   const connection = created.data!.createSsoConnection;
+  await markDomainsVerified(app.app.services.pool, connection.id);
   const base = baseOf(app);
   const metadata = await fetch(`${base}/sso/saml/${connection.id}/metadata`);
   expect(metadata.status).toBe(200);
@@ -217,6 +219,12 @@ describe('SAML 2.0 sign-in', () => {
     // An e-mail of a domain the connection does not own.
     const res = await refused(await idp.response(conn.sp, 'someone@elsewhere.example.org', { InResponseTo: await fresh() }));
     expect(res.status).toBe(403);
+    // A domain it claims but has not verified (DNS TXT): its people are not provisioned.
+    const claimed = newDomain();
+    await execute(app.url, UpdateSsoConnectionDocument, { id: conn.id, input: { domains: [conn.domain, claimed] } }, { key });
+    const unverified = await refused(await idp.response(conn.sp, `pat@${claimed}`, { InResponseTo: await fresh() }));
+    expect(unverified.status).toBe(403);
+    expect(await userCount(app, `pat@${claimed}`)).toBe(0);
   });
 
   test('bad input gets a clear 4xx, never a crash', async ({ app, key }) => {
@@ -310,6 +318,7 @@ describe('SAML 2.0 sign-in', () => {
         { key },
       );
       const id = created.data!.createSsoConnection.id;
+      await markDomainsVerified(app.app.services.pool, id);
       server.useSp(await (await fetch(`${baseOf(app)}/sso/saml/${id}/metadata`)).text());
       const page = await browser.newPage();
       // Starts on 127.0.0.1: the login route sends the browser to the public URL first.

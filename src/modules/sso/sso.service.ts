@@ -8,6 +8,7 @@ import { SsoConnectionNotFoundError, SsoDomainTakenError, SsoInputError } from '
 import { parseIdpMetadata } from './sso.saml-metadata.js';
 import type { SSO_DEFAULT_ROLES} from './sso-connections.table.js';
 import { ssoConnections, type SsoConnectionRow, type SsoProtocol } from './sso-connections.table.js';
+import { newVerificationToken } from './sso.domains.js';
 import { ssoDomains } from './sso-domains.table.js';
 import { ssoIdentities } from './sso-identities.table.js';
 import { isDuplicateKey as isDuplicate } from '../../platform/db/errors.js';
@@ -18,8 +19,22 @@ const rolesAgree: Same<(typeof SSO_DEFAULT_ROLES)[number], MembershipRole> = tru
 void rolesAgree;
 
 /** A connection with its e-mail domains. */
+/** An e-mail domain a connection claims, and whether it proved it controls it (sso.domains.ts). */
+export interface SsoDomainState {
+  domain: string;
+  verificationToken: string;
+  verifiedAt: Date | null;
+}
+
 export interface SsoConnection extends SsoConnectionRow {
+  /** Every domain claimed, verified or not. */
   domains: string[];
+  domainStates: SsoDomainState[];
+}
+
+/** Whether `domain` is one the connection has verified: only those sign people in. */
+export function ownsDomain(connection: SsoConnection, domain: string): boolean {
+  return connection.domainStates.some((d) => d.domain === domain && d.verifiedAt !== null);
 }
 
 export interface SamlSettingsInput {
@@ -140,19 +155,35 @@ function columnsOf(deps: SsoAdminDeps, input: SsoConnectionInput, existing: SsoC
   return cols;
 }
 
-async function domainsOf(db: DbOrTx, connectionIds: number[]): Promise<Map<number, string[]>> {
-  const map = new Map<number, string[]>(connectionIds.map((id) => [id, []]));
+async function domainsOf(db: DbOrTx, connectionIds: number[]): Promise<Map<number, SsoDomainState[]>> {
+  const map = new Map<number, SsoDomainState[]>(connectionIds.map((id) => [id, []]));
   if (!connectionIds.length) return map;
   const rows = await db.select().from(ssoDomains).where(inArray(ssoDomains.connectionId, connectionIds)).orderBy(asc(ssoDomains.domain));
-  for (const row of rows) map.get(row.connectionId)?.push(row.domain);
+  for (const row of rows) map.get(row.connectionId)?.push({ domain: row.domain, verificationToken: row.verificationToken, verifiedAt: row.verifiedAt });
   return map;
 }
 
+function withDomains(row: SsoConnectionRow, states: SsoDomainState[] | undefined): SsoConnection {
+  const domainStates = states ?? [];
+  return { ...row, domains: domainStates.map((d) => d.domain), domainStates };
+}
+
+/**
+ * The connection's claimed domains become `domains`: claims it keeps keep their token and
+ * verification, new ones start unverified with a token of their own. A domain another
+ * connection has verified cannot be claimed (SsoDomainTakenError).
+ */
 async function setDomains(tx: DbOrTx, organizationId: number, connectionId: number, domains: string[]): Promise<void> {
-  await tx.delete(ssoDomains).where(eq(ssoDomains.connectionId, connectionId));
+  const current = await tx.select().from(ssoDomains).where(eq(ssoDomains.connectionId, connectionId));
+  const kept = new Set(current.map((row) => row.domain));
+  const removed = current.filter((row) => !domains.includes(row.domain)).map((row) => row.id);
+  if (removed.length) await tx.delete(ssoDomains).where(inArray(ssoDomains.id, removed));
   for (const domain of domains) {
+    if (kept.has(domain)) continue;
+    const [owner] = await tx.select({ connectionId: ssoDomains.connectionId }).from(ssoDomains).where(eq(ssoDomains.verifiedDomain, domain));
+    if (owner) throw new SsoDomainTakenError(domain);
     try {
-      await tx.insert(ssoDomains).values({ organizationId, connectionId, domain });
+      await tx.insert(ssoDomains).values({ organizationId, connectionId, domain, verificationToken: newVerificationToken() });
     } catch (error) {
       if (isDuplicate(error)) throw new SsoDomainTakenError(domain);
       throw error;
@@ -164,7 +195,7 @@ async function setDomains(tx: DbOrTx, organizationId: number, connectionId: numb
 export async function listSsoConnections(db: Db, organizationId: number): Promise<SsoConnection[]> {
   const rows = await db.select().from(ssoConnections).where(eq(ssoConnections.organizationId, organizationId)).orderBy(asc(ssoConnections.id));
   const domains = await domainsOf(db, rows.map((r) => r.id));
-  return rows.map((row) => ({ ...row, domains: domains.get(row.id) ?? [] }));
+  return rows.map((row) => withDomains(row, domains.get(row.id)));
 }
 
 /** One connection of the organization; NOT_FOUND for other organizations' connections. */
@@ -174,14 +205,14 @@ export async function getSsoConnection(db: DbOrTx, organizationId: number, id: n
     .from(ssoConnections)
     .where(and(eq(ssoConnections.id, id), eq(ssoConnections.organizationId, organizationId)));
   if (!row) throw new SsoConnectionNotFoundError(id);
-  return { ...row, domains: (await domainsOf(db, [id])).get(id) ?? [] };
+  return withDomains(row, (await domainsOf(db, [id])).get(id));
 }
 
 /** A connection by id alone, for the sign-in routes; null when there is none. */
 export async function findSsoConnection(db: Db, id: number): Promise<SsoConnection | null> {
   const [row] = await db.select().from(ssoConnections).where(eq(ssoConnections.id, id));
   if (!row) return null;
-  return { ...row, domains: (await domainsOf(db, [id])).get(id) ?? [] };
+  return withDomains(row, (await domainsOf(db, [id])).get(id));
 }
 
 /** What a change made, with the audit events to announce once it committed. */
@@ -245,7 +276,7 @@ export async function deleteSsoConnection(db: Db, actor: Actor, organizationId: 
   });
 }
 
-/** The enabled connection owning an e-mail's domain, or null. */
+/** The enabled connection that verified an e-mail's domain, or null. */
 export async function connectionForEmail(db: Db, email: string): Promise<SsoConnectionRow | null> {
   const domain = emailDomain(email.trim());
   if (!domain) return null;
@@ -253,6 +284,6 @@ export async function connectionForEmail(db: Db, email: string): Promise<SsoConn
     .select({ connection: ssoConnections })
     .from(ssoDomains)
     .innerJoin(ssoConnections, eq(ssoConnections.id, ssoDomains.connectionId))
-    .where(and(eq(ssoDomains.domain, domain), eq(ssoConnections.isEnabled, true)));
+    .where(and(eq(ssoDomains.verifiedDomain, domain), eq(ssoConnections.isEnabled, true)));
   return row?.connection ?? null;
 }

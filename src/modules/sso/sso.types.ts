@@ -2,6 +2,7 @@ import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql
 import { GraphQLDateTime } from 'graphql-scalars';
 import { summarizeCertificate } from './sso.certificates.js';
 import type { SsoConnection } from './sso.service.js';
+import { verificationRecord } from './sso.domains.js';
 import { ssoUrls } from './sso.urls.js';
 
 export enum SsoProtocolEnum {
@@ -75,6 +76,24 @@ export class OidcSettings {
   hasClientSecret!: boolean;
 }
 
+@ObjectType({ description: 'An e-mail domain a connection claims, and the DNS TXT record that proves the organization controls it.' })
+export class SsoDomainVerification {
+  @Field(() => String)
+  domain!: string;
+
+  @Field(() => Boolean, { description: 'Only verified domains send their people to this connection and let it provision them.' })
+  verified!: boolean;
+
+  @Field(() => GraphQLDateTime, { nullable: true })
+  verifiedAt!: Date | null;
+
+  @Field(() => String, { description: 'The TXT record to publish: its name …' })
+  recordName!: string;
+
+  @Field(() => String, { description: '… and its value. Then call verifySsoDomain.' })
+  recordValue!: string;
+}
+
 @ObjectType('SsoConnection', { description: "An organization's single sign-on through a SAML or OIDC identity provider." })
 export class SsoConnectionType {
   @Field(() => ID)
@@ -86,8 +105,11 @@ export class SsoConnectionType {
   @Field(() => SsoProtocolEnum)
   protocol!: SsoProtocolEnum;
 
-  @Field(() => [String], { description: 'E-mail domains whose people sign in here; each belongs to one connection.' })
+  @Field(() => [String], { description: 'E-mail domains claimed: once verified (domainVerifications), their people sign in here; a verified domain belongs to one connection.' })
   domains!: string[];
+
+  @Field(() => [SsoDomainVerification], { description: 'Each claimed domain: verified or not, and the TXT record that verifies it.' })
+  domainVerifications!: SsoDomainVerification[];
 
   @Field(() => SsoDefaultRole)
   defaultRole!: SsoDefaultRole;
@@ -118,6 +140,10 @@ export function toSsoConnection(row: SsoConnection, publicUrl: string): SsoConne
     name: row.name,
     protocol: row.protocol as SsoProtocolEnum,
     domains: row.domains,
+    domainVerifications: row.domainStates.map((d) => {
+      const record = verificationRecord(d.domain, d.verificationToken);
+      return { domain: d.domain, verified: d.verifiedAt !== null, verifiedAt: d.verifiedAt, recordName: record.name, recordValue: record.value };
+    }),
     defaultRole: row.defaultRole as SsoDefaultRole,
     enabled: row.isEnabled,
     loginUrl: urls.login,
