@@ -92,9 +92,6 @@ const EXTRA_NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(
  * BENCH_CHILD_STORE. Prints its figures as JSON.
  */
 async function childImport(format, file) {
-  // As src/worker.ts does first: drizzle-orm's files resolve without Node re-reading its big
-  // package.json for each of them (platform/module-hooks.ts).
-  await loadDist('platform/module-hooks.js');
   const [{ connectMySql }, { FileStore }, { PgPubSub }, { createLogger }, { createImport, runImport }] = await loadDist(
     'platform/db/mysql.js',
     'platform/storage/file-store.js',

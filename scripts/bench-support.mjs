@@ -426,6 +426,10 @@ export function machineInfo() {
 
 /** Loads the compiled app modules (dist/); type-graphql's decorators need reflect-metadata first. */
 export async function loadDist(...modules) {
+  // First, as src/worker.ts does: drizzle-orm's files resolve without Node re-reading its big
+  // package.json for each of them (platform/module-hooks.ts). A bench process without it carries
+  // some 180 MB the worker never does. Registering twice is a no-op.
+  await import(new URL('../dist/platform/module-hooks.js', import.meta.url).href);
   await import('reflect-metadata');
   return Promise.all(modules.map((m) => import(new URL(`../dist/${m}`, import.meta.url).href)));
 }

@@ -225,6 +225,23 @@ describe('RowValidator.checkBatch', () => {
     });
   });
 
+  it('asks about a reference found to exist only once; one not found is asked again', async () => {
+    const lookup = new FakeLookup({ 'schedule_tasks.originId': [['T-1', 'T-1'], ['T-2', 'T-2']] });
+    const v = validator('task_dependencies', ['Predecessor', 'Successor'], { lookup });
+    const first = [v.checkRow({ rowNumber: 2, values: ['T-1', 'T-9'] })];
+    await v.checkBatch(first);
+    const second = [v.checkRow({ rowNumber: 3, values: ['t-1', 'T-9'] }), v.checkRow({ rowNumber: 4, values: ['T-9', 'T-2'] })];
+    await v.checkBatch(second);
+    expect(lookup.calls).toEqual([
+      { kind: 'existing', target: 'schedule_tasks.originId', values: ['T-1'] },
+      { kind: 'existing', target: 'schedule_tasks.originId', values: ['T-9'] },
+      // T-1 is known by now (in any case); T-9 was not found, so it is asked again.
+      { kind: 'existing', target: 'schedule_tasks.originId', values: ['T-9'] },
+      { kind: 'existing', target: 'schedule_tasks.originId', values: ['T-9', 'T-2'] },
+    ]);
+    expect([...first, ...second].map((r) => codes(r.issues))).toEqual([['REFERENCE:successorId'], ['REFERENCE:successorId'], ['REFERENCE:predecessorId']]);
+  });
+
   it('counts values the caller knows will exist', async () => {
     const lookup = new FakeLookup({});
     const v = validator('task_dependencies', ['Predecessor', 'Successor'], { lookup, alsoExisting: new Map([['schedule_tasks.originId', new Set(['T-1', 'T-2'])]]) });
@@ -325,6 +342,7 @@ describe('checkRowsInChunks', () => {
       ],
       [[6, []]],
     ]);
-    expect(lookup.calls.map((c) => c.values)).toEqual([['ACME', 'NOPE'], ['ACME'], ['ACME']]);
+    // ACME, found in the first chunk, is not asked about again.
+    expect(lookup.calls.map((c) => c.values)).toEqual([['ACME', 'NOPE']]);
   });
 });

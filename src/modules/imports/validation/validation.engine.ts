@@ -165,6 +165,14 @@ export class RowValidator {
   private readonly rules: ReadonlyArray<{ rule: CrossFieldRule; blamed: MappedField | undefined }>;
   private readonly coerceOptions: CoerceOptions;
   private readonly options: RowValidatorOptions;
+  /**
+   * Referenced values found to exist, folded, per "entity.field", so later chunks do not ask
+   * about them again: an invoice file names the same few hundred vendors on every chunk. Only
+   * what exists is remembered (a missing vendor may be created before the next chunk), at most
+   * REFERENCE_CACHE_LIMIT values a target; a referenced record deleted while the file is being
+   * read still counts, as it would between a chunk's lookup and its write.
+   */
+  private readonly foundReferences = new Map<string, Set<string>>();
 
   /** @throws BadInputError when the mapping names unknown fields or headers, or fills a field twice. */
   constructor(entity: EntityDef, headers: string[], mapping: HeaderMapping, options: RowValidatorOptions = {}) {
@@ -280,16 +288,27 @@ export class RowValidator {
     reference: { entity: EntityType; field: string },
     rows: ReadonlyArray<BatchRow>,
   ): Promise<Array<[BatchRow, RowIssue]>> {
-    const extra = this.options.alsoExisting?.get(`${reference.entity}.${reference.field}`);
+    const targetKey = `${reference.entity}.${reference.field}`;
+    const extra = this.options.alsoExisting?.get(targetKey);
+    let found = this.foundReferences.get(targetKey);
+    if (!found) this.foundReferences.set(targetKey, (found = new Set<string>()));
     const known = new Set<string>();
     for (const value of extra ?? []) known.add(foldKey(value));
-    const values = distinctValues(rows, field.key).filter((v) => !known.has(foldKey(v)));
-    if (values.length > 0) for (const value of await lookup.existing(reference.entity, reference.field, values)) known.add(foldKey(value));
+    const values = distinctValues(rows, field.key).filter((v) => !known.has(foldKey(v)) && !found.has(foldKey(v)));
+    if (values.length > 0) {
+      for (const value of await lookup.existing(reference.entity, reference.field, values)) {
+        const key = foldKey(value);
+        known.add(key);
+        if (found.size < REFERENCE_CACHE_LIMIT) found.add(key);
+      }
+    }
     const target = ENTITIES[reference.entity].label;
     const issues: Array<[BatchRow, RowIssue]> = [];
     for (const row of rows) {
       const value = row.record[field.key];
-      if (!hasValue(value) || known.has(foldKey(value))) continue;
+      if (!hasValue(value)) continue;
+      const key = foldKey(value);
+      if (known.has(key) || found.has(key)) continue;
       issues.push([
         row,
         {
@@ -352,6 +371,9 @@ function distinctValues(rows: ReadonlyArray<{ record: Record<string, unknown> }>
   }
   return [...byFold.values()];
 }
+
+/** Referenced values remembered as existing, per target (see RowValidator.foundReferences). */
+const REFERENCE_CACHE_LIMIT = 50_000;
 
 /** Default chunk for streaming: large enough to batch lookups well, small enough to hold in memory. */
 export const DEFAULT_CHUNK_ROWS = 1000;
