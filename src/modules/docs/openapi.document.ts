@@ -23,6 +23,13 @@ const errorBody = {
   },
 } as const;
 
+/** A reference to a component schema. */
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+/** A response (or request body) whose JSON matches `schema`. */
+const json = (description: string, schema: Record<string, unknown>) => ({ description, content: { 'application/json': { schema } } });
+/** A JSON object of one property holding a component: `{ importJob: ImportJob }`. */
+const holding = (property: string, component: string) => ({ type: 'object', properties: { [property]: ref(component) } });
+
 const errors = (...statuses: number[]) =>
   Object.fromEntries(
     statuses.map((status) => [
@@ -30,16 +37,16 @@ const errors = (...statuses: number[]) =>
       {
         description:
           { 400: 'Bad input', 401: 'No or invalid API key', 403: 'Missing scope', 404: 'Not found (also for other organizations’ resources)', 409: 'Not in a state for this', 413: 'File too large', 429: 'Rate limited (see Retry-After)' }[status] ?? 'Error',
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        content: { 'application/json': { schema: ref('Error') } },
       },
     ]),
   );
 
 /** A provider callback route: no API key, the provider's own signature instead (modules/callbacks). */
 const hookErrors = {
-  '400': { description: 'Not a payload this provider sends (only once the signature holds, where it is a header)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-  '401': { description: 'Missing or bad signature, or unknown, inactive or other-provider connection (all alike)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-  '413': { description: 'Body above CALLBACK_BODY_LIMIT_BYTES', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+  '400': json('Not a payload this provider sends (only once the signature holds, where it is a header)', ref('Error')),
+  '401': json('Missing or bad signature, or unknown, inactive or other-provider connection (all alike)', ref('Error')),
+  '413': json('Body above CALLBACK_BODY_LIMIT_BYTES', ref('Error')),
 };
 const connectionParam = { name: 'connectionId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' }, description: 'The integration connection the provider was told to call back.' };
 const accepted = (status: string) => ({
@@ -80,7 +87,7 @@ const runBody = (withMode: boolean) => ({
   },
 });
 const runAccepted = {
-  '202': { description: 'The import job, now running', content: { 'application/json': { schema: { type: 'object', properties: { importJob: { $ref: '#/components/schemas/ImportJob' } } } } } },
+  '202': json('The import job, now running', holding('importJob', 'ImportJob')),
 };
 
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' } };
@@ -183,7 +190,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'State of an import job',
           parameters: [idParam],
           responses: {
-            '200': { description: 'The job', content: { 'application/json': { schema: { type: 'object', properties: { importJob: { $ref: '#/components/schemas/ImportJob' } } } } } },
+            '200': json('The job', holding('importJob', 'ImportJob')),
             ...errors(400, 401, 403, 404, 429),
           },
         },
@@ -237,7 +244,7 @@ export function openApiDocument(): Record<string, unknown> {
             },
           },
           responses: {
-            '202': { description: 'The export job', content: { 'application/json': { schema: { type: 'object', properties: { exportJob: { $ref: '#/components/schemas/ExportJob' } } } } } },
+            '202': json('The export job', holding('exportJob', 'ExportJob')),
             ...errors(400, 401, 403, 404, 429),
           },
         },
@@ -248,7 +255,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'State of an export, with its manifest when done',
           parameters: [idParam],
           responses: {
-            '200': { description: 'The export job', content: { 'application/json': { schema: { type: 'object', properties: { exportJob: { $ref: '#/components/schemas/ExportJob' } } } } } },
+            '200': json('The export job', holding('exportJob', 'ExportJob')),
             ...errors(400, 401, 403, 404, 429),
           },
         },
@@ -389,14 +396,14 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'The organization’s integrations, newest first',
           tags: ['Integrations'],
           parameters: [{ name: 'first', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } }, { name: 'after', in: 'query', schema: { type: 'string' } }],
-          responses: { '200': { description: 'A page of integrations', content: { 'application/json': { schema: { $ref: '#/components/schemas/Page' } } } }, ...errors(400, 401, 403, 429) },
+          responses: { '200': json('A page of integrations', ref('Page')), ...errors(400, 401, 403, 429) },
         },
         post: {
           operationId: 'createIntegration',
           summary: 'Create an integration (OAuth ones then need connectIntegration in GraphQL)',
           tags: ['Integrations'],
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/IntegrationInput' } } } },
-          responses: { '201': { description: 'The integration', content: { 'application/json': { schema: { $ref: '#/components/schemas/Integration' } } } }, ...errors(400, 401, 403, 404, 429) },
+          requestBody: { required: true, content: { 'application/json': { schema: ref('IntegrationInput') } } },
+          responses: { '201': json('The integration', ref('Integration')), ...errors(400, 401, 403, 404, 429) },
         },
       },
       '/api/v1/integrations/{id}': {
@@ -405,15 +412,15 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'One integration',
           tags: ['Integrations'],
           parameters: [idParam],
-          responses: { '200': { description: 'The integration', content: { 'application/json': { schema: { $ref: '#/components/schemas/Integration' } } } }, ...errors(400, 401, 403, 404, 429) },
+          responses: { '200': json('The integration', ref('Integration')), ...errors(400, 401, 403, 404, 429) },
         },
         put: {
           operationId: 'updateIntegration',
           summary: 'Change an integration; omitted fields stay',
           tags: ['Integrations'],
           parameters: [idParam],
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/IntegrationInput' } } } },
-          responses: { '200': { description: 'The integration', content: { 'application/json': { schema: { $ref: '#/components/schemas/Integration' } } } }, ...errors(400, 401, 403, 404, 429) },
+          requestBody: { required: true, content: { 'application/json': { schema: ref('IntegrationInput') } } },
+          responses: { '200': json('The integration', ref('Integration')), ...errors(400, 401, 403, 404, 429) },
         },
         delete: {
           operationId: 'deleteIntegration',
@@ -449,7 +456,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Sync runs of an integration, newest first',
           tags: ['Integrations'],
           parameters: [idParam, ...[{ name: 'first', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } }, { name: 'after', in: 'query', schema: { type: 'string' } }]],
-          responses: { '200': { description: 'A page of sync logs (nodes are SyncLog)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Page' } } } }, ...errors(400, 401, 403, 404, 429) },
+          responses: { '200': json('A page of sync logs (nodes are SyncLog)', ref('Page')), ...errors(400, 401, 403, 404, 429) },
         },
       },
       '/api/v1/integrations/oauth/callback': {
