@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import { eq } from 'drizzle-orm';
 import { describe, expect, test } from './support/fixtures.js';
-import { authorizeInBrowser, baseUrl, createUser, discover, graphql, REDIRECT_URI, registerClient } from './support/oauth-driver.js';
+import { authorizeInBrowser, authorizeWithPkce, baseUrl, createUser, discover, graphql, REDIRECT_URI, registerClient } from './support/oauth-driver.js';
 import { oauthArtifacts, oauthClients } from '../src/modules/oauth/index.js';
 import { execute } from './support/test-app.js';
 import { subscribe, wsClient } from './support/ws-client.js';
@@ -88,18 +88,10 @@ describe('OAuth 2.0 flows driven by openid-client', () => {
     const registered = await registerClient(app, org.id, { scopes: ['records:read', 'org:read'] });
     const person = await createUser(app, org.id);
     const config = await discover(app, registered.clientId, registered.secret);
-    const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI,
-      scope: 'records:read org:read',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-    });
-    const { callback } = await authorizeInBrowser(app, url, person);
-    expect(callback?.searchParams.get('code')).toBeTruthy();
-    const tokens = await client.authorizationCodeGrant(config, callback!, { pkceCodeVerifier: verifier, expectedState: state });
+    const { callback, verifier } = await authorizeWithPkce(app, config, person, { scope: 'records:read org:read', state });
+    expect(callback.searchParams.get('code')).toBeTruthy();
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
     expect(tokens.refresh_token).toBeTruthy();
     const viewer = await graphql(app, tokens.access_token, VIEWER);
     expect(viewer.body.data?.['viewer']).toMatchObject({ organization: { id: String(org.id) }, principalType: 'oauth_token' });
@@ -120,18 +112,10 @@ describe('OAuth 2.0 flows driven by openid-client', () => {
     const registered = await registerClient(app, org.id, { scopes: ['records:read'] });
     const person = await createUser(app, org.id);
     const config = await discover(app, registered.clientId, registered.secret);
-    const verifier = client.randomPKCECodeVerifier();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI,
-      scope: 'records:read',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state: 'once',
-    });
-    const { callback } = await authorizeInBrowser(app, url, person);
-    const tokens = await client.authorizationCodeGrant(config, callback!, { pkceCodeVerifier: verifier, expectedState: 'once' });
+    const { callback, verifier } = await authorizeWithPkce(app, config, person, { scope: 'records:read', state: 'once' });
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 'once' });
     expect((await graphql(app, tokens.access_token, VIEWER)).status).toBe(200);
-    await expect(client.authorizationCodeGrant(config, callback!, { pkceCodeVerifier: verifier, expectedState: 'once' })).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 'once' })).rejects.toMatchObject({ error: 'invalid_grant' });
     expect((await graphql(app, tokens.access_token, VIEWER)).status).toBe(401);
     await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
@@ -140,19 +124,10 @@ describe('OAuth 2.0 flows driven by openid-client', () => {
     const registered = await registerClient(app, org.id, { scopes: ['records:read'] });
     const person = await createUser(app, org.id);
     const config = await discover(app, registered.clientId, registered.secret);
-    const verifier = client.randomPKCECodeVerifier();
     const nonce = client.randomNonce();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI,
-      scope: 'openid records:read',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state: 'oidc',
-      nonce,
-    });
-    const { callback } = await authorizeInBrowser(app, url, person);
+    const { callback, verifier } = await authorizeWithPkce(app, config, person, { scope: 'openid records:read', state: 'oidc', nonce });
     // openid-client verifies the signature against /oauth/jwks, the issuer, audience and nonce.
-    const tokens = await client.authorizationCodeGrant(config, callback!, { pkceCodeVerifier: verifier, expectedState: 'oidc', expectedNonce: nonce, idTokenExpected: true });
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 'oidc', expectedNonce: nonce, idTokenExpected: true });
     expect(tokens.claims()?.sub).toBe(`${person.userId}:${org.id}`);
     // The access token is for /graphql: it carries the API scopes only.
     expect(tokens.scope).toBe('records:read');
@@ -182,16 +157,8 @@ describe('OAuth 2.0 flows driven by openid-client', () => {
     expect(registered.secret).toBeNull();
     const person = await createUser(app, org.id);
     const config = await discover(app, registered.clientId, null);
-    const verifier = client.randomPKCECodeVerifier();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI,
-      scope: 'records:read',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state: 'public-state',
-    });
-    const { callback } = await authorizeInBrowser(app, url, person);
-    const tokens = await client.authorizationCodeGrant(config, callback!, { pkceCodeVerifier: verifier, expectedState: 'public-state' });
+    const { callback, verifier } = await authorizeWithPkce(app, config, person, { scope: 'records:read', state: 'public-state' });
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 'public-state' });
     expect((await graphql(app, tokens.access_token, VIEWER)).status).toBe(200);
     await expect(client.clientCredentialsGrant(config, { scope: 'records:read' })).rejects.toMatchObject({ error: expect.stringMatching(/unauthorized_client|invalid_client|invalid_request/) });
   });

@@ -149,6 +149,30 @@ export async function authorizeInBrowser(
   return { callback: step.location ? new URL(step.location) : null, last: step };
 }
 
+/**
+ * The authorization-code flow with PKCE (S256) up to the redirect: the callback URL, and the
+ * verifier that redeems its code.
+ */
+export async function authorizeWithPkce(
+  app: TestApp,
+  config: client.Configuration,
+  person: { email: string; password: string },
+  params: { scope: string; state: string; nonce?: string },
+): Promise<{ callback: URL; verifier: string }> {
+  const verifier = client.randomPKCECodeVerifier();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: params.scope,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state: params.state,
+    ...(params.nonce ? { nonce: params.nonce } : {}),
+  });
+  const { callback } = await authorizeInBrowser(app, url, person);
+  if (!callback) throw new Error('the authorization did not come back to the redirect URI');
+  return { callback, verifier };
+}
+
 /** POSTs a GraphQL query with a bearer token. */
 export async function graphql(app: TestApp, token: string, query: string): Promise<{ status: number; body: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } }> {
   const response = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
