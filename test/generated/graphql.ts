@@ -169,6 +169,8 @@ export type ImportScheduleInput = {
   /** The file (GraphQL multipart request; send the header Apollo-Require-Preflight: true). */
   file: unknown;
   format: ScheduleFormat;
+  /** XER and P6 XML files holding several projects: the ID of the one to read (P6 project ID, proj_short_name); default: the first real project, with a warning naming the others. */
+  p6Project?: string | null | undefined;
   /** The project whose schedule the file replaces. */
   projectId: string | number;
 };

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { emptySchedule, newTask, normalizeDateTime, numberOrNull, round4, type Schedule, type ScheduleTask } from './schedule.model.js';
-import { ScheduleFileError } from './schedules.errors.js';
+import { chooseProject, ScheduleFileError } from './schedules.errors.js';
 import { readAllText } from './schedule.text.js';
 import { children, child, parseScheduleXml, scheduleXmlParser, text, type XmlNode } from './schedule.xml.js';
 import { outlineTasks, type WbsNode } from './p6.outline.js';
@@ -43,8 +43,8 @@ const hoursToMinutes = (value: string): number | null => {
   return n === null ? null : round4(n * 60);
 };
 
-/** A schedule from a P6 XML document: its first project. */
-export async function readP6Xml(input: Readable): Promise<Schedule> {
+/** A schedule from a P6 XML document: the project `options.project` names (its Id), else its first. */
+export async function readP6Xml(input: Readable, options: { project?: string | undefined } = {}): Promise<Schedule> {
   const xml = await readAllText(input, 'P6 XML file');
   if (!/<(?:[A-Za-z_][\w.-]*:)?APIBusinessObjects[\s>/]/.test(xml.slice(0, 8192))) {
     throw new ScheduleFileError('NOT_P6_XML', 'The file is not Primavera P6 XML: its root element is not <APIBusinessObjects>');
@@ -53,10 +53,13 @@ export async function readP6Xml(input: Readable): Promise<Schedule> {
   const root = child(doc, 'APIBusinessObjects') ?? ('APIBusinessObjects' in doc ? {} : undefined);
   if (!root) throw new ScheduleFileError('NOT_P6_XML', 'The file is not Primavera P6 XML: it has no <APIBusinessObjects> element');
   const projects = children(root, 'Project');
-  const project = projects[0];
-  if (!project) throw new ScheduleFileError('NO_PROJECT', 'The P6 XML file has no <Project>');
+  if (!projects.length) throw new ScheduleFileError('NO_PROJECT', 'The P6 XML file has no <Project>');
+  const ids = projects.map((p) => text(p, 'Id'));
+  const project = chooseProject('P6 XML file', projects, ids, () => true, options.project);
   const schedule = emptySchedule();
-  if (projects.length > 1) schedule.warnings.push(`The P6 XML file holds ${projects.length} projects; only the first (${text(project, 'Id')}) was read`);
+  if (projects.length > 1 && options.project === undefined) {
+    schedule.warnings.push(`The P6 XML file holds ${projects.length} projects (${ids.join(', ')}); only the first (${text(project, 'Id')}) was read: name another with p6Project`);
+  }
   const projectId = text(project, 'ObjectId');
   schedule.name = text(project, 'Id') || text(project, 'Name') || null;
   const ofProject = (node: XmlNode) => !text(node, 'ProjectObjectId') || text(node, 'ProjectObjectId') === projectId;

@@ -172,7 +172,13 @@ describe('XER', () => {
     );
     const s = await readXer(streamOf(file));
     expect([s.name, s.tasks.map((t) => t.uid)]).toEqual(['TOWER', ['A1']]);
-    expect(s.warnings).toContain('The XER file holds 3 projects; only TOWER was read');
+    expect(s.warnings).toContain('The XER file holds 3 projects (TEMPLATE, TOWER, GARAGE); only TOWER was read: name another with p6Project');
+    // Another, by its ID (any case): no warning then.
+    const garage = await readXer(streamOf(file), { project: 'garage' });
+    expect([garage.name, garage.tasks.map((t) => t.uid), garage.warnings]).toEqual(['GARAGE', ['G1'], []]);
+    const missing = await refusal(readXer(streamOf(file), { project: 'PARKING' }));
+    expect(missing.reason).toBe('PROJECT_NOT_FOUND');
+    expect(missing.message).toBe('The XER file has no project "PARKING"; it holds "TEMPLATE", "TOWER", "GARAGE"');
   });
 
   it('reads a text value with a line break in it as one value', async () => {
@@ -276,6 +282,19 @@ describe('P6 XML', () => {
     expect(s.links).toEqual([{ predecessorUid: 'A1', successorUid: 'A2', type: 'SF', lagMinutes: -240, lagUnit: 'd' }]);
     expect((await refusal(readP6Xml(streamOf('<Project xmlns="http://schemas.microsoft.com/project"/>')))).reason).toBe('NOT_P6_XML');
     expect((await refusal(readP6Xml(streamOf('<APIBusinessObjects></APIBusinessObjects>')))).reason).toBe('NO_PROJECT');
+  });
+
+  it('reads the project a file of several names, else the first with a warning', async () => {
+    const xml = `<APIBusinessObjects>
+      <Project><ObjectId>5</ObjectId><Id>TOWER</Id><Activity><ObjectId>1</ObjectId><Id>T1</Id><Name>Tower</Name></Activity></Project>
+      <Project><ObjectId>6</ObjectId><Id>GARAGE</Id><Activity><ObjectId>2</ObjectId><Id>G1</Id><Name>Garage</Name></Activity></Project>
+      </APIBusinessObjects>`;
+    const first = await readP6Xml(streamOf(xml));
+    expect([first.name, first.tasks.map((t) => t.uid)]).toEqual(['TOWER', ['T1']]);
+    expect(first.warnings).toContain('The P6 XML file holds 2 projects (TOWER, GARAGE); only the first (TOWER) was read: name another with p6Project');
+    const garage = await readP6Xml(streamOf(xml), { project: 'GARAGE' });
+    expect([garage.name, garage.tasks.map((t) => t.uid)]).toEqual(['GARAGE', ['G1']]);
+    expect((await refusal(readP6Xml(streamOf(xml), { project: 'NONE' }))).reason).toBe('PROJECT_NOT_FOUND');
   });
 });
 

@@ -29,8 +29,8 @@ async function project(app: TestApp, key: string): Promise<string> {
 
 const fileOf = (format: ScheduleFormat, size = 60) => bufferOf(scheduleFileStream(format, sampleSchedule(size), []));
 
-function importFile(app: TestApp, key: string | undefined, projectId: string, format: ScheduleFormat, content: Buffer | string, name = 'schedule.xml') {
-  return executeWithFile(app.url, ImportScheduleDocument, { input: { projectId, format, file: null } as never }, { name, content }, key ? { key } : {});
+function importFile(app: TestApp, key: string | undefined, projectId: string, format: ScheduleFormat, content: Buffer | string, name = 'schedule.xml', p6Project?: string) {
+  return executeWithFile(app.url, ImportScheduleDocument, { input: { projectId, format, file: null, ...(p6Project ? { p6Project } : {}) } as never }, { name, content }, key ? { key } : {});
 }
 
 describe('importSchedule / exportSchedule', () => {
@@ -107,6 +107,12 @@ describe('importSchedule / exportSchedule', () => {
     expect(codes(truncated)).toEqual(['BAD_USER_INPUT']);
     expect(truncated.errors![0]!.extensions).toMatchObject({ reason: 'TRUNCATED' });
     expect(JSON.stringify(truncated.errors)).not.toMatch(/at .*\.ts:\d+/);
+
+    const unknownProject = await importFile(app, key, projectId, 'XER', Buffer.from(xer, 'latin1'), 'schedule.xer', 'NO-SUCH-PROJECT');
+    expect(unknownProject.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'PROJECT_NOT_FOUND' });
+    expect(unknownProject.errors![0]!.message).toMatch(/has no project "NO-SUCH-PROJECT"; it holds/);
+    const notP6 = await importFile(app, key, projectId, 'MSPDI', await fileOf('MSPDI'), 'schedule.xml', 'TOWER');
+    expect(notP6.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'PROJECT_NOT_FOUND' });
 
     const wrongFormat = await importFile(app, key, projectId, 'P6_XML', await fileOf('MSPDI'));
     expect(wrongFormat.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'NOT_P6_XML' });

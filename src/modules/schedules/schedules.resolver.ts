@@ -54,6 +54,7 @@ export class SchedulesResolver {
     try {
       return toSummary(
         await importScheduleFile(ctx.services.db, { organizationId, projectId }, input.format, content, {
+          p6Project: input.p6Project ?? undefined,
           ...(this.deps.subscribedEvents ? { subscribedEvents: (org: number, names: string[]) => this.deps.subscribedEvents!(ctx.services.db, org, names) } : {}),
         }),
       );

@@ -48,14 +48,15 @@ export function isScheduleFormat(value: string): value is ScheduleFormat {
   return (SCHEDULE_FORMATS as readonly string[]).includes(value);
 }
 
-export async function readScheduleFile(format: ScheduleFormat, input: Readable): Promise<Schedule> {
+/** Reads a schedule file; `p6Project` picks the project of a P6 file (XER, P6 XML) that holds several. */
+export async function readScheduleFile(format: ScheduleFormat, input: Readable, options: { p6Project?: string | undefined } = {}): Promise<Schedule> {
   switch (format) {
     case 'MSPDI':
       return readMspdi(input);
     case 'XER':
-      return readXer(input);
+      return readXer(input, { project: options.p6Project });
     case 'P6_XML':
-      return readP6Xml(input);
+      return readP6Xml(input, { project: options.p6Project });
     default: {
       const unreachable: never = format;
       throw new ScheduleFileError('UNKNOWN_FORMAT', `Unknown schedule format ${String(unreachable)}`);
@@ -211,6 +212,8 @@ export interface ScheduleImportOptions {
    * subscribedEventNames); record events are written, in the import's transaction, for those only.
    */
   subscribedEvents?: (organizationId: number, eventNames: string[]) => Promise<string[]>;
+  /** XER and P6 XML: the ID of the project to read from a file holding several (default: the first real one). */
+  p6Project?: string | undefined;
 }
 
 const SCHEDULE_TYPES = ['schedule_calendars', 'schedule_tasks', 'task_dependencies', 'schedule_resources', 'schedule_assignments'] as const;
@@ -389,7 +392,11 @@ export async function loadSchedule(db: Db, scope: ScheduleScope): Promise<Schedu
 export async function importScheduleFile(db: Db, scope: ScheduleScope, format: string, input: Readable, options: ScheduleImportOptions = {}): Promise<FileImportSummary> {
   if (!isScheduleFormat(format)) throw new ScheduleFileError('UNKNOWN_FORMAT', `Unknown schedule format ${format}: use ${SCHEDULE_FORMATS.join(', ')}`);
   await getProject(db, scope.organizationId, scope.projectId);
-  const schedule = await readScheduleFile(format, input);
+  if (options.p6Project !== undefined && (options.p6Project.trim() === '' || options.p6Project.length > 100)) {
+    throw new ScheduleFileError('PROJECT_NOT_FOUND', 'p6Project must be a project ID of 1 to 100 characters');
+  }
+  if (options.p6Project !== undefined && format === 'MSPDI') throw new ScheduleFileError('PROJECT_NOT_FOUND', 'p6Project applies to XER and P6 XML files only');
+  const schedule = await readScheduleFile(format, input, { p6Project: options.p6Project });
   return importSchedule(db, scope, schedule, options);
 }
 

@@ -28,6 +28,12 @@ export class ImportScheduleInput {
 
   @Field(() => GraphQLUpload, { description: 'The file (GraphQL multipart request; send the header Apollo-Require-Preflight: true).' })
   file!: Promise<FileUpload>;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'XER and P6 XML files holding several projects: the ID of the one to read (P6 project ID, proj_short_name); default: the first real project, with a warning naming the others.',
+  })
+  p6Project?: string | null;
 }
 
 @ObjectType({ description: 'Rows of one record type an import wrote.' })

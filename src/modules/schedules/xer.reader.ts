@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { emptySchedule, newTask, normalizeDateTime, numberOrNull, round4, type Schedule, type ScheduleTask } from './schedule.model.js';
-import { ScheduleFileError } from './schedules.errors.js';
+import { chooseProject, ScheduleFileError } from './schedules.errors.js';
 import { decodedLines } from './schedule.text.js';
 import { outlineTasks, type WbsNode } from './p6.outline.js';
 import { parseClndrData, XER_CONSTRAINTS, XER_LINK_TYPES, XER_RESOURCE_TYPES } from './xer.format.js';
@@ -112,17 +112,29 @@ const hours = (value: string): number | null => {
 };
 
 /** A schedule from an XER file: its first project, with the WBS as summary tasks. */
-export async function readXer(input: Readable): Promise<Schedule> {
+/**
+ * A schedule from an XER file: the project `options.project` names (its ID, proj_short_name,
+ * compared case-insensitively), else the first real project (project_flag Y), else the first.
+ */
+export async function readXer(input: Readable, options: { project?: string | undefined } = {}): Promise<Schedule> {
   const { tables, skipped } = await readXerTables(input);
   const schedule = emptySchedule();
   if (skipped.length) schedule.warnings.push(`Skipped XER tables a schedule does not use: ${skipped.join(', ')}`);
 
   const projects = tables.get('PROJECT');
-  // The first real project (project_flag Y) when the file says; else the first row.
-  const project = projects?.rows.find((row) => projects.get(row, 'project_flag') === 'Y') ?? projects?.rows[0];
-  if (!projects || !project) throw new ScheduleFileError('NO_PROJECT', 'The XER file has no PROJECT row');
+  if (!projects || !projects.rows.length) throw new ScheduleFileError('NO_PROJECT', 'The XER file has no PROJECT row');
+  const ids = projects.rows.map((row) => projects.get(row, 'proj_short_name'));
+  const project = chooseProject(
+    'XER file',
+    projects.rows,
+    ids,
+    (row) => projects.get(row, 'project_flag') === 'Y',
+    options.project,
+  );
   const projId = projects.get(project, 'proj_id');
-  if (projects.rows.length > 1) schedule.warnings.push(`The XER file holds ${projects.rows.length} projects; only ${projects.get(project, 'proj_short_name')} was read`);
+  if (projects.rows.length > 1 && options.project === undefined) {
+    schedule.warnings.push(`The XER file holds ${projects.rows.length} projects (${ids.join(', ')}); only ${projects.get(project, 'proj_short_name')} was read: name another with p6Project`);
+  }
   schedule.name = projects.get(project, 'proj_short_name') || null;
   const ofProject = (table: XerTable | undefined, row: string[]) => !table?.has('proj_id') || table.get(row, 'proj_id') === '' || table.get(row, 'proj_id') === projId;
 
