@@ -127,7 +127,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
             );
           } catch (error) {
             logger.error({ err: error, importJobId, attempt: meta.retryCount }, 'import run failed');
-            if (meta.retryCount >= 3) await failImportRun(mysql.db, importJobId, 'The import failed on an internal error; it was logged');
+            if (meta.retryCount >= 3) await failImportRun(mysql.db, importJobId, 'The import failed on an internal error; it was logged', pubsub, logger);
             throw error;
           }
         },

@@ -6,7 +6,7 @@ import type { MySql } from '../src/platform/db/mysql.js';
 import { SqlValues } from '../src/platform/db/sql-values.js';
 import { createOrganization } from '../src/modules/organizations/index.js';
 import { RecordOwnershipConflict, RecordUpsert, upsertRecords } from '../src/modules/records/index.js';
-import { createImport, importJobs, runImport, type RunnerDeps } from '../src/modules/imports/index.js';
+import { createImport, failImportRun, IMPORT_PROGRESS_TOPIC, importJobs, runImport, type ImportProgress, type RunnerDeps } from '../src/modules/imports/index.js';
 import { PreloadedValues } from '../src/modules/imports/imports.lookup.js';
 import type { RowIssue } from '../src/modules/imports/validation/validation.engine.js';
 import { openImportRunnerEnv, type ImportRunnerEnv } from './support/import-runner.js';
@@ -189,4 +189,25 @@ describe('an import that meets a record written after its preload', () => {
     expect(rows.find((r) => r.code === 'V7')).toEqual({ originId: 'SYNC-7', code: 'V7', name: 'Synced' });
     expect(new Set(rows.map((r) => r.originId)).size).toBe(20);
   }, 60_000);
+});
+
+describe('a job that fails for good', () => {
+  it('is marked failed with its reason, and its subscribers are told', async () => {
+    const org = await newOrg('Failed For Good GC');
+    const { job } = await createImport(
+      { db: mysql.db, store: env.store, maxUploadBytes: 1024 * 1024 },
+      system,
+      { organizationId: org, importType: 'vendors', projectId: null, fileName: 'vendors.csv', options: {} },
+      Readable.from(['Vendor Code,Name\nV1,One\n']),
+    );
+    await mysql.db.update(importJobs).set({ status: 'importing', mode: 'skip_invalid' }).where(eq(importJobs.id, job.id));
+    const live = env.pubsub.subscribe(IMPORT_PROGRESS_TOPIC, job.id)[Symbol.asyncIterator]();
+    await env.pubsub.ensureListening();
+    await failImportRun(mysql.db, job.id, 'gave up', env.pubsub, env.logger);
+    const event = (await live.next()).value as ImportProgress;
+    expect(event).toMatchObject({ jobId: String(job.id), status: 'failed', phase: 'failed', errorMessage: 'gave up' });
+    await live.return?.();
+    const [row] = await mysql.db.select().from(importJobs).where(eq(importJobs.id, job.id));
+    expect(row).toMatchObject({ status: 'failed', errorMessage: 'gave up' });
+  });
 });

@@ -12,7 +12,7 @@ import { entityDef, type EntityType } from '../records/index.js';
 import type { ImportOptions } from './import-jobs.table.js';
 import { buildImportTemplate, TEMPLATE_CONTENT_TYPES, templateFileName } from './templates/template.builder.js';
 import { IMPORT_PROGRESS_TOPIC } from './imports.jobs.js';
-import type { ImportProgress } from './imports.runner.js';
+import { progressOfJob, type ImportProgress } from './imports.runner.js';
 import { cancelImport, createImport, getImportJob, listImportJobs, startImportRun, type ImportDeps } from './imports.service.js';
 import { reportFile } from './imports.report.js';
 import {
@@ -179,19 +179,7 @@ export class ImportsResolver {
       const live = ctx.services.pubsub.subscribe(IMPORT_PROGRESS_TOPIC, job.id);
       await ctx.services.pubsub.ensureListening();
       // Read again after listening, so no change falls between the snapshot and the stream.
-      const now = toImportJob(await getImportJob(ctx.services.db, job.organizationId, job.id));
-      const first: ImportProgress = {
-        jobId: now.id,
-        status: now.status,
-        phase: now.phase,
-        processedRows: now.processedRows,
-        totalRows: now.totalRows,
-        insertedRows: now.insertedRows,
-        updatedRows: now.updatedRows,
-        failedRows: now.failedRows,
-        warningCount: now.warningCount,
-        errorMessage: now.errorMessage,
-      };
+      const first: ImportProgress = progressOfJob(await getImportJob(ctx.services.db, job.organizationId, job.id));
       return (async function* () {
         yield first;
         yield* live;

@@ -144,7 +144,7 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
       if (!(error instanceof RecordOwnershipConflict)) throw error;
       if (attempt >= OWNERSHIP_CONFLICT_ATTEMPTS) {
         // Records kept changing under the import: say so on the job rather than retry blindly.
-        await failImportRun(deps.db, jobId, 'Records of this organization changed while the import ran (a code or number it writes was taken); run the import again');
+        await failImportRun(deps.db, jobId, 'Records of this organization changed while the import ran (a code or number it writes was taken); run the import again', deps.pubsub, deps.logger);
         return;
       }
       deps.logger.warn({ jobId, attempt }, 'an import row met a record written after its lookup; resuming with every value checked against the database');
@@ -574,8 +574,37 @@ function eventSummary(
   };
 }
 
-/** Marks a run that exhausted its retries as failed, so the job does not stay "importing" forever. */
-export async function failImportRun(db: Db, jobId: number, message: string): Promise<void> {
+/** What importProgress streams about a job, from its row. */
+export function progressOfJob(row: ImportJobRow): ImportProgress {
+  return {
+    jobId: String(row.id),
+    status: row.status,
+    phase: row.phase,
+    processedRows: row.processedRows,
+    totalRows: row.totalRows,
+    insertedRows: row.insertedRows,
+    updatedRows: row.updatedRows,
+    failedRows: row.failedRows,
+    warningCount: row.warningCount,
+    errorMessage: row.errorMessage,
+  };
+}
+
+/**
+ * Marks a run that exhausted its retries as failed, so the job does not stay "importing"
+ * forever; with `pubsub`, its subscribers see the failure too.
+ */
+export async function failImportRun(db: Db, jobId: number, message: string, pubsub?: PgPubSub, logger?: Logger): Promise<void> {
+  await markImportFailed(db, jobId, message);
+  if (!pubsub) return;
+  const [job] = await db.select().from(importJobs).where(eq(importJobs.id, jobId));
+  if (!job) return;
+  await pubsub.publishAsync(IMPORT_PROGRESS_TOPIC, job.id, progressOfJob(job)).catch((error: unknown) => {
+    logger?.warn({ err: error, jobId }, 'could not publish import progress');
+  });
+}
+
+async function markImportFailed(db: Db, jobId: number, message: string): Promise<void> {
   await db.transaction(async (tx) => {
     const [job] = await tx.select().from(importJobs).where(eq(importJobs.id, jobId)).for('update');
     if (!job || job.status === 'failed') return;
