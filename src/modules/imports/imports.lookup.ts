@@ -4,6 +4,8 @@ import { entityDef, recordOwners, recordValues, type EntityType, type RecordScop
 import { UniqueHashSet } from './validation/unique.hash-set.js';
 import type { ReferenceLookup } from './validation/validation.engine.js';
 
+/** As MariaDB's PAD SPACE collation compares: trailing spaces do not count (the set lower-cases ASCII itself). */
+const padless = (value: string): string => value.replace(/ +$/, '');
 
 /**
  * The values a scope's records hold in some unique fields, as of one moment, held as hashes
@@ -29,9 +31,8 @@ export class PreloadedValues {
     for (const field of fields) {
       const values = await recordValues(db, type, scope, field, maxValues);
       if (values === null || !values.every(isPrintableAscii)) continue;
-      // Fold as MariaDB compares (PAD SPACE collation: trailing spaces do not count); the set lower-cases ASCII itself.
       const set = new UniqueHashSet((text) => text);
-      for (const value of values) set.firstRowOrAdd(value.replace(/ +$/, ''), 1);
+      for (const value of values) set.firstRowOrAdd(padless(value), 1);
       sets.set(field, set);
     }
     return new PreloadedValues(sets);
@@ -46,7 +47,7 @@ export class PreloadedValues {
   mayHold(field: string, values: readonly string[]): string[] {
     const set = this.fields.get(field);
     if (!set) return [...values];
-    return values.filter((value) => !isPrintableAscii(value) || set.has(value.replace(/ +$/, '')));
+    return values.filter((value) => !isPrintableAscii(value) || set.has(padless(value)));
   }
 }
 

@@ -3,13 +3,13 @@ import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { isLockConflict } from '../../platform/db/errors.js';
 import { SqlValues } from '../../platform/db/sql-values.js';
-import type { Db } from '../../platform/db/mysql.js';
+import type { Db, DbOrTx } from '../../platform/db/mysql.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { PgPubSub } from '../../platform/queue/pubsub.js';
 import type { FileStore } from '../../platform/storage/file-store.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { emitEvent } from '../../platform/events/outbox.js';
-import { entityDef, recordEventName, recordEventsOfWrite, RecordOwnershipConflict, RecordUpsert, upsertRecords, type EntityType, type RecordScope } from '../records/index.js';
+import { entityDef, recordEventName, recordEventsOfWrite, RecordOwnershipConflict, RecordUpsert, type EntityType, type RecordScope } from '../records/index.js';
 import { createWriter, type RecordWriter } from '../exports/index.js';
 import { importJobs, type ImportJobRow } from './import-jobs.table.js';
 import { importCompleted, importFailed } from './imports.events.js';
@@ -80,8 +80,6 @@ export interface ImportProgress {
 }
 
 class Cancelled extends Error {}
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /**
  * Valid rows of consecutive chunks, on their way to one write: encoded as SQL values
@@ -176,18 +174,7 @@ async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, prel
   const preloadLimit = Math.min(deps.preloadMaxValues ?? DEFAULT_PRELOAD_MAX_VALUES, Math.max(1000, Math.floor(job.fileSize / 16)));
   const preloaded = preload && uniqueFields.length > 0 && preloadLimit > 0 ? { type, values: await PreloadedValues.load(deps.db, type, scope, uniqueFields, preloadLimit) } : undefined;
   let lastPublish = 0;
-  const progress: ImportProgress = {
-    jobId: String(job.id),
-    status: job.status,
-    phase: 'reading',
-    processedRows: 0,
-    totalRows: job.totalRows,
-    insertedRows: job.insertedRows,
-    updatedRows: job.updatedRows,
-    failedRows: 0,
-    warningCount: 0,
-    errorMessage: null,
-  };
+  const progress: ImportProgress = { ...progressOfJob(job), phase: 'reading', processedRows: 0, failedRows: 0, warningCount: 0, errorMessage: null };
   const publish = async (force = false) => {
     const now = Date.now();
     if (!force && now - lastPublish < PROGRESS_INTERVAL_MS) return;
@@ -196,7 +183,7 @@ async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, prel
       deps.logger.warn({ err: error, jobId }, 'could not publish import progress');
     });
   };
-  const save = async (fields: Partial<typeof importJobs.$inferInsert>, db: Db | Tx = deps.db) => {
+  const save = async (fields: Partial<typeof importJobs.$inferInsert>, db: DbOrTx = deps.db) => {
     await db.update(importJobs).set(fields).where(eq(importJobs.id, job.id));
   };
   // Asked at most every CANCEL_CHECK_INTERVAL_MS, not per chunk: a cancel takes effect within
@@ -360,11 +347,23 @@ async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, prel
     const wanted = new Set(
       (await deps.subscribedEvents?.(job.organizationId, [recordEventName(type, 'created'), recordEventName(type, 'updated')])) ?? [],
     );
-    /** Upserts a chunk, with its record events when someone subscribes to them. */
-    const write = async (tx: Tx, records: Record<string, unknown>[]) => {
-      const events = wanted.size ? recordEventsOfWrite(tx, type, scope, records, wanted) : null;
+    // Every record of the job carries the same fields (the validator's mapped ones and the
+    // origin id), so one statement shape serves every write; it is made from the first records.
+    let upsert: RecordUpsert | undefined;
+    const newSpan = (): Span => ({ values: new SqlValues(), records: wanted.size ? [] : null });
+    /** Encodes a chunk's records into the span they will be written with. */
+    const addToSpan = (span: Span, records: Record<string, unknown>[]) => {
+      if (records.length === 0) return;
+      upsert ??= new RecordUpsert(type, scope, Object.keys(records[0]!));
+      upsert.encode(records, span.values);
+      span.records?.push(...records);
+    };
+    /** Upserts a span, with its record events when someone subscribes to them. */
+    const write = async (tx: DbOrTx, span: Span) => {
+      if (span.values.rows === 0) return { inserted: 0, updated: 0 };
+      const events = span.records ? recordEventsOfWrite(tx, type, scope, span.records, wanted) : null;
       await events?.before();
-      const result = await upsertRecords(tx, type, scope, records);
+      const result = await upsert!.run(tx, span.values);
       await events?.after();
       return result;
     };
@@ -377,7 +376,9 @@ async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, prel
       await deps.db.transaction(async (tx) => {
         let processed = 0;
         await pass(async (chunk) => {
-          const result = await write(tx, toRecords(chunk));
+          const span = newSpan();
+          addToSpan(span, toRecords(chunk));
+          const result = await write(tx, span);
           inserted += result.inserted;
           updated += result.updated;
           processed += chunk.length;
@@ -395,22 +396,11 @@ async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, prel
       // transaction, so a resumed job skips exactly the rows that committed.
       const inFlight = new Set<Promise<void>>();
       let writeFailure: Error | undefined;
-      // Every record of the job carries the same fields (the validator's mapped ones and the
-      // origin id), so one statement shape serves every span; it is made from the first records.
-      let upsert: RecordUpsert | undefined;
-      const writeRecords = async (tx: Tx, span: Span) => {
-        if (span.values.rows === 0) return { inserted: 0, updated: 0 };
-        const events = span.records ? recordEventsOfWrite(tx, type, scope, span.records, wanted) : null;
-        await events?.before();
-        const result = await upsert!.run(tx, span.values);
-        await events?.after();
-        return result;
-      };
       const writeSpan = async (span: Span, first: number, last: number, r: ReturnType<ValidationSummary['report']>) => {
         for (let attempt = 1; ; attempt++) {
           try {
             const written = await deps.db.transaction(async (tx) => {
-              const result = await writeRecords(tx, span);
+              const result = await write(tx, span);
               // The job row is locked last, briefly: spans insert side by side and queue only here.
               const [current] = await tx
                 .select({ checkpoint: importJobs.checkpointRow, ranges: importJobs.committedRanges })
@@ -459,7 +449,6 @@ async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, prel
       };
       // Valid rows of consecutive chunks wait here until there are writeRows of them; a span is
       // every file row after the previous span up to the last row of its chunks.
-      const newSpan = (): Span => ({ values: new SqlValues(), records: wanted.size ? [] : null });
       let pending = newSpan();
       let chunksPending = 0;
       let spanStart = 1;
@@ -483,12 +472,7 @@ async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, prel
         await pass(async (chunk, raw) => {
           for (const row of chunk) fresh.addRow(row.issues);
           await writeReportRows(chunk, raw);
-          const records = toRecords(chunk);
-          if (records.length > 0) {
-            upsert ??= new RecordUpsert(type, scope, Object.keys(records[0]!));
-            upsert.encode(records, pending.values);
-            pending.records?.push(...records);
-          }
+          addToSpan(pending, toRecords(chunk));
           chunksPending += 1;
           lastRow = chunk.at(-1)!.rowNumber;
           await checkCancelled();

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { PgBoss } from 'pg-boss';
 import type { Db } from '../../platform/db/mysql.js';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
@@ -379,7 +379,7 @@ export async function queueSync(boss: PgBoss, payload: SyncJobPayload): Promise<
 export async function queueScheduledSyncs(db: Db, boss: PgBoss, logger: Logger, limit = 200): Promise<number[]> {
   const due = await db.transaction(async (tx) => {
     const rows = await tx
-      .select({ id: integrationConnections.id, minutes: integrationConnections.syncIntervalMinutes })
+      .select({ id: integrationConnections.id })
       .from(integrationConnections)
       .where(
         and(
@@ -392,13 +392,14 @@ export async function queueScheduledSyncs(db: Db, boss: PgBoss, logger: Logger, 
       .orderBy(integrationConnections.nextSyncAt)
       .limit(limit)
       .for('update', { skipLocked: true });
-    for (const row of rows) {
+    const ids = rows.map((row) => row.id);
+    if (ids.length) {
       await tx
         .update(integrationConnections)
-        .set({ nextSyncAt: sql`CURRENT_TIMESTAMP(3) + INTERVAL ${row.minutes ?? SYNC_INTERVAL_MINUTES.max} MINUTE` })
-        .where(eq(integrationConnections.id, row.id));
+        .set({ nextSyncAt: sql`CURRENT_TIMESTAMP(3) + INTERVAL ${integrationConnections.syncIntervalMinutes} MINUTE` })
+        .where(inArray(integrationConnections.id, ids));
     }
-    return rows.map((row) => row.id);
+    return ids;
   });
   for (const connectionId of due) {
     try {

@@ -49,9 +49,9 @@ export interface UpsertResult {
  * Inserts or updates records by origin id in one multi-row statement. Every record must carry
  * an origin id. Only the fields the records carry are written: an import that maps some columns
  * updates those and leaves the others alone. An empty value in a NOT NULL column with a default
- * takes the default. The origin id of an existing row is never rewritten, so a record whose
- * unique code collides with another row's updates that row rather than stealing its identity;
- * the validation engine reports such collisions before anything is written.
+ * takes the default. A row updates only the record of its own origin id: one whose unique code
+ * is another record's fails the statement (RecordOwnershipConflict, see RecordUpsert); the
+ * validation engine reports such collisions before anything is written.
  */
 export async function upsertRecords(
   db: DbOrTx,
@@ -162,6 +162,12 @@ export class RecordUpsert {
   }
 }
 
+/** scopeWhere as SQL text, for the hand-built statements below. */
+function scopeWhereSql(type: EntityType, scope: RecordScope): string {
+  const where = `\`organization_id\` = ${escape(scope.organizationId)}`;
+  return entityDef(type).projectScoped && scope.projectId !== null ? `${where} AND \`project_id\` = ${escape(scope.projectId)}` : where;
+}
+
 export interface RecordFilter {
   /** Substring of the record's text fields (code, name, number, …). */
   search?: string | null | undefined;
@@ -219,13 +225,11 @@ export async function recordOwners(
 ): Promise<Map<string, string | null>> {
   const owners = new Map<string, string | null>();
   if (values.length === 0) return owners;
-  const def = entityDef(type);
   const table = RECORD_TABLES[type];
   const column = columnOf(table, field).name;
   // Hand-built for the same reason as upsertRecords: imports ask this once per chunk and field,
   // with a thousand values, and drizzle's builder made a parameter object of each.
-  let where = `\`organization_id\` = ${escape(scope.organizationId)}`;
-  if (def.projectScoped && scope.projectId !== null) where += ` AND \`project_id\` = ${escape(scope.projectId)}`;
+  const where = scopeWhereSql(type, scope);
   const list = [...new Set(values)].map((v) => escape(v)).join(',');
   const statement = `SELECT \`${column}\` AS value, \`${columnOf(table, 'originId').name}\` AS originId FROM \`${getTableName(table)}\` WHERE ${where} AND \`${column}\` IN (${list})`;
   const [rows] = (await db.execute(sql.raw(statement))) as unknown as [Array<{ value: unknown; originId: string | null }>];
@@ -238,10 +242,8 @@ export async function recordOwners(
  * than `maxRecords` records (the caller then asks about values as it meets them).
  */
 export async function recordValues(db: Db, type: EntityType, scope: RecordScope, field: string, maxRecords: number): Promise<string[] | null> {
-  const def = entityDef(type);
   const table = RECORD_TABLES[type];
-  let where = `\`organization_id\` = ${escape(scope.organizationId)}`;
-  if (def.projectScoped && scope.projectId !== null) where += ` AND \`project_id\` = ${escape(scope.projectId)}`;
+  const where = scopeWhereSql(type, scope);
   const column = columnOf(table, field).name;
   // One more than allowed tells "too many" without counting them all.
   const statement = `SELECT \`${column}\` AS value FROM \`${getTableName(table)}\` WHERE ${where} AND \`${column}\` IS NOT NULL LIMIT ${maxRecords + 1}`;
@@ -250,15 +252,12 @@ export async function recordValues(db: Db, type: EntityType, scope: RecordScope,
   return rows.map((row) => String(row.value));
 }
 
-/** One record of the organization by id, or null (other organizations' records read as missing). */
 /** Row ids by origin id, in the scope; for the record events of a chunk (before and after its upsert). */
 export async function recordIdsByOrigin(db: DbOrTx, type: EntityType, scope: RecordScope, originIds: readonly string[]): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   if (originIds.length === 0) return ids;
-  const def = entityDef(type);
   const table = RECORD_TABLES[type];
-  let where = `\`organization_id\` = ${escape(scope.organizationId)}`;
-  if (def.projectScoped && scope.projectId !== null) where += ` AND \`project_id\` = ${escape(scope.projectId)}`;
+  const where = scopeWhereSql(type, scope);
   const list = [...new Set(originIds)].map((v) => escape(v)).join(',');
   const origin = columnOf(table, 'originId').name;
   const statement = `SELECT \`id\` AS id, \`${origin}\` AS originId FROM \`${getTableName(table)}\` WHERE ${where} AND \`${origin}\` IN (${list})`;
@@ -267,6 +266,7 @@ export async function recordIdsByOrigin(db: DbOrTx, type: EntityType, scope: Rec
   return ids;
 }
 
+/** One record of the organization by id, or null (other organizations' records read as missing). */
 export async function getRecord(db: Db, type: EntityType, organizationId: number, id: number): Promise<RecordRow | null> {
   const table = RECORD_TABLES[type];
   const [row] = await db

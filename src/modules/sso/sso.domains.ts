@@ -6,7 +6,7 @@ import { isDuplicateKey } from '../../platform/db/errors.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { recordAudit, type Actor, type AuditEventRow } from '../audit/index.js';
 import { SsoDomainTakenError, SsoInputError } from './sso.errors.js';
-import { getSsoConnection, type SsoConnection } from './sso.service.js';
+import { getSsoConnection, normalizeDomain, type SsoConnection } from './sso.service.js';
 import { ssoDomains } from './sso-domains.table.js';
 
 /*
@@ -72,7 +72,7 @@ export async function verifySsoDomain(
   rawDomain: string,
 ): Promise<{ connection: SsoConnection; audit: AuditEventRow[] }> {
   const connection = await getSsoConnection(deps.db, organizationId, connectionId);
-  const domain = rawDomain.trim().toLowerCase().replace(/\.$/, '');
+  const domain = normalizeDomain(rawDomain);
   const claim = connection.domainStates.find((d) => d.domain === domain);
   if (!claim) throw new SsoInputError('domain', `${JSON.stringify(rawDomain.slice(0, 100))} is not one of this connection's domains`);
   if (claim.verifiedAt) return { connection, audit: [] };

@@ -78,11 +78,16 @@ export function emailDomain(email: string): string | null {
   return DOMAIN.test(domain) ? domain : null;
 }
 
+/** A domain as stored: trimmed, lower case, no trailing dot (not checked). */
+export function normalizeDomain(raw: string): string {
+  return raw.trim().toLowerCase().replace(/\.$/, '');
+}
+
 function normalizeDomains(domains: string[]): string[] {
   if (domains.length < 1 || domains.length > 50) throw new SsoInputError('domains', 'give between 1 and 50 e-mail domains');
   const out = new Set<string>();
   for (const raw of domains) {
-    const domain = raw.trim().toLowerCase().replace(/\.$/, '');
+    const domain = normalizeDomain(raw);
     if (!DOMAIN.test(domain)) throw new SsoInputError('domains', `${JSON.stringify(raw.slice(0, 100))} is not a domain name`);
     out.add(domain);
   }

@@ -294,7 +294,10 @@ export class RowValidator {
     if (!found) this.foundReferences.set(targetKey, (found = new Set<string>()));
     const known = new Set<string>();
     for (const value of extra ?? []) known.add(foldKey(value));
-    const values = distinctValues(rows, field.key).filter((v) => !known.has(foldKey(v)) && !found.has(foldKey(v)));
+    const values = distinctValues(rows, field.key).filter((v) => {
+      const key = foldKey(v);
+      return !known.has(key) && !found.has(key);
+    });
     if (values.length > 0) {
       for (const value of await lookup.existing(reference.entity, reference.field, values)) {
         const key = foldKey(value);
