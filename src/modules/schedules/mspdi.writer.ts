@@ -37,8 +37,30 @@ function calendarXml(calendar: ScheduleCalendar, uid: number, baseUid: number | 
   return `${out}</Calendar>\n`;
 }
 
-/** The MSPDI document of a schedule, in pieces. */
-export function* writeMspdi(schedule: Schedule): Generator<string> {
+/**
+ * MS Project holds one link between two tasks (one PredecessorLink per predecessor UID in a task):
+ * of links of several types between the same two tasks (P6 allows them) the first is kept, and the
+ * warning names the others.
+ */
+function oneLinkPerPair(links: readonly ScheduleLink[], warnings: string[]): Map<string, ScheduleLink[]> {
+  const linksTo = new Map<string, ScheduleLink[]>();
+  const dropped: ScheduleLink[] = [];
+  for (const link of links) {
+    const list = linksTo.get(link.successorUid);
+    if (!list) linksTo.set(link.successorUid, [link]);
+    else if (list.some((l) => l.predecessorUid === link.predecessorUid)) dropped.push(link);
+    else list.push(link);
+  }
+  if (dropped.length) {
+    const named = dropped.slice(0, 10).map((l) => `${l.predecessorUid} → ${l.successorUid} ${l.type}${l.lagMinutes ? ` (lag ${l.lagMinutes} ${l.lagUnit === '%' || l.lagUnit === 'e%' ? '%' : 'min'})` : ''}`);
+    if (dropped.length > 10) named.push(`and ${dropped.length - 10} more`);
+    warnings.push(`MS Project holds one link between two tasks: ${dropped.length} link(s) left out, the first between each pair kept: ${named.join(', ')}`);
+  }
+  return linksTo;
+}
+
+/** The MSPDI document of a schedule, in pieces; `warnings` gets what MSPDI cannot hold. */
+export function* writeMspdi(schedule: Schedule, warnings: string[]): Generator<string> {
   const calendars: ScheduleCalendar[] = schedule.calendars.length
     ? schedule.calendars
     : [{ uid: 'standard', name: 'Standard', baseUid: null, hoursPerDay: 8, week: defaultWeek() }];
@@ -70,12 +92,7 @@ export function* writeMspdi(schedule: Schedule): Generator<string> {
   }
   yield '</Calendars>\n<Tasks>\n';
 
-  const linksTo = new Map<string, ScheduleLink[]>();
-  for (const link of schedule.links) {
-    const list = linksTo.get(link.successorUid);
-    if (list) list.push(link);
-    else linksTo.set(link.successorUid, [link]);
-  }
+  const linksTo = oneLinkPerPair(schedule.links, warnings);
   let row = 0;
   for (const task of schedule.tasks) {
     row++;

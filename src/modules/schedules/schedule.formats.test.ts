@@ -12,9 +12,9 @@ import { activitiesOf, bufferOf, linksOf, streamOf, summariesOf } from './schedu
 import { ScheduleFileError } from './schedules.errors.js';
 import { parseClndrData, formatClndrData } from './xer.format.js';
 import { parseIsoDuration } from './mspdi.reader.js';
-import type { Schedule } from './schedule.model.js';
+import type { LinkType, Schedule } from './schedule.model.js';
 
-const mspdiOf = (s: Schedule) => [...writeMspdi(s)].join('');
+const mspdiOf = (s: Schedule, warnings: string[] = []) => [...writeMspdi(s, warnings)].join('');
 const xerOf = (s: Schedule, warnings: string[] = []) => bufferOf(writeXer(s, warnings, new Date('2025-01-01T00:00:00Z')));
 const p6xmlOf = (s: Schedule, warnings: string[] = []) => [...writeP6Xml(s, warnings)].join('');
 
@@ -153,6 +153,36 @@ describe('XER', () => {
     expect(s.warnings).toEqual([
       'Skipped XER tables a schedule does not use: CURRTYPE, UDFVALUE',
       'Relationship 2 links a task that is not in the project (task_id 999 → 20): dropped',
+    ]);
+  });
+
+  it('reads two or three relationships of different types between the same two activities', async () => {
+    const file = xerText(
+      ...PROJECT,
+      ...TASKS,
+      '%T\tTASKPRED',
+      '%F\ttask_pred_id\ttask_id\tpred_task_id\tproj_id\tpred_proj_id\tpred_type\tlag_hr_cnt',
+      '%R\t1\t20\t10\t1\t1\tPR_FS\t0',
+      '%R\t2\t20\t10\t1\t1\tPR_SS\t8',
+      '%R\t3\t20\t10\t1\t1\tPR_FF\t16',
+      '%E',
+    );
+    const s = validateSchedule(await readXer(streamOf(file)));
+    expect(s.links.map((l) => [l.type, l.lagMinutes])).toEqual([
+      ['FS', 0],
+      ['SS', 480],
+      ['FF', 960],
+    ]);
+    expect(s.warnings).toEqual([]);
+    // XER and P6 XML hold all three; MSPDI holds one link per predecessor of a task and says which it left out.
+    for (const back of [await readXer(streamOf(await xerOf(s))), await readP6Xml(streamOf(p6xmlOf(s)))]) {
+      expect(validateSchedule(back).links.map((l) => [l.type, l.lagMinutes])).toEqual(s.links.map((l) => [l.type, l.lagMinutes]));
+    }
+    const warnings: string[] = [];
+    const mspdi = await readMspdi(streamOf(mspdiOf(s, warnings)));
+    expect(mspdi.links.map((l) => l.type)).toEqual(['FS']);
+    expect(warnings).toEqual([
+      'MS Project holds one link between two tasks: 2 link(s) left out, the first between each pair kept: A10 → A20 SS (lag 480 min), A10 → A20 FF (lag 960 min)',
     ]);
   });
 
@@ -305,6 +335,18 @@ describe('validation', () => {
     links: links.map(([p, s]) => ({ predecessorUid: p, successorUid: s, type: 'FS', lagMinutes: 0, lagUnit: 'd' })),
   });
 
+  it('keeps links of different types between the same two tasks, and warns only for an exact repeat', () => {
+    const s = schedule([]);
+    const link = (type: LinkType, lagMinutes = 0) => ({ predecessorUid: '1', successorUid: '2', type, lagMinutes, lagUnit: 'd' as const });
+    s.links = [link('FS'), link('SS', 480), link('FF'), link('FS'), link('SS', 960)];
+    const checked = validateSchedule(s);
+    expect(checked.links).toEqual([link('FS'), link('SS', 480), link('FF')]);
+    expect(checked.warnings).toEqual([
+      'The finish-to-start link 1 → 2 is given twice: the first is kept',
+      'The start-to-start link 1 → 2 is given twice (lags 480 and 960 minutes): the first is kept',
+    ]);
+  });
+
   it('refuses a cycle of links, naming the tasks on it', () => {
     const error = (() => {
       try {
@@ -335,7 +377,7 @@ describe('validation', () => {
       ]),
     );
     expect(s.links).toHaveLength(1);
-    expect(s.warnings).toEqual(['The link 1 → 2 is given twice: the first is kept', 'The link 9 → 2 names task 9, which is not in the file: dropped']);
+    expect(s.warnings).toEqual(['The finish-to-start link 1 → 2 is given twice: the first is kept', 'The link 9 → 2 names task 9, which is not in the file: dropped']);
     expect(() => validateSchedule(schedule([], ['1', '2', '1']))).toThrow(expect.objectContaining({ reason: 'DUPLICATE_UID', message: 'Two tasks have the UID 1' }));
     const impossible = schedule([]);
     impossible.tasks[0]!.start = '2025-02-30T08:00:00';

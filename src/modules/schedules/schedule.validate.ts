@@ -1,11 +1,12 @@
-import type { Schedule, ScheduleLink } from './schedule.model.js';
+import type { LinkType, Schedule, ScheduleLink } from './schedule.model.js';
 import { ScheduleFileError } from './schedules.errors.js';
 
 /*
  * What makes a schedule importable, checked before anything is written. Errors (the import is
  * refused): duplicate UIDs, identifiers longer than the records keep, a cycle of links (MS Project
  * and P6 both refuse a circular relationship). Warnings (dropped, named in the summary): links or
- * assignments naming a task or resource that is not in the file, a link given twice.
+ * assignments naming a task or resource that is not in the file, a link given twice (same two tasks,
+ * same type: links of different types between two tasks are kept, as P6 allows them).
  */
 
 const MAX_ID = 100;
@@ -20,9 +21,16 @@ function checkUnique(kind: string, uids: Iterable<string>): void {
   }
 }
 
-/** The link key of the records: one link per predecessor and successor. */
-export function linkOrigin(link: Pick<ScheduleLink, 'predecessorUid' | 'successorUid'>): string {
-  return `${link.predecessorUid}->${link.successorUid}`;
+export const LINK_TYPE_NAMES: Readonly<Record<LinkType, string>> = { FS: 'finish-to-start', SS: 'start-to-start', FF: 'finish-to-finish', SF: 'start-to-finish' };
+
+/**
+ * The link key of the records: one link per predecessor, successor and type (P6 allows a
+ * finish-to-start and a start-to-start relationship between the same two activities, or three of
+ * different types). `pred->succ` for finish-to-start, `pred->succ:SS` for the others, so a file
+ * with one link between two tasks keeps the origin ids it had before types were part of the key.
+ */
+export function linkOrigin(link: Pick<ScheduleLink, 'predecessorUid' | 'successorUid' | 'type'>): string {
+  return link.type === 'FS' ? `${link.predecessorUid}->${link.successorUid}` : `${link.predecessorUid}->${link.successorUid}:${link.type}`;
 }
 
 /** Tasks on a cycle of links, or [] when there is none (Kahn's algorithm: what never frees up is on or behind a cycle). */
@@ -109,7 +117,7 @@ export function validateSchedule(schedule: Schedule): Schedule {
   }
   const tasks = new Set(schedule.tasks.map((t) => t.uid));
   const links: ScheduleLink[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, ScheduleLink>();
   for (const link of schedule.links) {
     const missing = [link.predecessorUid, link.successorUid].filter((u) => !tasks.has(u));
     if (missing.length) {
@@ -119,12 +127,14 @@ export function validateSchedule(schedule: Schedule): Schedule {
     if (link.predecessorUid === link.successorUid) {
       throw new ScheduleFileError('CYCLE', `Task ${link.predecessorUid} is linked to itself: a circular relationship`, { tasks: [link.predecessorUid] });
     }
-    const key = linkOrigin(link);
-    if (seen.has(key)) {
-      schedule.warnings.push(`The link ${link.predecessorUid} → ${link.successorUid} is given twice: the first is kept`);
+    const key = `${link.predecessorUid}\u0000${link.successorUid}\u0000${link.type}`;
+    const earlier = seen.get(key);
+    if (earlier) {
+      const lags = earlier.lagMinutes === link.lagMinutes && earlier.lagUnit === link.lagUnit ? '' : ` (lags ${earlier.lagMinutes} and ${link.lagMinutes} ${link.lagUnit === '%' || link.lagUnit === 'e%' ? '%' : 'minutes'})`;
+      schedule.warnings.push(`The ${LINK_TYPE_NAMES[link.type]} link ${link.predecessorUid} → ${link.successorUid} is given twice${lags}: the first is kept`);
       continue;
     }
-    seen.add(key);
+    seen.set(key, link);
     links.push(link);
   }
   const cycle = tasksOnCycle([...tasks], links);

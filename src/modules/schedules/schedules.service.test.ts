@@ -109,6 +109,42 @@ describe('schedules service: a file into a project and back', () => {
     expect(fromXer.assignments).toEqual(sample.assignments);
   });
 
+  it('keeps two or three links of different types between the same two tasks, in the records and back out', async () => {
+    const a = await newProject();
+    const sample = sampleSchedule(20);
+    const [p, q] = ['5', '6'];
+    sample.links = sample.links.filter((l) => !(l.predecessorUid === p && l.successorUid === q));
+    sample.links.push(
+      { predecessorUid: p, successorUid: q, type: 'FS', lagMinutes: 0, lagUnit: 'd' },
+      { predecessorUid: p, successorUid: q, type: 'SS', lagMinutes: 480, lagUnit: 'd' },
+      { predecessorUid: p, successorUid: q, type: 'FF', lagMinutes: 960, lagUnit: 'd' },
+    );
+    const first = await importScheduleFile(mysql.db, a, 'XER', streamOf(await fileOf('XER', sample)));
+    expect(first.warnings).toEqual(['Skipped XER tables a schedule does not use: CURRTYPE']);
+    expect(first.counts.task_dependencies).toEqual({ created: sample.links.length, updated: 0, deleted: 0 });
+    const between = (s: Schedule) => s.links.filter((l) => l.predecessorUid === p && l.successorUid === q).map((l) => [l.type, l.lagMinutes]);
+    expect(between(await loadSchedule(mysql.db, a))).toEqual([
+      ['FS', 0],
+      ['SS', 480],
+      ['FF', 960],
+    ]);
+    const links = await listRecords(mysql.db, 'task_dependencies', a, { limit: 100, beforeId: null });
+    expect(links.filter((l) => l.predecessorId === p && l.successorId === q).map((l) => l.originId).sort()).toEqual(['5->6', '5->6:FF', '5->6:SS']);
+    // Importing again updates the three in place; dropping one type deletes that one only.
+    const again = await importScheduleFile(mysql.db, a, 'XER', streamOf(await fileOf('XER', sample)));
+    expect(again.counts.task_dependencies).toEqual({ created: 0, updated: sample.links.length, deleted: 0 });
+    sample.links = sample.links.filter((l) => !(l.predecessorUid === p && l.successorUid === q && l.type === 'SS'));
+    const fewer = await importScheduleFile(mysql.db, a, 'XER', streamOf(await fileOf('XER', sample)));
+    expect(fewer.counts.task_dependencies).toEqual({ created: 0, updated: sample.links.length, deleted: 1 });
+    expect(between(await loadSchedule(mysql.db, a))).toEqual([
+      ['FS', 0],
+      ['FF', 960],
+    ]);
+    const warnings: string[] = [];
+    await bufferOf(await exportScheduleFile(mysql.db, a, 'MSPDI', warnings));
+    expect(warnings).toEqual(['MS Project holds one link between two tasks: 1 link(s) left out, the first between each pair kept: 5 → 6 FF (lag 960 min)']);
+  });
+
   it('shows the schedule through the generic records API', async () => {
     const a = await newProject();
     await importSchedule(mysql.db, a, sampleSchedule(40));

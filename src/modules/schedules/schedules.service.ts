@@ -19,6 +19,7 @@ import {
   type LinkType,
   type ResourceType,
   type Schedule,
+  type ScheduleLink,
 } from './schedule.model.js';
 import { linkOrigin, validateSchedule } from './schedule.validate.js';
 import { readMspdi } from './mspdi.reader.js';
@@ -68,7 +69,7 @@ export async function readScheduleFile(format: ScheduleFormat, input: Readable, 
 export function scheduleFileStream(format: ScheduleFormat, schedule: Schedule, warnings: string[]): Readable {
   switch (format) {
     case 'MSPDI':
-      return Readable.from(batched(writeMspdi(schedule)));
+      return Readable.from(batched(writeMspdi(schedule, warnings)));
     case 'XER':
       return Readable.from(writeXer(schedule, warnings));
     case 'P6_XML':
@@ -174,10 +175,14 @@ async function replaceRows(
   return count;
 }
 
-/** Origin id of a link; over 100 characters (two long UIDs) a hash of it. */
-function linkOriginId(predecessorUid: string, successorUid: string): string {
-  const origin = linkOrigin({ predecessorUid, successorUid });
-  return origin.length <= 100 ? origin : `sha1:${createHash('sha1').update(origin).digest('hex')}`;
+/**
+ * Origin id of a link (see linkOrigin). A hash instead where the readable form could name another
+ * link (a UID holding `->`, a successor UID ending in `:SS`, …) or is over 100 characters.
+ */
+function linkOriginId(link: Pick<ScheduleLink, 'predecessorUid' | 'successorUid' | 'type'>): string {
+  const origin = linkOrigin(link);
+  const ambiguous = link.predecessorUid.includes('->') || link.successorUid.includes('->') || /:(?:FS|SS|FF|SF)$/.test(link.successorUid);
+  return origin.length <= 100 && !ambiguous ? origin : `sha1:${createHash('sha1').update(JSON.stringify([link.predecessorUid, link.successorUid, link.type])).digest('hex')}`;
 }
 
 const CALENDAR_KEYS = ['originId', 'name', 'baseCalendarId', 'hoursPerDay', 'workWeek'] as const;
@@ -244,7 +249,7 @@ export async function importSchedule(db: Db, scope: ScheduleScope, input: Schedu
     t.durationMinutes === null ? null : round4(t.durationMinutes),
   ]);
   const linkRows = schedule.links.map((l): Value[] => [
-    linkOriginId(l.predecessorUid, l.successorUid),
+    linkOriginId(l),
     l.predecessorUid,
     l.successorUid,
     l.type,
@@ -266,8 +271,8 @@ export async function importSchedule(db: Db, scope: ScheduleScope, input: Schedu
   const counts = await db.transaction(async (tx) => ({
     schedule_calendars: await replaceRows(tx, 'schedule_calendars', scope, CALENDAR_KEYS, calendarRows, { wanted }),
     schedule_tasks: await replaceRows(tx, 'schedule_tasks', scope, TASK_KEYS, taskRows, { wanted }),
-    // A link is one per predecessor and successor: a row written by another import under another
-    // origin id takes this one's, so the clean-up below does not remove it.
+    // A link is one per predecessor, successor and type: a row written by another import under
+    // another origin id takes this one's, so the clean-up below does not remove it.
     task_dependencies: await replaceRows(tx, 'task_dependencies', scope, LINK_KEYS, linkRows, { rewriteOrigin: true, wanted }),
     schedule_resources: await replaceRows(tx, 'schedule_resources', scope, RESOURCE_KEYS, resourceRows, { wanted }),
     schedule_assignments: await replaceRows(tx, 'schedule_assignments', scope, ASSIGNMENT_KEYS, assignmentRows, { wanted }),
