@@ -18,6 +18,7 @@ export const scheduleTasks = mysqlTable(
     finishDate: day('finish_date'),
     durationDays: quantity('duration_days'),
     percentComplete: quantity('percent_complete'),
+    percentCompleteType: varchar('percent_complete_type', { length: 8 }),
     isMilestone: boolean('is_milestone').notNull().default(false),
     isSummary: boolean('is_summary').notNull().default(false),
     outlineLevel: int('outline_level'),

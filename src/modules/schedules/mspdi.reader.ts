@@ -167,7 +167,15 @@ function fromNodes(
     task.finish = normalizeDateTime(text(node, 'Finish'));
     task.durationMinutes = parseIsoDuration(text(node, 'Duration'));
     task.durationUnit = FORMAT_UNITS[Number(text(node, 'DurationFormat'))] ?? null;
-    task.percentComplete = numberOrNull(text(node, 'PercentComplete'));
+    // % Complete is MS Project's duration % complete; EarnedValueMethod 1 measures the task by its Physical % Complete.
+    const percent = numberOrNull(text(node, 'PercentComplete'));
+    if (text(node, 'EarnedValueMethod') === '1') {
+      task.percentComplete = numberOrNull(text(node, 'PhysicalPercentComplete')) ?? percent;
+      task.percentCompleteType = 'physical';
+    } else {
+      task.percentComplete = percent;
+      task.percentCompleteType = percent === null ? null : 'duration';
+    }
     const calendar = text(node, 'CalendarUID');
     task.calendarUid = calendar && calendar !== '-1' ? calendar : null;
     const constraint = MSPDI_CONSTRAINTS[Number(text(node, 'ConstraintType') || '0')];

@@ -1,6 +1,6 @@
 import { defaultWeek } from './xer.format.js';
 import { DEFAULT_MINUTES_PER_DAY, type Schedule, type ScheduleCalendar, type ScheduleLink } from './schedule.model.js';
-import { decimal, isoDuration, numericIds } from './schedule.ids.js';
+import { decimal, fewOf, isoDuration, numericIds } from './schedule.ids.js';
 import { escapeXml } from './schedule.xml.js';
 import { MSPDI_CONSTRAINTS, MSPDI_LINK_TYPES, MSPDI_NAMESPACE, UNIT_FORMATS } from './mspdi.reader.js';
 
@@ -52,9 +52,8 @@ function oneLinkPerPair(links: readonly ScheduleLink[], warnings: string[]): Map
     else list.push(link);
   }
   if (dropped.length) {
-    const named = dropped.slice(0, 10).map((l) => `${l.predecessorUid} → ${l.successorUid} ${l.type}${l.lagMinutes ? ` (lag ${l.lagMinutes} ${l.lagUnit === '%' || l.lagUnit === 'e%' ? '%' : 'min'})` : ''}`);
-    if (dropped.length > 10) named.push(`and ${dropped.length - 10} more`);
-    warnings.push(`MS Project holds one link between two tasks: ${dropped.length} link(s) left out, the first between each pair kept: ${named.join(', ')}`);
+    const named = dropped.map((l) => `${l.predecessorUid} → ${l.successorUid} ${l.type}${l.lagMinutes ? ` (lag ${l.lagMinutes} ${l.lagUnit === '%' || l.lagUnit === 'e%' ? '%' : 'min'})` : ''}`);
+    warnings.push(`MS Project holds one link between two tasks: ${dropped.length} link(s) left out, the first between each pair kept: ${fewOf(named)}`);
   }
   return linksTo;
 }
@@ -93,6 +92,8 @@ export function* writeMspdi(schedule: Schedule, warnings: string[]): Generator<s
   yield '</Calendars>\n<Tasks>\n';
 
   const linksTo = oneLinkPerPair(schedule.links, warnings);
+  const byUnits: string[] = [];
+  const fractional: string[] = [];
   let row = 0;
   for (const task of schedule.tasks) {
     row++;
@@ -101,7 +102,12 @@ export function* writeMspdi(schedule: Schedule, warnings: string[]): Generator<s
     out += el('Start', task.start) + el('Finish', task.finish);
     if (task.durationMinutes !== null) out += el('Duration', isoDuration(task.durationMinutes)) + el('DurationFormat', UNIT_FORMATS[task.durationUnit ?? 'd'] ?? 7);
     out += el('Milestone', task.isMilestone ? 1 : 0) + el('Summary', task.isSummary ? 1 : 0);
-    if (task.percentComplete !== null) out += el('PercentComplete', Math.round(task.percentComplete));
+    const percent = task.percentComplete === null ? null : Math.round(task.percentComplete);
+    if (percent !== null) {
+      out += el('PercentComplete', percent);
+      if (percent !== task.percentComplete) fractional.push(task.uid);
+      if (task.percentCompleteType === 'units') byUnits.push(task.uid);
+    }
     out += el('ConstraintType', MSPDI_CONSTRAINTS.indexOf(task.constraintType ?? 'asap'));
     const calendar = task.calendarUid ? calendarIds.get(task.calendarUid) : undefined;
     out += el('CalendarUID', calendar ?? -1);
@@ -109,6 +115,7 @@ export function* writeMspdi(schedule: Schedule, warnings: string[]): Generator<s
       const finishConstraint = task.constraintType === 'mfo' || task.constraintType.startsWith('f');
       out += el('ConstraintDate', `${task.constraintDate}T${finishConstraint ? '17:00:00' : '08:00:00'}`);
     }
+    if (percent !== null && task.percentCompleteType === 'physical') out += el('PhysicalPercentComplete', percent) + el('EarnedValueMethod', 1);
     for (const link of linksTo.get(task.uid) ?? []) {
       const predecessor = taskIds.get(link.predecessorUid);
       if (predecessor === undefined) continue;
@@ -117,6 +124,10 @@ export function* writeMspdi(schedule: Schedule, warnings: string[]): Generator<s
     }
     yield `${out}</Task>\n`;
   }
+  if (byUnits.length) {
+    warnings.push(`MS Project measures % complete by duration or physical % complete, not by units: ${byUnits.length} task(s) measured by units written as duration % complete (${fewOf(byUnits)})`);
+  }
+  if (fractional.length) warnings.push(`MSPDI holds whole percentages: the % complete of ${fractional.length} task(s) was rounded (${fewOf(fractional)})`);
   yield '</Tasks>\n<Resources>\n';
   row = 0;
   for (const resource of schedule.resources) {

@@ -1,5 +1,5 @@
-import type { Schedule, ScheduleLink, ScheduleTask } from './schedule.model.js';
-import { numericIds } from './schedule.ids.js';
+import { round4, type PercentCompleteType, type Schedule, type ScheduleLink, type ScheduleTask } from './schedule.model.js';
+import { fewOf, numericIds } from './schedule.ids.js';
 
 /*
  * What the P6 writers (XER and P6 XML) share: the neutral outline turned back into P6's shape.
@@ -21,6 +21,22 @@ export interface P6Activity {
   id: number;
   wbsId: number;
   task: ScheduleTask;
+  progress: P6ActivityProgress;
+}
+
+/**
+ * What an activity's % complete is written as, so that P6 computes it back (see
+ * p6ActivityPercent): its type, the physical % for physical, the remaining duration for
+ * duration, actual and remaining units for units (on its labor and nonlabor assignments, in
+ * proportion to their planned units; on the activity itself when it has none).
+ */
+export interface P6ActivityProgress {
+  type: PercentCompleteType;
+  percent: number;
+  physical: number;
+  remainingHours: number;
+  /** Units of the activity itself: 100 split by the percentage, when a units-type activity has no assignment with units. */
+  activityUnits: { actual: number; remaining: number } | null;
 }
 
 export interface P6Link {
@@ -40,6 +56,8 @@ export interface P6Shape {
   calendarIds: Map<string, number>;
   resourceIds: Map<string, number>;
   assignmentIds: Map<string, number>;
+  /** Actual and remaining units of each assignment (by UID): the activity's percentage of its planned units for units-type activities, else none done. */
+  assignmentUnits: Map<string, { actual: number; remaining: number }>;
   /** The project calendar: the first calendar without a base. */
   projectCalendarId: number | null;
 }
@@ -65,9 +83,10 @@ export function p6Shape(schedule: Schedule, warnings: string[]): P6Shape {
       wbs.push(node);
       stack.push({ level: task.outlineLevel, wbsId: node.id, wbs: task.wbs });
     } else {
-      activities.push({ id: activityIds.get(task.uid)!, wbsId: parentId, task });
+      activities.push({ id: activityIds.get(task.uid)!, wbsId: parentId, task, progress: { type: 'physical', percent: 0, physical: 0, remainingHours: 0, activityUnits: null } });
     }
   }
+  const assignmentUnits = progressOf(schedule, activities, warnings);
   const durations = new Map(schedule.tasks.map((t) => [t.uid, t.durationMinutes ?? 0]));
   const links: P6Link[] = [];
   let skippedSummaryLinks = 0;
@@ -99,8 +118,59 @@ export function p6Shape(schedule: Schedule, warnings: string[]): P6Shape {
     calendarIds,
     resourceIds: numericIds(schedule.resources.map((r) => r.uid)),
     assignmentIds: numericIds(schedule.assignments.map((a) => a.uid)),
+    assignmentUnits,
     projectCalendarId: projectCalendar ? calendarIds.get(projectCalendar.uid)! : null,
   };
+}
+
+/** P6 resources of these types count in units % complete: labor and nonlabor (a cost resource is written as nonlabor). */
+const UNIT_TYPES: ReadonlySet<string> = new Set(['labor', 'nonlabor', 'cost']);
+
+/** Sets each activity's progress (see P6ActivityProgress); returns the assignments' units. */
+function progressOf(schedule: Schedule, activities: P6Activity[], warnings: string[]): Map<string, { actual: number; remaining: number }> {
+  const resourceTypes = new Map(schedule.resources.map((r) => [r.uid, r.type]));
+  const counted = new Map<string, Array<{ uid: string; work: number }>>();
+  for (const a of schedule.assignments) {
+    const type = resourceTypes.get(a.resourceUid);
+    if (!type || !UNIT_TYPES.has(type) || !a.workHours || a.workHours <= 0) continue;
+    const list = counted.get(a.taskUid);
+    if (list) list.push({ uid: a.uid, work: a.workHours });
+    else counted.set(a.taskUid, [{ uid: a.uid, work: a.workHours }]);
+  }
+  const units = new Map<string, { actual: number; remaining: number }>();
+  const noDuration: string[] = [];
+  const noUnits: string[] = [];
+  for (const activity of activities) {
+    const { task } = activity;
+    const type = task.percentCompleteType ?? 'physical';
+    const percent = Math.min(100, Math.max(0, task.percentComplete ?? 0));
+    const hours = task.durationMinutes === null ? 0 : task.durationMinutes / 60;
+    const done = percent >= 100;
+    const progress: P6ActivityProgress = { type, percent, physical: type === 'physical' ? percent : 0, remainingHours: done ? 0 : hours, activityUnits: null };
+    if (type === 'duration') {
+      progress.remainingHours = round4(hours * (1 - percent / 100));
+      if (hours <= 0 && percent > 0 && percent < 100) noDuration.push(task.uid);
+    } else if (type === 'units') {
+      const assigned = counted.get(task.uid);
+      if (assigned) {
+        for (const { uid, work } of assigned) {
+          const actual = round4((work * percent) / 100);
+          units.set(uid, { actual, remaining: round4(work - actual) });
+        }
+      } else if (percent > 0) {
+        progress.activityUnits = { actual: round4(percent), remaining: round4(100 - percent) };
+        noUnits.push(task.uid);
+      }
+    }
+    activity.progress = progress;
+  }
+  if (noDuration.length) {
+    warnings.push(`P6 computes duration % complete from the duration: ${noDuration.length} task(s) without one cannot hold their % complete and will read 0 % (${fewOf(noDuration)})`);
+  }
+  if (noUnits.length) {
+    warnings.push(`P6 computes units % complete from labor and nonlabor units: ${noUnits.length} task(s) measured by units have no such assignment with work, so their % complete is written as 100 labor units on the activity itself (${fewOf(noUnits)})`);
+  }
+  return units;
 }
 
 /** P6's activity status from a percentage. */

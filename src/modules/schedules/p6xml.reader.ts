@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
-import { emptySchedule, newTask, normalizeDateTime, numberOrNull, round4, type Schedule, type ScheduleTask } from './schedule.model.js';
+import { emptySchedule, newTask, normalizeDateTime, numberOrNull, round4, type PercentCompleteType, type Schedule, type ScheduleTask } from './schedule.model.js';
 import { chooseProject, ScheduleFileError } from './schedules.errors.js';
 import { readAllText } from './schedule.text.js';
 import { children, child, parseScheduleXml, scheduleXmlParser, text, type XmlNode } from './schedule.xml.js';
 import { outlineTasks, type WbsNode } from './p6.outline.js';
-import { P6XML_CONSTRAINTS, P6XML_LINK_TYPES, P6XML_RESOURCE_TYPES } from './xer.format.js';
+import { P6XML_CONSTRAINTS, P6XML_LINK_TYPES, P6XML_PERCENT_TYPES, P6XML_RESOURCE_TYPES } from './xer.format.js';
 
 /*
  * Primavera P6 XML (`APIBusinessObjects`, with or without its namespace): calendars, resources,
@@ -28,6 +28,9 @@ const parser = scheduleXmlParser([
   'HolidayOrException',
   'UDF',
 ]);
+
+/** The Activity field holding each type's percentage. */
+const TYPE_FIELDS: Readonly<Record<PercentCompleteType, string>> = { physical: 'PhysicalPercentComplete', duration: 'DurationPercentComplete', units: 'UnitsPercentComplete' };
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
@@ -96,6 +99,7 @@ export async function readP6Xml(input: Readable, options: { project?: string | u
   }));
   const activities: Array<{ wbsId: string; task: ScheduleTask }> = [];
   const idOfObject = new Map<string, string>();
+  const defaultPercentType = P6XML_PERCENT_TYPES[text(project, 'ActivityDefaultPercentCompleteType')] ?? 'duration';
   for (const node of both('Activity')) {
     const id = text(node, 'Id');
     if (!id) throw new ScheduleFileError('MISSING_VALUE', `The <Activity> with ObjectId ${text(node, 'ObjectId')} has no <Id> (activity ID)`);
@@ -107,8 +111,11 @@ export async function readP6Xml(input: Readable, options: { project?: string | u
     task.finish = normalizeDateTime(text(node, 'FinishDate') || text(node, 'PlannedFinishDate'));
     task.durationMinutes = hoursToMinutes(text(node, 'PlannedDuration')) ?? hoursToMinutes(text(node, 'AtCompletionDuration'));
     task.durationUnit = 'd';
-    const percent = numberOrNull(text(node, 'PercentComplete'));
+    // PercentComplete is P6's Activity % Complete, computed for the activity's type; without it, the type's own field.
+    const percentType = P6XML_PERCENT_TYPES[text(node, 'PercentCompleteType')] ?? defaultPercentType;
+    const percent = numberOrNull(text(node, 'PercentComplete')) ?? numberOrNull(text(node, TYPE_FIELDS[percentType]));
     task.percentComplete = percent === null ? null : round4(percent * 100);
+    task.percentCompleteType = percentType;
     task.calendarUid = text(node, 'CalendarObjectId') || null;
     const constraint = P6XML_CONSTRAINTS[text(node, 'PrimaryConstraintType')];
     if (constraint) {

@@ -3,7 +3,7 @@ import { decimal } from './schedule.ids.js';
 import { escapeXml } from './schedule.xml.js';
 import { p6Shape } from './p6.export.js';
 import { P6XML_NAMESPACE } from './p6xml.reader.js';
-import { defaultWeek, P6XML_CONSTRAINT_NAMES, P6XML_LINK_NAMES, P6XML_RESOURCE_NAMES } from './xer.format.js';
+import { defaultWeek, P6XML_CONSTRAINT_NAMES, P6XML_LINK_NAMES, P6XML_PERCENT_NAMES, P6XML_RESOURCE_NAMES } from './xer.format.js';
 
 /*
  * P6 XML out: global calendars and resources, then the project with its WBS, activities,
@@ -25,6 +25,9 @@ function fields(values: Fields): string {
     })
     .join('');
 }
+
+/** A percentage as P6 XML's fraction, keeping the percentage's 4 decimals (33.3333 → 0.333333). */
+const fraction = (percent: number): string => String(Math.round(percent * 10_000) / 1_000_000);
 
 /** P6 XML ends a work period a minute early: 12:00 is written 11:59. */
 function periodEnd(time: string): string {
@@ -92,25 +95,34 @@ export function* writeP6Xml(schedule: Schedule, warnings: string[]): Generator<s
   for (const w of shape.wbs) {
     yield `<WBS>${fields({ Code: w.code, Name: w.name, ObjectId: w.id, ParentObjectId: w.parentId === shape.projectWbsId ? projectId : w.parentId, ProjectObjectId: projectId, SequenceNumber: w.seq })}</WBS>\n`;
   }
-  for (const { id, wbsId, task } of shape.activities) {
-    const percent = task.percentComplete ?? 0;
+  for (const { id, wbsId, task, progress } of shape.activities) {
+    const percent = progress.percent;
     const constrained = task.constraintType && task.constraintType !== 'asap';
+    const own = progress.activityUnits;
     yield `<Activity>${fields({
+      ActualLaborUnits: own?.actual,
       CalendarObjectId: (task.calendarUid && shape.calendarIds.get(task.calendarUid)) || calendarId,
+      DurationPercentComplete: progress.type === 'duration' ? fraction(percent) : null,
       FinishDate: task.finish,
       Id: task.uid,
       Name: task.name,
       ObjectId: id,
-      PercentComplete: percent / 100,
+      PercentComplete: fraction(percent),
+      PercentCompleteType: P6XML_PERCENT_NAMES[progress.type],
+      PhysicalPercentComplete: fraction(progress.physical),
       PlannedDuration: task.durationMinutes === null ? null : task.durationMinutes / 60,
+      PlannedLaborUnits: own ? 100 : null,
       PlannedFinishDate: task.finish,
       PlannedStartDate: task.start,
       PrimaryConstraintDate: constrained && task.constraintDate ? `${task.constraintDate}T00:00:00` : null,
       PrimaryConstraintType: constrained ? P6XML_CONSTRAINT_NAMES[task.constraintType!] : null,
       ProjectObjectId: projectId,
+      RemainingDuration: progress.remainingHours,
+      RemainingLaborUnits: own?.remaining,
       StartDate: task.start,
       Status: percent >= 100 ? 'Completed' : percent > 0 ? 'In Progress' : 'Not Started',
       Type: task.isMilestone ? 'Start Milestone' : 'Task Dependent',
+      UnitsPercentComplete: progress.type === 'units' ? fraction(percent) : null,
       WBSObjectId: wbsId === shape.projectWbsId ? null : wbsId,
     })}</Activity>\n`;
   }
@@ -129,12 +141,15 @@ export function* writeP6Xml(schedule: Schedule, warnings: string[]): Generator<s
   for (const a of schedule.assignments) {
     const activity = shape.activityIds.get(a.taskUid);
     if (activity === undefined || !resources.has(a.resourceUid)) continue;
+    const done = shape.assignmentUnits.get(a.uid);
     yield `<ResourceAssignment>${fields({
       ActivityObjectId: activity,
+      ActualUnits: done?.actual,
       ObjectId: shape.assignmentIds.get(a.uid),
       PlannedUnits: a.workHours,
       PlannedUnitsPerTime: a.units,
       ProjectObjectId: projectId,
+      RemainingUnits: done?.remaining,
       ResourceObjectId: shape.resourceIds.get(a.resourceUid),
     })}</ResourceAssignment>\n`;
   }

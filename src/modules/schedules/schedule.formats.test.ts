@@ -54,7 +54,8 @@ describe('MSPDI', () => {
     const firsts = header.map((n) => xml.indexOf(`<${n}>`));
     expect(firsts.every((i) => i > 0)).toBe(true);
     expect(firsts).toEqual([...firsts].sort((a, b) => a - b));
-    const task = ['UID', 'ID', 'Name', 'IsNull', 'WBS', 'OutlineLevel', 'Start', 'Finish', 'Duration', 'DurationFormat', 'Milestone', 'Summary', 'PercentComplete', 'ConstraintType', 'CalendarUID', 'ConstraintDate', 'PredecessorLink'];
+    const task = ['UID', 'ID', 'Name', 'IsNull', 'WBS', 'OutlineLevel', 'Start', 'Finish', 'Duration', 'DurationFormat', 'Milestone', 'Summary', 'PercentComplete', 'ConstraintType', 'CalendarUID', 'ConstraintDate', 'PhysicalPercentComplete', 'EarnedValueMethod', 'PredecessorLink'];
+    expect(xml).toContain('<EarnedValueMethod>1</EarnedValueMethod>');
     for (const body of xml.match(/<Task>[\s\S]*?<\/Task>/g)!.slice(0, 40)) {
       const names = [...body.matchAll(/<([A-Za-z]+)>/g)].map((m) => m[1]!).filter((n) => task.includes(n));
       const positions = names.map((n) => task.indexOf(n));
@@ -89,6 +90,23 @@ describe('MSPDI', () => {
     expect(parseIsoDuration('PT1H0M30S')).toBe(60.5);
     expect(parseIsoDuration('P1DT2H')).toBe(1560);
     expect(parseIsoDuration('junk')).toBeNull();
+  });
+
+  it('holds physical % complete (EarnedValueMethod 1) and duration % complete; units % complete is written as % complete with a warning', async () => {
+    const sample = sampleSchedule(3);
+    const [, a, b] = sample.tasks;
+    Object.assign(a!, { percentComplete: 40, percentCompleteType: 'physical' });
+    Object.assign(b!, { percentComplete: 60, percentCompleteType: 'units' });
+    const warnings: string[] = [];
+    const xml = mspdiOf(sample, warnings);
+    expect(xml).toMatch(/<PercentComplete>40<\/PercentComplete>.*<PhysicalPercentComplete>40<\/PhysicalPercentComplete><EarnedValueMethod>1<\/EarnedValueMethod>/);
+    const back = await readMspdi(streamOf(xml));
+    expect(back.tasks.map((t) => [t.percentCompleteType, t.percentComplete])).toEqual([
+      ['duration', 0],
+      ['physical', 40],
+      ['duration', 60],
+    ]);
+    expect(warnings).toEqual(['MS Project measures % complete by duration or physical % complete, not by units: 1 task(s) measured by units written as duration % complete (3)']);
   });
 
   it('refuses what is not MSPDI, malformed XML and DOCTYPEs', async () => {
@@ -184,6 +202,54 @@ describe('XER', () => {
     expect(warnings).toEqual([
       'MS Project holds one link between two tasks: 2 link(s) left out, the first between each pair kept: A10 → A20 SS (lag 480 min), A10 → A20 FF (lag 960 min)',
     ]);
+  });
+
+  it('reads % complete by its type: physical, duration (remaining against original duration), units (actual against remaining units)', async () => {
+    const file = xerText(
+      '%T\tPROJECT',
+      '%F\tproj_id\tproj_short_name\tclndr_id\tdef_complete_pct_type',
+      '%R\t1\tDEMO\t\tCP_Drtn',
+      '%T\tRSRC',
+      '%F\trsrc_id\trsrc_short_name\trsrc_name\trsrc_type',
+      '%R\t1\tCARP\tCarpenter\tRT_Labor',
+      '%R\t2\tCRANE\tCrane\tRT_Equip',
+      '%R\t3\tCONC\tConcrete\tRT_Mat',
+      '%T\tTASK',
+      '%F\ttask_id\tproj_id\ttask_code\ttask_name\tcomplete_pct_type\tphys_complete_pct\tstatus_code\ttarget_drtn_hr_cnt\tremain_drtn_hr_cnt\tact_work_qty\tremain_work_qty\tact_equip_qty\tremain_equip_qty',
+      '%R\t1\t1\tP1\tPhysical\tCP_Phys\t35\tTK_Active\t80\t80\t0\t0\t0\t0',
+      '%R\t2\t1\tD1\tDuration\tCP_Drtn\t0\tTK_Active\t80\t20\t0\t0\t0\t0',
+      '%R\t3\t1\tU1\tUnits of assignments\tCP_Units\t0\tTK_Active\t80\t80\t0\t0\t0\t0',
+      '%R\t4\t1\tU2\tUnits without assignments\tCP_Units\t0\tTK_Active\t80\t80\t30\t50\t10\t10',
+      '%R\t5\t1\tX1\tProject default type\t\t10\tTK_Active\t40\t30\t0\t0\t0\t0',
+      '%R\t6\t1\tM1\tFinished milestone\tCP_Drtn\t0\tTK_Complete\t0\t0\t0\t0\t0\t0',
+      '%T\tTASKRSRC',
+      '%F\ttaskrsrc_id\ttask_id\tproj_id\trsrc_id\ttarget_qty\tact_reg_qty\tact_ot_qty\tremain_qty\trsrc_type',
+      '%R\t1\t3\t1\t1\t40\t10\t2\t28\tRT_Labor',
+      '%R\t2\t3\t1\t2\t20\t8\t0\t12\tRT_Equip',
+      '%R\t3\t3\t1\t3\t100\t100\t0\t0\tRT_Mat',
+      '%E',
+    );
+    const s = validateSchedule(await readXer(streamOf(file)));
+    expect(s.tasks.map((t) => [t.uid, t.percentCompleteType, t.percentComplete])).toEqual([
+      ['P1', 'physical', 35],
+      ['D1', 'duration', 75],
+      // (10 + 2 + 8) / (10 + 2 + 28 + 8 + 12): labor and nonlabor units; the material is not counted.
+      ['U1', 'units', 33.3333],
+      // No assignments: the activity's own labor and nonlabor units, (30 + 10) / (30 + 50 + 10 + 10).
+      ['U2', 'units', 40],
+      ['X1', 'duration', 25],
+      ['M1', 'duration', 100],
+    ]);
+    // Written back with its type (and what P6 computes it from), each reads as it was.
+    for (const back of [await readXer(streamOf(await xerOf(s))), await readP6Xml(streamOf(p6xmlOf(s)))]) {
+      expect(back.tasks.map((t) => [t.uid, t.percentCompleteType, t.percentComplete])).toEqual(s.tasks.map((t) => [t.uid, t.percentCompleteType, t.percentComplete]));
+    }
+    const text = iconv.decode(await xerOf(s), 'win1252');
+    const row = (code: string) => text.split('\r\n').find((l) => l.startsWith('%R') && l.split('\t').includes(code))!.split('\t');
+    const fields = text.split('\r\n').find((l) => l.startsWith('%F\ttask_id'))!.split('\t');
+    const value = (code: string, field: string) => row(code)[fields.indexOf(field)];
+    expect(['P1', 'D1', 'U1'].map((c) => value(c, 'complete_pct_type'))).toEqual(['CP_Phys', 'CP_Drtn', 'CP_Units']);
+    expect([value('P1', 'phys_complete_pct'), value('D1', 'remain_drtn_hr_cnt')]).toEqual(['35', '20']);
   });
 
   it('reads one project of a file that holds several, with a warning', async () => {
@@ -312,6 +378,19 @@ describe('P6 XML', () => {
     expect(s.links).toEqual([{ predecessorUid: 'A1', successorUid: 'A2', type: 'SF', lagMinutes: -240, lagUnit: 'd' }]);
     expect((await refusal(readP6Xml(streamOf('<Project xmlns="http://schemas.microsoft.com/project"/>')))).reason).toBe('NOT_P6_XML');
     expect((await refusal(readP6Xml(streamOf('<APIBusinessObjects></APIBusinessObjects>')))).reason).toBe('NO_PROJECT');
+  });
+
+  it('reads the percent complete type and % complete of activities, with the project default', async () => {
+    const xml = `<APIBusinessObjects><Project><ObjectId>5</ObjectId><Id>P</Id><ActivityDefaultPercentCompleteType>Physical</ActivityDefaultPercentCompleteType>
+      <Activity><ObjectId>1</ObjectId><Id>A1</Id><Name>Units</Name><PercentCompleteType>Units</PercentCompleteType><PercentComplete>0.25</PercentComplete><UnitsPercentComplete>0.25</UnitsPercentComplete></Activity>
+      <Activity><ObjectId>2</ObjectId><Id>A2</Id><Name>Duration</Name><PercentCompleteType>Duration</PercentCompleteType><DurationPercentComplete>0.5</DurationPercentComplete></Activity>
+      <Activity><ObjectId>3</ObjectId><Id>A3</Id><Name>Default</Name><PhysicalPercentComplete>0.1</PhysicalPercentComplete></Activity></Project></APIBusinessObjects>`;
+    const s = await readP6Xml(streamOf(xml));
+    expect(s.tasks.map((t) => [t.uid, t.percentCompleteType, t.percentComplete])).toEqual([
+      ['A1', 'units', 25],
+      ['A2', 'duration', 50],
+      ['A3', 'physical', 10],
+    ]);
   });
 
   it('reads the project a file of several names, else the first with a warning', async () => {

@@ -41,3 +41,8 @@ export function isoDuration(minutes: number): string {
 export function decimal(value: number): string {
   return String(Math.round(value * 10_000) / 10_000);
 }
+
+/** Up to ten identifiers of a list, for a warning: `A1, A2 and 14 more`. */
+export function fewOf(ids: readonly string[]): string {
+  return `${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ` and ${ids.length - 10} more` : ''}`;
+}

@@ -14,6 +14,16 @@ export type ConstraintType = 'asap' | 'alap' | 'snet' | 'snlt' | 'fnet' | 'fnlt'
 
 export type ResourceType = 'labor' | 'nonlabor' | 'material' | 'cost';
 
+/**
+ * What a task's % complete measures (P6's percent complete type): `physical`, entered by a
+ * person; `duration`, (original − remaining duration) ÷ original duration; `units`, actual ÷
+ * (actual + remaining) units of the labor and nonlabor resources. MS Project's % Complete is
+ * duration based, its Physical % Complete (EarnedValueMethod 1) physical.
+ */
+export type PercentCompleteType = 'physical' | 'duration' | 'units';
+
+export const PERCENT_COMPLETE_TYPES: readonly PercentCompleteType[] = ['physical', 'duration', 'units'];
+
 export interface ScheduleTask {
   /** Identifier in the source: MSPDI UID, P6 activity id (task_code). Unique in a schedule. */
   uid: string;
@@ -27,8 +37,10 @@ export interface ScheduleTask {
   finish: string | null;
   durationMinutes: number | null;
   durationUnit: TimeUnit | null;
-  /** 0 to 100. */
+  /** 0 to 100, measured as `percentCompleteType` says. */
   percentComplete: number | null;
+  /** null where the source does not say (a task made through the records API). */
+  percentCompleteType: PercentCompleteType | null;
   calendarUid: string | null;
   constraintType: ConstraintType | null;
   constraintDate: string | null;
@@ -106,6 +118,7 @@ export function newTask(uid: string, name: string): ScheduleTask {
     durationMinutes: null,
     durationUnit: null,
     percentComplete: null,
+    percentCompleteType: null,
     calendarUid: null,
     constraintType: null,
     constraintDate: null,
@@ -113,6 +126,10 @@ export function newTask(uid: string, name: string): ScheduleTask {
 }
 
 const TIME_UNITS: ReadonlySet<string> = new Set(['m', 'h', 'd', 'w', 'mo', 'em', 'eh', 'ed', 'ew', 'emo', '%', 'e%']);
+
+export function isPercentCompleteType(value: unknown): value is PercentCompleteType {
+  return typeof value === 'string' && (PERCENT_COMPLETE_TYPES as readonly string[]).includes(value);
+}
 
 export function isTimeUnit(value: unknown): value is TimeUnit {
   return typeof value === 'string' && TIME_UNITS.has(value);

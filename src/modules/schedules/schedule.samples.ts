@@ -61,6 +61,7 @@ export function sampleSchedule(taskCount: number, seed = 1): Schedule {
       task.durationMinutes = 31 * 480;
       task.durationUnit = 'd';
       task.percentComplete = 0;
+      task.percentCompleteType = 'duration';
       schedule.tasks.push(task);
       continue;
     }
@@ -76,7 +77,9 @@ export function sampleSchedule(taskCount: number, seed = 1): Schedule {
     task.finish = `${day(start + Math.max(0, length - 1))}T${milestone ? '08:00:00' : '17:00:00'}`;
     task.durationMinutes = length * 480;
     task.durationUnit = i % 7 === 0 ? 'h' : 'd';
-    task.percentComplete = i % 9 === 0 ? 100 : i % 4 === 0 ? 50 : 0;
+    // A milestone has no duration to measure progress by: done or not.
+    task.percentComplete = i % 9 === 0 ? 100 : i % 4 === 0 && !milestone ? 50 : 0;
+    task.percentCompleteType = i % 13 === 0 ? 'physical' : 'duration';
     task.calendarUid = i % 11 === 0 ? '2' : null;
     if (i % 37 === 0) {
       task.constraintType = 'snet';

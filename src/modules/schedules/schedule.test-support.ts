@@ -27,6 +27,7 @@ export function activitiesOf(schedule: Schedule) {
       durationMinutes: t.durationMinutes,
       isMilestone: t.isMilestone,
       percentComplete: t.percentComplete,
+      percentCompleteType: t.percentCompleteType,
       constraintType: t.constraintType,
       constraintDate: t.constraintDate,
     }));

@@ -84,6 +84,9 @@ describe('importSchedule / exportSchedule', () => {
     expect(res.data!.importSchedule.tasks).toEqual({ created: 40, updated: 0, deleted: 0 });
     const tasks = await execute(app.url, ScheduleTasksDocument, { projectId, first: 100 }, { key });
     expect(tasks.data!.scheduleTasks.nodes.find((t) => t.originId === '2')!.name).toBe('Task 2: pour slab 1 (béton €2)');
+    // The percent complete type comes with the percentage.
+    expect(tasks.data!.scheduleTasks.nodes.find((t) => t.originId === '13')).toMatchObject({ percentComplete: '0.0000', percentCompleteType: 'PHYSICAL' });
+    expect(tasks.data!.scheduleTasks.nodes.find((t) => t.originId === '12')).toMatchObject({ percentComplete: '50.0000', percentCompleteType: 'DURATION' });
     expect(tasks.data!.scheduleTasks.nodes.find((t) => t.originId === 'WBS:1')).toMatchObject({ name: 'Phase 1 – Gebäude 1', isSummary: true });
 
     const exported = await execute(app.url, ExportScheduleDocument, { projectId, format: 'P6_XML' }, { key });

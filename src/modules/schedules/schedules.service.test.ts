@@ -145,6 +145,27 @@ describe('schedules service: a file into a project and back', () => {
     expect(warnings).toEqual(['MS Project holds one link between two tasks: 1 link(s) left out, the first between each pair kept: 5 → 6 FF (lag 960 min)']);
   });
 
+  it('keeps the percent complete type of each task (physical, duration, units) and writes it back', async () => {
+    const a = await newProject();
+    const sample = sampleSchedule(20);
+    const types = ['physical', 'duration', 'units'] as const;
+    sample.tasks.forEach((t, i) => {
+      t.percentCompleteType = types[i % 3]!;
+      t.percentComplete = t.isSummary ? 0 : (i * 7) % 101;
+    });
+    await importScheduleFile(mysql.db, a, 'XER', streamOf(await fileOf('XER', sample)));
+    const records = await listRecords(mysql.db, 'schedule_tasks', a, { limit: 100, beforeId: null });
+    expect(records.find((t) => t.originId === '3')).toMatchObject({ percentCompleteType: 'units', percentComplete: '14.0000' });
+    const activities = (s: Schedule) => s.tasks.filter((t) => !t.isSummary).map((t) => [t.uid, t.percentCompleteType, t.percentComplete]);
+    const loaded = await loadSchedule(mysql.db, a);
+    expect(activities(loaded)).toEqual(activities(sample));
+    for (const format of ['XER', 'P6_XML'] as const) {
+      const b = await newProject();
+      await importScheduleFile(mysql.db, b, format, streamOf(await bufferOf(await exportScheduleFile(mysql.db, a, format))));
+      expect(activities(await loadSchedule(mysql.db, b))).toEqual(activities(sample));
+    }
+  });
+
   it('shows the schedule through the generic records API', async () => {
     const a = await newProject();
     await importSchedule(mysql.db, a, sampleSchedule(40));

@@ -1,4 +1,4 @@
-import type { ConstraintType, LinkType, ResourceType } from './schedule.model.js';
+import { round4, type ConstraintType, type LinkType, type PercentCompleteType, type ResourceType } from './schedule.model.js';
 
 /*
  * Primavera P6 codes shared by the XER and P6 XML readers and writers: link types, constraint
@@ -57,6 +57,44 @@ export const P6XML_CONSTRAINT_NAMES: Readonly<Record<ConstraintType, string>> = 
   fnet: 'Finish On or After',
   fnlt: 'Finish On or Before',
 };
+
+export const XER_PERCENT_TYPES: Readonly<Record<string, PercentCompleteType>> = { CP_Phys: 'physical', CP_Drtn: 'duration', CP_Units: 'units' };
+export const XER_PERCENT_CODES: Readonly<Record<PercentCompleteType, string>> = { physical: 'CP_Phys', duration: 'CP_Drtn', units: 'CP_Units' };
+export const P6XML_PERCENT_TYPES: Readonly<Record<string, PercentCompleteType>> = { Physical: 'physical', Duration: 'duration', Units: 'units' };
+export const P6XML_PERCENT_NAMES: Readonly<Record<PercentCompleteType, string>> = { physical: 'Physical', duration: 'Duration', units: 'Units' };
+
+/** What P6 computes an activity's % complete from (hours of duration; units of labor and nonlabor resources). */
+export interface P6Progress {
+  physical: number | null;
+  plannedHours: number | null;
+  remainingHours: number | null;
+  actualUnits: number;
+  remainingUnits: number;
+  complete: boolean;
+}
+
+/**
+ * An activity's % complete (0-100) as P6 defines it for its percent complete type (Oracle, P6
+ * EPPM help, "Percent Complete Columns of the Activity Table"): physical is what was entered;
+ * duration is (planned − remaining duration) ÷ planned duration; units is (actual labor + actual
+ * nonlabor units) ÷ (actual + remaining labor and nonlabor units). Where the divisor is 0 (a
+ * milestone, an activity without units) a finished activity is 100 %, any other 0 %.
+ */
+export function p6ActivityPercent(type: PercentCompleteType, p: P6Progress): number {
+  const ratio = (done: number, total: number) => (total > 0 ? Math.min(100, Math.max(0, round4((done / total) * 100))) : p.complete ? 100 : 0);
+  switch (type) {
+    case 'physical':
+      return Math.min(100, Math.max(0, round4(p.physical ?? 0)));
+    case 'duration':
+      return ratio((p.plannedHours ?? 0) - (p.remainingHours ?? (p.complete ? 0 : (p.plannedHours ?? 0))), p.plannedHours ?? 0);
+    case 'units':
+      return ratio(p.actualUnits, p.actualUnits + p.remainingUnits);
+    default: {
+      const unreachable: never = type;
+      return unreachable;
+    }
+  }
+}
 
 export const XER_RESOURCE_TYPES: Readonly<Record<string, ResourceType>> = { RT_Labor: 'labor', RT_Equip: 'nonlabor', RT_Mat: 'material' };
 export const XER_RESOURCE_CODES: Readonly<Record<ResourceType, string>> = { labor: 'RT_Labor', nonlabor: 'RT_Equip', material: 'RT_Mat', cost: 'RT_Mat' };

@@ -3,7 +3,7 @@ import { emptySchedule, newTask, normalizeDateTime, numberOrNull, round4, type S
 import { chooseProject, ScheduleFileError } from './schedules.errors.js';
 import { decodedLines } from './schedule.text.js';
 import { outlineTasks, type WbsNode } from './p6.outline.js';
-import { parseClndrData, XER_CONSTRAINTS, XER_LINK_TYPES, XER_RESOURCE_TYPES } from './xer.format.js';
+import { p6ActivityPercent, parseClndrData, XER_CONSTRAINTS, XER_LINK_TYPES, XER_PERCENT_TYPES, XER_RESOURCE_TYPES, type P6Progress } from './xer.format.js';
 
 /*
  * Primavera P6 XER: an `ERMHDR` line, then tables (`%T name`, `%F` field names, `%R` rows) and
@@ -173,6 +173,9 @@ export async function readXer(input: Readable, options: { project?: string | und
 
   const tasks = tables.get('TASK');
   const codeOfTaskId = new Map<string, string>();
+  const defaultPercentType = XER_PERCENT_TYPES[projects.get(project, 'def_complete_pct_type')] ?? 'duration';
+  // What each activity's % complete is computed from, once its assignments are read.
+  const progress: Array<{ task: ScheduleTask; taskId: string; input: P6Progress }> = [];
   for (const row of tasks?.rows ?? []) {
     const t = tasks!;
     const code = t.get(row, 'task_code');
@@ -187,7 +190,21 @@ export async function readXer(input: Readable, options: { project?: string | und
     task.finish = normalizeDateTime(t.get(row, 'act_end_date') || t.get(row, 'target_end_date') || t.get(row, 'early_end_date'));
     task.durationMinutes = hours(t.get(row, 'target_drtn_hr_cnt')) ?? hours(t.get(row, 'remain_drtn_hr_cnt'));
     task.durationUnit = 'd';
-    task.percentComplete = t.get(row, 'status_code') === 'TK_Complete' ? 100 : numberOrNull(t.get(row, 'phys_complete_pct'));
+    task.percentCompleteType = XER_PERCENT_TYPES[t.get(row, 'complete_pct_type')] ?? defaultPercentType;
+    const units = (field: string) => numberOrNull(t.get(row, field)) ?? 0;
+    progress.push({
+      task,
+      taskId,
+      input: {
+        physical: numberOrNull(t.get(row, 'phys_complete_pct')),
+        plannedHours: numberOrNull(t.get(row, 'target_drtn_hr_cnt')),
+        remainingHours: numberOrNull(t.get(row, 'remain_drtn_hr_cnt')),
+        // The activity's own labor and nonlabor units; its assignments', where it has any, replace them below.
+        actualUnits: units('act_work_qty') + units('act_equip_qty'),
+        remainingUnits: units('remain_work_qty') + units('remain_equip_qty'),
+        complete: t.get(row, 'status_code') === 'TK_Complete',
+      },
+    });
     task.calendarUid = t.get(row, 'clndr_id') || null;
     const constraint = XER_CONSTRAINTS[t.get(row, 'cstr_type')];
     if (constraint) {
@@ -228,9 +245,19 @@ export async function readXer(input: Readable, options: { project?: string | und
   }
 
   const assignments = tables.get('TASKRSRC');
+  const resourceTypes = new Map(schedule.resources.map((r) => [r.uid, r.type]));
+  const assignedUnits = new Map<string, { actual: number; remaining: number }>();
   for (const row of assignments?.rows ?? []) {
     const a = assignments!;
     if (!ofProject(a, row)) continue;
+    // Units % complete counts labor and nonlabor units (P6's definition), not material.
+    const type = XER_RESOURCE_TYPES[a.get(row, 'rsrc_type')] ?? resourceTypes.get(a.get(row, 'rsrc_id'));
+    if (type === 'labor' || type === 'nonlabor') {
+      const sum = assignedUnits.get(a.get(row, 'task_id')) ?? { actual: 0, remaining: 0 };
+      sum.actual += (numberOrNull(a.get(row, 'act_reg_qty')) ?? 0) + (numberOrNull(a.get(row, 'act_ot_qty')) ?? 0);
+      sum.remaining += numberOrNull(a.get(row, 'remain_qty')) ?? 0;
+      assignedUnits.set(a.get(row, 'task_id'), sum);
+    }
     const taskUid = codeOfTaskId.get(a.get(row, 'task_id'));
     const uid = a.get(row, 'taskrsrc_id');
     if (!taskUid) {
@@ -244,6 +271,10 @@ export async function readXer(input: Readable, options: { project?: string | und
       units: numberOrNull(a.get(row, 'target_qty_per_hr')),
       workHours: numberOrNull(a.get(row, 'target_qty')),
     });
+  }
+  for (const { task, taskId, input } of progress) {
+    const assigned = assignedUnits.get(taskId);
+    task.percentComplete = p6ActivityPercent(task.percentCompleteType!, assigned ? { ...input, actualUnits: assigned.actual, remainingUnits: assigned.remaining } : input);
   }
   return schedule;
 }

@@ -2,7 +2,7 @@ import iconv from 'iconv-lite';
 import { DEFAULT_MINUTES_PER_DAY, type Schedule } from './schedule.model.js';
 import { decimal } from './schedule.ids.js';
 import { p6Shape, statusOf } from './p6.export.js';
-import { defaultWeek, formatClndrData, XER_CONSTRAINT_CODES, XER_LINK_CODES, XER_RESOURCE_CODES } from './xer.format.js';
+import { defaultWeek, formatClndrData, XER_CONSTRAINT_CODES, XER_LINK_CODES, XER_PERCENT_CODES, XER_RESOURCE_CODES } from './xer.format.js';
 
 /*
  * XER out: ERMHDR, then CURRTYPE, PROJECT, CALENDAR, PROJWBS, RSRC, TASK, TASKPRED, TASKRSRC
@@ -169,11 +169,27 @@ export function* xerLines(schedule: Schedule, warnings: string[], now = new Date
       };
     }),
   );
+  // The activities' labor and nonlabor units: their assignments' (P6 sums them), else their own.
+  const resourceTypeOf = new Map(schedule.resources.map((r) => [r.uid, r.type]));
+  const unitsOf = new Map<string, Record<'act_work_qty' | 'remain_work_qty' | 'target_work_qty' | 'act_equip_qty' | 'remain_equip_qty' | 'target_equip_qty', number>>();
+  for (const a of schedule.assignments) {
+    const type = resourceTypeOf.get(a.resourceUid);
+    if (type === undefined || type === 'material' || !a.workHours) continue;
+    const sums = unitsOf.get(a.taskUid) ?? { act_work_qty: 0, remain_work_qty: 0, target_work_qty: 0, act_equip_qty: 0, remain_equip_qty: 0, target_equip_qty: 0 };
+    const done = shape.assignmentUnits.get(a.uid) ?? { actual: 0, remaining: a.workHours };
+    const kind = type === 'labor' ? 'work' : 'equip';
+    sums[`act_${kind}_qty`] += done.actual;
+    sums[`remain_${kind}_qty`] += done.remaining;
+    sums[`target_${kind}_qty`] += a.workHours;
+    unitsOf.set(a.taskUid, sums);
+  }
   yield* table(
     'TASK',
-    shape.activities.map(({ id, wbsId, task }) => {
+    shape.activities.map(({ id, wbsId, task, progress }) => {
       const drtn = task.durationMinutes === null ? 0 : task.durationMinutes / 60;
-      const status = statusOf(task.percentComplete);
+      const status = statusOf(progress.percent);
+      const own = progress.activityUnits;
+      const units = own ? { act_work_qty: own.actual, remain_work_qty: own.remaining, target_work_qty: 100 } : unitsOf.get(task.uid);
       const start = xerDate(task.start);
       const finish = xerDate(task.finish);
       return {
@@ -181,17 +197,17 @@ export function* xerLines(schedule: Schedule, warnings: string[], now = new Date
         proj_id: projId,
         wbs_id: wbsId,
         clndr_id: (task.calendarUid && shape.calendarIds.get(task.calendarUid)) || calendarId,
-        phys_complete_pct: task.percentComplete ?? 0,
+        phys_complete_pct: progress.physical,
         rev_fdbk_flag: 'N',
         lock_plan_flag: 'N',
         auto_compute_act_flag: 'N',
-        complete_pct_type: 'CP_Phys',
+        complete_pct_type: XER_PERCENT_CODES[progress.type],
         task_type: task.isMilestone ? 'TT_Mile' : 'TT_Task',
         duration_type: 'DT_FixedDUR2',
         status_code: status,
         task_code: task.uid,
         task_name: task.name,
-        remain_drtn_hr_cnt: status === 'TK_Complete' ? 0 : drtn,
+        remain_drtn_hr_cnt: progress.remainingHours,
         act_work_qty: 0,
         remain_work_qty: 0,
         target_work_qty: 0,
@@ -199,6 +215,7 @@ export function* xerLines(schedule: Schedule, warnings: string[], now = new Date
         target_equip_qty: 0,
         act_equip_qty: 0,
         remain_equip_qty: 0,
+        ...units,
         cstr_date: task.constraintType && task.constraintType !== 'asap' && task.constraintDate ? `${task.constraintDate} 00:00` : '',
         act_start_date: status !== 'TK_NotStart' ? start : '',
         act_end_date: status === 'TK_Complete' ? finish : '',
@@ -247,13 +264,13 @@ export function* xerLines(schedule: Schedule, warnings: string[], now = new Date
           proj_id: projId,
           cost_qty_link_flag: 'Y',
           rsrc_id: shape.resourceIds.get(a.resourceUid),
-          remain_qty: a.workHours ?? 0,
+          remain_qty: shape.assignmentUnits.get(a.uid)?.remaining ?? a.workHours ?? 0,
           target_qty: a.workHours ?? 0,
           remain_qty_per_hr: a.units ?? 1,
           target_lag_drtn_hr_cnt: 0,
           target_qty_per_hr: a.units ?? 1,
           act_ot_qty: 0,
-          act_reg_qty: 0,
+          act_reg_qty: shape.assignmentUnits.get(a.uid)?.actual ?? 0,
           relag_drtn_hr_cnt: 0,
           target_start_date: xerDate(activity.task.start),
           target_end_date: xerDate(activity.task.finish),
