@@ -1,5 +1,5 @@
-import { defaultWeek } from './xer.format.js';
-import { DEFAULT_MINUTES_PER_DAY, type Schedule, type ScheduleCalendar, type ScheduleLink } from './schedule.model.js';
+import { DEFAULT_MINUTES_PER_DAY, effectiveWeek, type Schedule, type ScheduleCalendar, type ScheduleLink } from './schedule.model.js';
+import { calendarsToWrite } from './schedule.export.js';
 import { decimal, fewOf, isoDuration, numericIds } from './schedule.ids.js';
 import { escapeXml } from './schedule.xml.js';
 import { MSPDI_CONSTRAINTS, MSPDI_LINK_TYPES, MSPDI_NAMESPACE, UNIT_FORMATS } from './mspdi.reader.js';
@@ -60,9 +60,11 @@ function oneLinkPerPair(links: readonly ScheduleLink[], warnings: string[]): Map
 
 /** The MSPDI document of a schedule, in pieces; `warnings` gets what MSPDI cannot hold. */
 export function* writeMspdi(schedule: Schedule, warnings: string[]): Generator<string> {
-  const calendars: ScheduleCalendar[] = schedule.calendars.length
-    ? schedule.calendars
-    : [{ uid: 'standard', name: 'Standard', baseUid: null, hoursPerDay: 8, week: defaultWeek() }];
+  const calendars = calendarsToWrite(schedule, 'MSPDI', warnings);
+  // A base calendar without week days gets MS Project's default week: named, as the file does not say it.
+  for (const c of calendars) {
+    if (!effectiveWeek(c, calendars)) warnings.push(`Calendar "${c.name}" has no working week: written without week days, for which MS Project uses its default week`);
+  }
   const calendarIds = numericIds(calendars.map((c) => c.uid));
   const taskIds = numericIds(schedule.tasks.map((t) => t.uid));
   const resourceIds = numericIds(schedule.resources.map((r) => r.uid));

@@ -1,4 +1,6 @@
-import { round4, type PercentCompleteType, type Schedule, type ScheduleLink, type ScheduleTask } from './schedule.model.js';
+import { effectiveWeek, round4, type PercentCompleteType, type Schedule, type ScheduleCalendar, type ScheduleLink, type ScheduleTask } from './schedule.model.js';
+import { calendarsToWrite, DEFAULT_WEEK_TEXT } from './schedule.export.js';
+import { defaultWeek } from './xer.format.js';
 import { fewOf, numericIds } from './schedule.ids.js';
 
 /*
@@ -53,6 +55,11 @@ export interface P6Shape {
   activities: P6Activity[];
   activityIds: Map<string, number>;
   links: P6Link[];
+  /**
+   * The calendars to write, each with a week (P6 keeps one per calendar): its own, else its base's,
+   * else Monday to Friday with a warning; a schedule without calendars gets a Standard one.
+   */
+  calendars: Array<ScheduleCalendar & { week: string[][] }>;
   calendarIds: Map<string, number>;
   resourceIds: Map<string, number>;
   assignmentIds: Map<string, number>;
@@ -107,14 +114,21 @@ export function p6Shape(schedule: Schedule, warnings: string[]): P6Shape {
   if (elapsed) warnings.push(`${elapsed} elapsed-time lag(s) written as working hours: P6 has no elapsed lags`);
   const skippedAssignments = schedule.assignments.filter((a) => summaries.has(a.taskUid)).length;
   if (skippedAssignments) warnings.push(`${skippedAssignments} assignment(s) of summary tasks left out: P6 assigns resources to activities only`);
-  const calendarIds = numericIds(schedule.calendars.map((c) => c.uid));
-  const projectCalendar = schedule.calendars.find((c) => !c.baseUid) ?? schedule.calendars[0];
+  const written = calendarsToWrite(schedule, 'P6', warnings);
+  const calendars = written.map((c) => {
+    const week = effectiveWeek(c, written);
+    if (!week) warnings.push(`Calendar "${c.name}" has no working week: written with ${DEFAULT_WEEK_TEXT}, as P6 needs one`);
+    return { ...c, week: week ?? defaultWeek() };
+  });
+  const calendarIds = numericIds(calendars.map((c) => c.uid));
+  const projectCalendar = calendars.find((c) => !c.baseUid) ?? calendars[0];
   return {
     projectWbsId,
     wbs,
     activities,
     activityIds,
     links,
+    calendars,
     calendarIds,
     resourceIds: numericIds(schedule.resources.map((r) => r.uid)),
     assignmentIds: numericIds(schedule.assignments.map((a) => a.uid)),

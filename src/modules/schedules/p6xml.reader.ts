@@ -86,7 +86,10 @@ export async function readP6Xml(input: Readable, options: { project?: string | u
           .map((w) => `${text(w, 'Start').slice(0, 5)}-${periodEnd(text(w, 'Finish'))}`);
       }
     }
-    schedule.calendars.push({ uid, name: text(node, 'Name') || `Calendar ${uid}`, baseUid: text(node, 'BaseCalendarObjectId') || null, hoursPerDay, week });
+    const name = text(node, 'Name') || `Calendar ${uid}`;
+    const baseUid = text(node, 'BaseCalendarObjectId') || null;
+    if (!week && !baseUid) schedule.warnings.push(`Calendar "${name}" (${uid}) has no StandardWorkWeek: it is kept without a working week`);
+    schedule.calendars.push({ uid, name, baseUid, hoursPerDay, week });
   }
 
   const nodes: WbsNode[] = both('WBS').map((w) => ({

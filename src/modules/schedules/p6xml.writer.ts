@@ -3,7 +3,7 @@ import { decimal } from './schedule.ids.js';
 import { escapeXml } from './schedule.xml.js';
 import { p6Shape } from './p6.export.js';
 import { P6XML_NAMESPACE } from './p6xml.reader.js';
-import { defaultWeek, P6XML_CONSTRAINT_NAMES, P6XML_LINK_NAMES, P6XML_PERCENT_NAMES, P6XML_RESOURCE_NAMES } from './xer.format.js';
+import { P6XML_CONSTRAINT_NAMES, P6XML_LINK_NAMES, P6XML_PERCENT_NAMES, P6XML_RESOURCE_NAMES } from './xer.format.js';
 
 /*
  * P6 XML out: global calendars and resources, then the project with its WBS, activities,
@@ -42,22 +42,18 @@ export function* writeP6Xml(schedule: Schedule, warnings: string[]): Generator<s
   const hoursPerDay = (schedule.minutesPerDay || DEFAULT_MINUTES_PER_DAY) / 60;
   yield '<?xml version="1.0" encoding="UTF-8"?>\n';
   yield `<APIBusinessObjects xmlns="${P6XML_NAMESPACE}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n`;
-  const calendars = schedule.calendars.length ? schedule.calendars : [{ uid: '1', name: 'Standard', baseUid: null, hoursPerDay, week: defaultWeek() }];
-  for (const [i, c] of calendars.entries()) {
+  for (const [i, c] of shape.calendars.entries()) {
     const day = c.hoursPerDay ?? hoursPerDay;
-    let week = '';
-    if (c.week) {
-      week = '<StandardWorkWeek>';
-      c.week.forEach((ranges, d) => {
-        week += `<StandardWorkHours><DayOfWeek>${DAYS[d]}</DayOfWeek>`;
-        for (const range of ranges) {
-          const [from, to] = range.split('-') as [string, string];
-          week += `<WorkTime><Finish>${periodEnd(to)}</Finish><Start>${from}:00</Start></WorkTime>`;
-        }
-        week += '</StandardWorkHours>';
-      });
-      week += '</StandardWorkWeek>';
-    }
+    let week = '<StandardWorkWeek>';
+    c.week.forEach((ranges, d) => {
+      week += `<StandardWorkHours><DayOfWeek>${DAYS[d]}</DayOfWeek>`;
+      for (const range of ranges) {
+        const [from, to] = range.split('-') as [string, string];
+        week += `<WorkTime><Finish>${periodEnd(to)}</Finish><Start>${from}:00</Start></WorkTime>`;
+      }
+      week += '</StandardWorkHours>';
+    });
+    week += '</StandardWorkWeek>';
     const base = c.baseUid ? shape.calendarIds.get(c.baseUid) : undefined;
     yield `<Calendar>${fields({
       BaseCalendarObjectId: base,

@@ -10,7 +10,7 @@ import { sampleSchedule } from './schedule.samples.js';
 import { tasksOnCycle, validateSchedule } from './schedule.validate.js';
 import { activitiesOf, bufferOf, linksOf, streamOf, summariesOf } from './schedule.test-support.js';
 import { ScheduleFileError } from './schedules.errors.js';
-import { parseClndrData, formatClndrData } from './xer.format.js';
+import { defaultWeek, parseClndrData, formatClndrData } from './xer.format.js';
 import { parseIsoDuration } from './mspdi.reader.js';
 import type { LinkType, Schedule } from './schedule.model.js';
 
@@ -200,6 +200,7 @@ describe('XER', () => {
     const mspdi = await readMspdi(streamOf(mspdiOf(s, warnings)));
     expect(mspdi.links.map((l) => l.type)).toEqual(['FS']);
     expect(warnings).toEqual([
+      'The schedule has no calendar: one named "Standard" (Monday to Friday, 08:00-12:00 and 13:00-17:00) was written, as MSPDI needs one',
       'MS Project holds one link between two tasks: 2 link(s) left out, the first between each pair kept: A10 → A20 SS (lag 480 min), A10 → A20 FF (lag 960 min)',
     ]);
   });
@@ -337,6 +338,62 @@ describe('XER', () => {
     expect(parseClndrData('')).toBeNull();
   });
 
+  it('warns, naming the calendar, when its working week cannot be read, and writes no week the file did not have without saying so', async () => {
+    const week = formatClndrData([[], ['07:00-15:00'], ['07:00-15:00'], ['07:00-15:00'], ['07:00-15:00'], [], []]);
+    const file = xerText(
+      ...PROJECT,
+      '%T\tCALENDAR',
+      '%F\tclndr_id\tclndr_name\tbase_clndr_id\tday_hr_cnt\tclndr_data',
+      `%R\t1\tFour days\t\t8\t${week}`,
+      '%R\t2\tNight shift\t\t8\t(0||CalendarData()((0||VIEW(ShowTotal|Y)())))',
+      '%R\t3\tCrane crew\t1\t8\t',
+      '%E',
+    );
+    const s = validateSchedule(await readXer(streamOf(file)));
+    expect(s.calendars.map((c) => [c.name, c.week === null])).toEqual([
+      ['Four days', false],
+      ['Night shift', true],
+      ['Crane crew', true],
+    ]);
+    // A calendar with a base inherits its week; one without is named.
+    expect(s.warnings).toEqual(['Calendar "Night shift" (2): its working week (clndr_data) could not be read; it is kept without one']);
+
+    for (const [format, write] of [
+      ['XER', async (w: string[]) => readXer(streamOf(await xerOf(s, w)))],
+      ['P6 XML', async (w: string[]) => readP6Xml(streamOf(p6xmlOf(s, w)))],
+    ] as const) {
+      const warnings: string[] = [];
+      const back = await write(warnings);
+      expect(warnings, format).toEqual(['Calendar "Night shift" has no working week: written with Monday to Friday, 08:00-12:00 and 13:00-17:00, as P6 needs one']);
+      // The derived calendar is written with its base's week, which it had through the base.
+      expect(back.calendars.map((c) => c.week), format).toEqual([s.calendars[0]!.week, defaultWeek(), s.calendars[0]!.week]);
+    }
+    const warnings: string[] = [];
+    const mspdi = await readMspdi(streamOf(mspdiOf(s, warnings)));
+    expect(warnings).toEqual(['Calendar "Night shift" has no working week: written without week days, for which MS Project uses its default week']);
+    // MSPDI keeps the derived calendar derived.
+    expect(mspdi.calendars.map((c) => [c.week, c.baseUid])).toEqual([
+      [s.calendars[0]!.week, null],
+      [null, null],
+      [null, '1'],
+    ]);
+  });
+
+  it('says so when it writes a calendar the schedule does not have', async () => {
+    const s = sampleSchedule(5);
+    s.calendars = [];
+    for (const t of s.tasks) t.calendarUid = null;
+    s.resources = s.resources.map((r) => ({ ...r, calendarUid: null }));
+    const named = (format: string) => `The schedule has no calendar: one named "Standard" (Monday to Friday, 08:00-12:00 and 13:00-17:00) was written, as ${format} needs one`;
+    for (const [format, warnings] of [
+      ['MSPDI', (() => { const w: string[] = []; mspdiOf(s, w); return w; })()],
+      ['P6', await (async () => { const w: string[] = []; await xerOf(s, w); return w; })()],
+      ['P6', (() => { const w: string[] = []; p6xmlOf(s, w); return w; })()],
+    ] as const) {
+      expect(warnings).toContain(named(format));
+    }
+  });
+
   it('reads a 4,000-task, 6,000-link schedule line by line', async () => {
     const sample = sampleSchedule(4000);
     expect(sample.links.length).toBeGreaterThan(5900);
@@ -365,7 +422,7 @@ describe('P6 XML', () => {
   });
 
   it('reads relationships and assignments at the top level, and refuses other documents', async () => {
-    const xml = `<APIBusinessObjects><Project><ObjectId>5</ObjectId><Id>P</Id>
+    const xml = `<APIBusinessObjects><Calendar><ObjectId>3</ObjectId><Name>Empty</Name></Calendar><Project><ObjectId>5</ObjectId><Id>P</Id>
       <Activity><ObjectId>1</ObjectId><Id>A1</Id><Name>One</Name><PlannedDuration>8</PlannedDuration><PercentComplete>0.5</PercentComplete><Type>Finish Milestone</Type></Activity>
       <Activity><ObjectId>2</ObjectId><Id>A2</Id><Name>Two</Name></Activity></Project>
       <Relationship><ObjectId>9</ObjectId><PredecessorActivityObjectId>1</PredecessorActivityObjectId><SuccessorActivityObjectId>2</SuccessorActivityObjectId><Type>Start to Finish</Type><Lag>-4</Lag></Relationship>
@@ -376,6 +433,7 @@ describe('P6 XML', () => {
       ['A2', null, null, false],
     ]);
     expect(s.links).toEqual([{ predecessorUid: 'A1', successorUid: 'A2', type: 'SF', lagMinutes: -240, lagUnit: 'd' }]);
+    expect(s.warnings).toEqual(['Calendar "Empty" (3) has no StandardWorkWeek: it is kept without a working week']);
     expect((await refusal(readP6Xml(streamOf('<Project xmlns="http://schemas.microsoft.com/project"/>')))).reason).toBe('NOT_P6_XML');
     expect((await refusal(readP6Xml(streamOf('<APIBusinessObjects></APIBusinessObjects>')))).reason).toBe('NO_PROJECT');
   });

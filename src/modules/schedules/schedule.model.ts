@@ -155,6 +155,19 @@ export function numberOrNull(value: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
+/** A calendar's working week: its own, else its base calendar's (and so on up), else null. */
+export function effectiveWeek(calendar: ScheduleCalendar, calendars: readonly ScheduleCalendar[]): string[][] | null {
+  const byUid = new Map(calendars.map((c) => [c.uid, c]));
+  const seen = new Set<string>();
+  let at: ScheduleCalendar | undefined = calendar;
+  while (at && !seen.has(at.uid)) {
+    if (at.week) return at.week;
+    seen.add(at.uid);
+    at = at.baseUid ? byUid.get(at.baseUid) : undefined;
+  }
+  return null;
+}
+
 /** A week as the records keep it: `-;08:00-12:00,13:00-17:00;…` (Sunday first). */
 export function formatWeek(week: string[][] | null): string | null {
   if (!week) return null;

@@ -112,13 +112,18 @@ const hhmm = (t: string) => (t.length === 4 ? `0${t}` : t);
  * Sunday. Exceptions (holidays) follow the week and are not read.
  */
 export function parseClndrData(data: string): string[][] | null {
+  return readClndrData(data).week;
+}
+
+/** The week of a CALENDAR.clndr_data string, and how many of its seven days were found. */
+export function readClndrData(data: string): { week: string[][] | null; days: number } {
   const from = data.indexOf('DaysOfWeek()');
-  if (from < 0) return null;
+  if (from < 0) return { week: null, days: 0 };
   let to = data.indexOf('Exceptions()', from);
   if (to < 0) to = data.length;
   const section = data.slice(from, to);
   const starts = [...section.matchAll(DAY_START)];
-  if (starts.length === 0) return null;
+  if (starts.length === 0) return { week: null, days: 0 };
   const week: string[][] = [[], [], [], [], [], [], []];
   starts.forEach((start, i) => {
     const end = i + 1 < starts.length ? starts[i + 1]!.index : section.length;
@@ -130,12 +135,12 @@ export function parseClndrData(data: string): string[][] | null {
     }
     week[Number(start[1]) - 1] = ranges;
   });
-  return week;
+  return { week, days: new Set(starts.map((start) => start[1])).size };
 }
 
 /** A CALENDAR.clndr_data string for a week (Sunday first). */
-export function formatClndrData(week: string[][] | null): string {
-  const days = (week ?? defaultWeek())
+export function formatClndrData(week: string[][]): string {
+  const days = week
     .map((ranges, d) => {
       const items = ranges
         .map((range, i) => {
@@ -149,7 +154,7 @@ export function formatClndrData(week: string[][] | null): string {
   return `(0||CalendarData()((0||DaysOfWeek()(${days}))(0||Exceptions()())))`;
 }
 
-/** Monday to Friday, 08:00-12:00 and 13:00-17:00. */
+/** Monday to Friday, 08:00-12:00 and 13:00-17:00: what a calendar without a week is written with, with a warning. */
 export function defaultWeek(): string[][] {
   const work = ['08:00-12:00', '13:00-17:00'];
   return [[], work, work, work, work, work, []];

@@ -3,7 +3,7 @@ import { emptySchedule, newTask, normalizeDateTime, numberOrNull, round4, type S
 import { chooseProject, ScheduleFileError } from './schedules.errors.js';
 import { decodedLines } from './schedule.text.js';
 import { outlineTasks, type WbsNode } from './p6.outline.js';
-import { p6ActivityPercent, parseClndrData, XER_CONSTRAINTS, XER_LINK_TYPES, XER_PERCENT_TYPES, XER_RESOURCE_TYPES, type P6Progress } from './xer.format.js';
+import { p6ActivityPercent, readClndrData, XER_CONSTRAINTS, XER_LINK_TYPES, XER_PERCENT_TYPES, XER_RESOURCE_TYPES, type P6Progress } from './xer.format.js';
 
 /*
  * Primavera P6 XER: an `ERMHDR` line, then tables (`%T name`, `%F` field names, `%R` rows) and
@@ -146,13 +146,17 @@ export async function readXer(input: Readable, options: { project?: string | und
     if (!uid) continue;
     const hoursPerDay = numberOrNull(c.get(row, 'day_hr_cnt'));
     if (uid === projectCalendar && hoursPerDay) schedule.minutesPerDay = round4(hoursPerDay * 60);
-    schedule.calendars.push({
-      uid,
-      name: c.get(row, 'clndr_name') || `Calendar ${uid}`,
-      baseUid: c.get(row, 'base_clndr_id') || null,
-      hoursPerDay,
-      week: parseClndrData(c.get(row, 'clndr_data')),
-    });
+    const name = c.get(row, 'clndr_name') || `Calendar ${uid}`;
+    const baseUid = c.get(row, 'base_clndr_id') || null;
+    const data = c.get(row, 'clndr_data');
+    const { week, days } = readClndrData(data);
+    // A calendar with a base and no data of its own inherits the base's week.
+    if (!week && (data.trim() !== '' || !baseUid)) {
+      schedule.warnings.push(`Calendar "${name}" (${uid}): its working week (clndr_data) could not be read; it is kept without one`);
+    } else if (week && days < 7) {
+      schedule.warnings.push(`Calendar "${name}" (${uid}): only ${days} of the 7 days of its working week (clndr_data) could be read; the others are kept as days off`);
+    }
+    schedule.calendars.push({ uid, name, baseUid, hoursPerDay, week });
   }
 
   const wbs = tables.get('PROJWBS');

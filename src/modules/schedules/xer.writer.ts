@@ -2,7 +2,7 @@ import iconv from 'iconv-lite';
 import { DEFAULT_MINUTES_PER_DAY, type Schedule } from './schedule.model.js';
 import { decimal } from './schedule.ids.js';
 import { p6Shape, statusOf } from './p6.export.js';
-import { defaultWeek, formatClndrData, XER_CONSTRAINT_CODES, XER_LINK_CODES, XER_PERCENT_CODES, XER_RESOURCE_CODES } from './xer.format.js';
+import { formatClndrData, XER_CONSTRAINT_CODES, XER_LINK_CODES, XER_PERCENT_CODES, XER_RESOURCE_CODES } from './xer.format.js';
 
 /*
  * XER out: ERMHDR, then CURRTYPE, PROJECT, CALENDAR, PROJWBS, RSRC, TASK, TASKPRED, TASKRSRC
@@ -106,10 +106,9 @@ export function* xerLines(schedule: Schedule, warnings: string[], now = new Date
       export_flag: 'Y',
     },
   ]);
-  const calendars = schedule.calendars.length ? schedule.calendars : [{ uid: '1', name: 'Standard', baseUid: null, hoursPerDay, week: defaultWeek() }];
   yield* table(
     'CALENDAR',
-    calendars.map((c, i) => {
+    shape.calendars.map((c, i) => {
       const day = c.hoursPerDay ?? hoursPerDay;
       return {
         clndr_id: shape.calendarIds.get(c.uid) ?? i + 1,
