@@ -1,6 +1,6 @@
 import { DEFAULT_MINUTES_PER_DAY, effectiveWeek, type Schedule, type ScheduleCalendar, type ScheduleLink } from './schedule.model.js';
 import { calendarsToWrite } from './schedule.export.js';
-import { decimal, fewOf, isoDuration, numericIds } from './schedule.ids.js';
+import { decimal, fewOf, isoDuration, numericIds, warnRenumbered } from './schedule.ids.js';
 import { escapeXml } from './schedule.xml.js';
 import { MSPDI_CONSTRAINTS, MSPDI_LINK_TYPES, MSPDI_NAMESPACE, UNIT_FORMATS } from './mspdi.reader.js';
 
@@ -10,6 +10,7 @@ import { MSPDI_CONSTRAINTS, MSPDI_LINK_TYPES, MSPDI_NAMESPACE, UNIT_FORMATS } fr
  * open. Numeric UIDs are kept; other identifiers get free numbers (see schedule.ids.ts).
  */
 
+/** Resource Type: 0 material, 1 work, 2 cost. Equipment (P6 nonlabor) is a work resource in MS Project, named in the warnings. */
 const RESOURCE_TYPE_CODES = { material: 0, labor: 1, nonlabor: 1, cost: 2 } as const;
 
 function el(name: string, value: string | number | null | undefined): string {
@@ -70,10 +71,27 @@ export function* writeMspdi(schedule: Schedule, warnings: string[]): Generator<s
   const resourceIds = numericIds(schedule.resources.map((r) => r.uid));
   // Assignment UID 0 is an ordinary assignment; task UID 0 is the project summary task and resource UID 0 a placeholder.
   const assignmentIds = numericIds(schedule.assignments.map((a) => a.uid), 0);
+  warnRenumbered(
+    'MSPDI',
+    [
+      ['task', taskIds],
+      ['calendar', numericIds(schedule.calendars.map((c) => c.uid))],
+      ['resource', resourceIds],
+      ['assignment', assignmentIds],
+    ],
+    warnings,
+  );
   const projectCalendar = calendars.find((c) => !c.baseUid) ?? calendars[0]!;
   const starts = schedule.tasks.map((t) => t.start).filter((s): s is string => !!s);
   const finishes = schedule.tasks.map((t) => t.finish).filter((s): s is string => !!s);
   const minutesPerDay = schedule.minutesPerDay || DEFAULT_MINUTES_PER_DAY;
+  // MS Project keeps hours per day for the project (MinutesPerDay), not per calendar.
+  const otherDays = schedule.calendars.filter((c) => c.hoursPerDay !== null && Math.abs(c.hoursPerDay * 60 - Math.round(minutesPerDay)) > 0.01).map((c) => `"${c.name}": ${c.hoursPerDay} h`);
+  if (otherDays.length) {
+    warnings.push(`MSPDI keeps one number of hours per day for the project (${Math.round(minutesPerDay) / 60} h): ${otherDays.length} calendar(s) with other hours per day not kept (${fewOf(otherDays)})`);
+  }
+  const equipment = schedule.resources.filter((r) => r.type === 'nonlabor').map((r) => r.code ?? r.name);
+  if (equipment.length) warnings.push(`MS Project has no equipment (nonlabor) resources: ${equipment.length} resource(s) written as work resources (${fewOf(equipment)})`);
 
   yield '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
   yield `<Project xmlns="${MSPDI_NAMESPACE}">`;

@@ -1,7 +1,7 @@
 import { effectiveWeek, round4, type PercentCompleteType, type Schedule, type ScheduleCalendar, type ScheduleLink, type ScheduleTask } from './schedule.model.js';
 import { calendarsToWrite, DEFAULT_WEEK_TEXT } from './schedule.export.js';
 import { defaultWeek } from './xer.format.js';
-import { fewOf, numericIds } from './schedule.ids.js';
+import { fewOf, numericIds, warnRenumbered } from './schedule.ids.js';
 
 /*
  * What the P6 writers (XER and P6 XML) share: the neutral outline turned back into P6's shape.
@@ -62,6 +62,8 @@ export interface P6Shape {
   calendars: Array<ScheduleCalendar & { week: string[][] }>;
   calendarIds: Map<string, number>;
   resourceIds: Map<string, number>;
+  /** Each resource's P6 resource ID: its code, made unique and at most 20 characters (named in the warnings when changed). */
+  resourceCodes: Map<string, string>;
   assignmentIds: Map<string, number>;
   /** Actual and remaining units of each assignment (by UID): the activity's percentage of its planned units for units-type activities, else none done. */
   assignmentUnits: Map<string, { actual: number; remaining: number }>;
@@ -73,31 +75,52 @@ export function p6Shape(schedule: Schedule, warnings: string[]): P6Shape {
   const projectWbsId = 1;
   const wbs: P6Wbs[] = [];
   const activities: P6Activity[] = [];
-  const stack: Array<{ level: number; wbsId: number; wbs: string | null }> = [];
+  // Open WBS nodes: the task's WBS as given, the path of codes P6 will give back, whether a node was placed under it yet.
+  const root = { level: 0, wbsId: projectWbsId, wbs: null as string | null, path: null as string | null, hasNode: false };
+  const stack = [root];
   const summaries = new Set<string>();
   const activityIds = numericIds(schedule.tasks.filter((t) => !t.isSummary).map((t) => t.uid));
+  const lostCodes: string[] = [];
+  const changedCodes: string[] = [];
+  const reordered: string[] = [];
   let nextWbs = projectWbsId + 1;
   for (const task of schedule.tasks) {
-    while (stack.length && stack[stack.length - 1]!.level >= task.outlineLevel) stack.pop();
-    const parentId = stack.length ? stack[stack.length - 1]!.wbsId : projectWbsId;
+    while (stack.length > 1 && stack[stack.length - 1]!.level >= task.outlineLevel) stack.pop();
+    const parent = stack[stack.length - 1]!;
     if (task.isSummary) {
       summaries.add(task.uid);
       // The node's own code: its WBS after its parent's (codes may hold dots); at the top, all of it.
-      const parentWbs = stack.length ? stack[stack.length - 1]!.wbs : null;
+      const parentWbs = parent.wbs;
       const own = !task.wbs ? null : parentWbs === null ? task.wbs : task.wbs.startsWith(`${parentWbs}.`) ? task.wbs.slice(parentWbs.length + 1) : task.wbs.split('.').pop();
-      const code = own || task.uid.replace(/^WBS:/, '');
-      const node = { id: nextWbs++, parentId, code: code.slice(0, 40), name: task.name, seq: wbs.length + 1 };
+      const code = (own || task.uid.replace(/^WBS:/, '')).slice(0, 40);
+      const node = { id: nextWbs++, parentId: parent.wbsId, code, name: task.name, seq: wbs.length + 1 };
+      const path = parent.path === null ? code : `${parent.path}.${code}`;
+      if (path !== task.wbs) changedCodes.push(`${task.uid}: ${task.wbs ?? 'none'} → ${path}`);
       wbs.push(node);
-      stack.push({ level: task.outlineLevel, wbsId: node.id, wbs: task.wbs });
+      parent.hasNode = true;
+      stack.push({ level: task.outlineLevel, wbsId: node.id, wbs: task.wbs, path, hasNode: false });
     } else {
-      activities.push({ id: activityIds.get(task.uid)!, wbsId: parentId, task, progress: { type: 'physical', percent: 0, physical: 0, remainingHours: 0, activityUnits: null } });
+      if (task.wbs !== parent.path) lostCodes.push(`${task.uid}: ${task.wbs ?? 'none'}`);
+      // P6 lists a node's activities before the nodes below it (and activities outside any node first).
+      if (parent.hasNode) reordered.push(task.uid);
+      activities.push({ id: activityIds.get(task.uid)!, wbsId: parent.wbsId, task, progress: { type: 'physical', percent: 0, physical: 0, remainingHours: 0, activityUnits: null } });
     }
   }
+  if (summaries.size) {
+    warnings.push(`${summaries.size} summary task(s) written as WBS nodes, which keep a code and a name: their UIDs, dates, durations and % complete are not written (P6 rolls the dates up from the activities)`);
+  }
+  if (lostCodes.length) warnings.push(`P6 keeps no WBS code on an activity, which takes the code of its WBS node: ${lostCodes.length} task WBS code(s) not kept (${fewOf(lostCodes)})`);
+  if (changedCodes.length) {
+    warnings.push(`A WBS node's code is its part of the path below its parent (at most 40 characters): ${changedCodes.length} summary WBS code(s) written otherwise (${fewOf(changedCodes)})`);
+  }
+  if (reordered.length) warnings.push(`P6 lists a WBS node's activities before the nodes below it: ${reordered.length} task(s) come back in another order (${fewOf(reordered)})`);
   const assignmentUnits = progressOf(schedule, activities, warnings);
   const durations = new Map(schedule.tasks.map((t) => [t.uid, t.durationMinutes ?? 0]));
   const links: P6Link[] = [];
   let skippedSummaryLinks = 0;
   let elapsed = 0;
+  let percent = 0;
+  let lagUnits = 0;
   for (const link of schedule.links) {
     const predecessorId = activityIds.get(link.predecessorUid);
     const successorId = activityIds.get(link.successorUid);
@@ -106,12 +129,20 @@ export function p6Shape(schedule: Schedule, warnings: string[]): P6Shape {
       continue;
     }
     let minutes = link.lagMinutes;
-    if (link.lagUnit === '%' || link.lagUnit === 'e%') minutes = ((durations.get(link.predecessorUid) ?? 0) * link.lagMinutes) / 100;
-    else if (link.lagUnit.startsWith('e')) elapsed++;
+    if (link.lagUnit === '%' || link.lagUnit === 'e%') {
+      minutes = ((durations.get(link.predecessorUid) ?? 0) * link.lagMinutes) / 100;
+      percent++;
+    } else if (link.lagUnit.startsWith('e')) elapsed++;
+    else if (link.lagUnit !== 'd') lagUnits++;
     links.push({ id: links.length + 1, predecessorId, successorId, link, lagHours: Math.round((minutes / 60) * 10_000) / 10_000 });
   }
   if (skippedSummaryLinks) warnings.push(`${skippedSummaryLinks} link(s) to or from summary tasks left out: P6 links activities only`);
   if (elapsed) warnings.push(`${elapsed} elapsed-time lag(s) written as working hours: P6 has no elapsed lags`);
+  if (percent) warnings.push(`${percent} percentage lag(s) written as hours of the predecessor's duration: P6 has no percentage lags`);
+  const durationUnits = activities.filter((a) => a.task.durationUnit !== null && a.task.durationUnit !== 'd').length;
+  if (durationUnits || lagUnits) {
+    warnings.push(`P6 keeps durations and lags in hours and shows them in its own unit: the display unit (minutes, hours, weeks, months) of ${durationUnits} duration(s) and ${lagUnits} lag(s) is not kept`);
+  }
   const skippedAssignments = schedule.assignments.filter((a) => summaries.has(a.taskUid)).length;
   if (skippedAssignments) warnings.push(`${skippedAssignments} assignment(s) of summary tasks left out: P6 assigns resources to activities only`);
   const written = calendarsToWrite(schedule, 'P6', warnings);
@@ -122,6 +153,19 @@ export function p6Shape(schedule: Schedule, warnings: string[]): P6Shape {
   });
   const calendarIds = numericIds(calendars.map((c) => c.uid));
   const projectCalendar = calendars.find((c) => !c.baseUid) ?? calendars[0];
+  const resourceIds = numericIds(schedule.resources.map((r) => r.uid));
+  const assignmentIds = numericIds(schedule.assignments.map((a) => a.uid));
+  warnRenumbered(
+    'P6',
+    [
+      ['calendar', numericIds(schedule.calendars.map((c) => c.uid))],
+      ['resource', resourceIds],
+      ['assignment', assignmentIds],
+    ],
+    warnings,
+  );
+  const costs = schedule.resources.filter((r) => r.type === 'cost').map((r) => r.code ?? r.name);
+  if (costs.length) warnings.push(`P6 has no cost resources: ${costs.length} resource(s) written as nonlabor (${fewOf(costs)})`);
   return {
     projectWbsId,
     wbs,
@@ -130,11 +174,48 @@ export function p6Shape(schedule: Schedule, warnings: string[]): P6Shape {
     links,
     calendars,
     calendarIds,
-    resourceIds: numericIds(schedule.resources.map((r) => r.uid)),
-    assignmentIds: numericIds(schedule.assignments.map((a) => a.uid)),
+    resourceIds,
+    resourceCodes: resourceCodesOf(schedule, resourceIds, warnings),
+    assignmentIds,
     assignmentUnits,
     projectCalendarId: projectCalendar ? calendarIds.get(projectCalendar.uid)! : null,
   };
+}
+
+/** P6's resource ID: at most 20 characters here (the length older P6 releases hold), unique in the file. */
+const RESOURCE_ID_LENGTH = 20;
+
+function resourceCodesOf(schedule: Schedule, ids: ReadonlyMap<string, number>, warnings: string[]): Map<string, string> {
+  const codes = new Map<string, string>();
+  const taken = new Set<string>();
+  const invented: string[] = [];
+  const cut: string[] = [];
+  const renamed: string[] = [];
+  for (const r of schedule.resources) {
+    const id = ids.get(r.uid)!;
+    let code = r.code ?? '';
+    if (!code) {
+      code = `R${id}`;
+      invented.push(`${r.name}: ${code}`);
+    } else if (code.length > RESOURCE_ID_LENGTH) {
+      cut.push(`${code} → ${code.slice(0, RESOURCE_ID_LENGTH)}`);
+      code = code.slice(0, RESOURCE_ID_LENGTH);
+    }
+    if (taken.has(code.toUpperCase())) {
+      const before = code;
+      for (let n = 0; taken.has(code.toUpperCase()); n++) {
+        const suffix = n === 0 ? `-${id}` : `-${id}-${n}`;
+        code = `${before.slice(0, RESOURCE_ID_LENGTH - suffix.length)}${suffix}`;
+      }
+      renamed.push(`${before} → ${code}`);
+    }
+    taken.add(code.toUpperCase());
+    codes.set(r.uid, code);
+  }
+  if (invented.length) warnings.push(`P6 needs a resource ID: ${invented.length} resource(s) without a code were given one (${fewOf(invented)})`);
+  if (cut.length) warnings.push(`P6 resource IDs are written with at most ${RESOURCE_ID_LENGTH} characters: ${cut.length} resource code(s) cut (${fewOf(cut)})`);
+  if (renamed.length) warnings.push(`P6 needs a resource ID of its own for each resource: ${renamed.length} resource code(s) used twice were renamed (${fewOf(renamed)})`);
+  return codes;
 }
 
 /** P6 resources of these types count in units % complete: labor and nonlabor (a cost resource is written as nonlabor). */

@@ -4,7 +4,7 @@ import { chooseProject, ScheduleFileError } from './schedules.errors.js';
 import { readAllText } from './schedule.text.js';
 import { children, child, parseScheduleXml, scheduleXmlParser, text, type XmlNode } from './schedule.xml.js';
 import { outlineTasks, type WbsNode } from './p6.outline.js';
-import { P6XML_CONSTRAINTS, P6XML_LINK_TYPES, P6XML_PERCENT_TYPES, P6XML_RESOURCE_TYPES } from './xer.format.js';
+import { applyRatePeriods, P6XML_CONSTRAINTS, P6XML_LINK_TYPES, P6XML_PERCENT_TYPES, P6XML_RESOURCE_TYPES, type RatePeriod } from './xer.format.js';
 
 /*
  * Primavera P6 XML (`APIBusinessObjects`, with or without its namespace): calendars, resources,
@@ -23,6 +23,7 @@ const parser = scheduleXmlParser([
   'Calendar',
   'Resource',
   'ResourceAssignment',
+  'ResourceRate',
   'StandardWorkHours',
   'WorkTime',
   'HolidayOrException',
@@ -153,6 +154,15 @@ export async function readP6Xml(input: Readable, options: { project?: string | u
       maxUnits: numberOrNull(text(node, 'MaxUnitsPerTime')),
     });
   }
+
+  // Max units: of the rate in effect at the project's start (the first, if all start later); else the resource's own field.
+  const rates = new Map<string, RatePeriod[]>();
+  for (const node of [...children(root, 'ResourceRate'), ...children(project, 'ResourceRate')]) {
+    const list = rates.get(text(node, 'ResourceObjectId')) ?? [];
+    list.push({ from: normalizeDateTime(text(node, 'EffectiveDate')) ?? '', maxUnits: numberOrNull(text(node, 'MaxUnitsPerTime')) });
+    rates.set(text(node, 'ResourceObjectId'), list);
+  }
+  applyRatePeriods(schedule, rates, normalizeDateTime(text(project, 'PlannedStartDate')) ?? '');
 
   for (const node of both('ResourceAssignment')) {
     const uid = text(node, 'ObjectId');

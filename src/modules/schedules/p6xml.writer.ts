@@ -72,7 +72,7 @@ export function* writeP6Xml(schedule: Schedule, warnings: string[]): Generator<s
   for (const r of schedule.resources) {
     yield `<Resource>${fields({
       CalendarObjectId: (r.calendarUid && shape.calendarIds.get(r.calendarUid)) || calendarId,
-      Id: r.code ?? `R${shape.resourceIds.get(r.uid)}`,
+      Id: shape.resourceCodes.get(r.uid),
       MaxUnitsPerTime: r.maxUnits,
       Name: r.name,
       ObjectId: shape.resourceIds.get(r.uid),
@@ -80,12 +80,25 @@ export function* writeP6Xml(schedule: Schedule, warnings: string[]): Generator<s
     })}</Resource>\n`;
   }
   const starts = schedule.tasks.map((t) => t.start).filter((s): s is string => !!s);
+  const plannedStart = starts.length ? starts.reduce((a, b) => (a < b ? a : b)) : null;
+  // Recent P6 releases read max units from the resource's rates (Resource/MaxUnitsPerTime is kept for older ones).
+  let rateId = 0;
+  for (const r of schedule.resources) {
+    if (r.maxUnits === null) continue;
+    yield `<ResourceRate>${fields({
+      EffectiveDate: plannedStart ?? '2000-01-01T00:00:00',
+      MaxUnitsPerTime: r.maxUnits,
+      ObjectId: ++rateId,
+      PricePerUnit: 0,
+      ResourceObjectId: shape.resourceIds.get(r.uid),
+    })}</ResourceRate>\n`;
+  }
   yield `<Project>${fields({
     ActivityDefaultCalendarObjectId: calendarId,
     Id: (schedule.name ?? 'TRESTLE').slice(0, 40),
     Name: schedule.name ?? 'Trestle schedule',
     ObjectId: projectId,
-    PlannedStartDate: starts.length ? starts.reduce((a, b) => (a < b ? a : b)) : null,
+    PlannedStartDate: plannedStart,
     Status: 'Active',
   })}\n`;
   for (const w of shape.wbs) {

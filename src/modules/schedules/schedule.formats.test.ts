@@ -38,6 +38,13 @@ const TASKS = [
   '%R\t20\t1\t\tA20\tFooting\tTT_Task\t8\t2025-01-08 08:00\t2025-01-08 17:00',
 ];
 
+/** What P6 cannot hold of sampleSchedule(120): its summary tasks, the activities' own WBS codes, display units. */
+const p6Warnings = [
+  expect.stringMatching(/^6 summary task\(s\) written as WBS nodes/),
+  expect.stringMatching(/^P6 keeps no WBS code on an activity.*: 114 task WBS code\(s\) not kept \(2: 1\.1, /),
+  expect.stringMatching(/^P6 keeps durations and lags in hours and shows them in its own unit: the display unit .* of 16 duration\(s\) and \d+ lag\(s\) is not kept$/),
+];
+
 describe('MSPDI', () => {
   it('round-trips a schedule: tasks, links of all four types with lags and units, calendars, resources, assignments', async () => {
     const sample = sampleSchedule(120);
@@ -125,13 +132,14 @@ describe('XER', () => {
     const sample = sampleSchedule(120);
     const warnings: string[] = [];
     const file = await xerOf(sample, warnings);
-    expect(warnings).toEqual([]);
+    // Summary tasks become WBS nodes; the activities' own WBS codes (1.1, …) are MS Project's, not P6's.
+    expect(warnings).toEqual(p6Warnings);
     expect(file.includes(Buffer.from('\r\n'))).toBe(true);
     // € is 0x80 and ä 0xE4 in Windows-1252.
     expect(file.includes(Buffer.from([0xe4]))).toBe(true);
     expect(file.includes(Buffer.from([0x80]))).toBe(true);
     const text = iconv.decode(file, 'win1252');
-    expect(text.split('\r\n').filter((l) => l.startsWith('%T')).map((l) => l.slice(3))).toEqual(['CURRTYPE', 'PROJECT', 'CALENDAR', 'PROJWBS', 'RSRC', 'TASK', 'TASKPRED', 'TASKRSRC']);
+    expect(text.split('\r\n').filter((l) => l.startsWith('%T')).map((l) => l.slice(3))).toEqual(['CURRTYPE', 'PROJECT', 'CALENDAR', 'PROJWBS', 'RSRC', 'RSRCRATE', 'TASK', 'TASKPRED', 'TASKRSRC']);
     expect(text.endsWith('%E\r\n')).toBe(true);
 
     const back = await readXer(streamOf(file));
@@ -140,7 +148,7 @@ describe('XER', () => {
     expect(summariesOf(back)).toEqual(summariesOf(sample));
     expect(back.tasks.filter((t) => t.isSummary).map((t) => t.uid)).toEqual(sample.tasks.filter((t) => t.isSummary).map((t) => `WBS:${t.wbs}`));
     expect(back.calendars).toEqual(sample.calendars);
-    expect(back.resources).toEqual(sample.resources.map((r) => ({ ...r, maxUnits: null })));
+    expect(back.resources).toEqual(sample.resources);
     expect(back.assignments).toEqual(sample.assignments);
     // Written again, the schedule read back reads the same.
     expect(await readXer(streamOf(await xerOf(back)))).toEqual(back);
@@ -201,6 +209,7 @@ describe('XER', () => {
     expect(mspdi.links.map((l) => l.type)).toEqual(['FS']);
     expect(warnings).toEqual([
       'The schedule has no calendar: one named "Standard" (Monday to Friday, 08:00-12:00 and 13:00-17:00) was written, as MSPDI needs one',
+      'MSPDI needs whole-number ids: 2 task id(s) renumbered (A10 → 1, A20 → 2)',
       'MS Project holds one link between two tasks: 2 link(s) left out, the first between each pair kept: A10 → A20 SS (lag 480 min), A10 → A20 FF (lag 960 min)',
     ]);
   });
@@ -408,7 +417,7 @@ describe('P6 XML', () => {
     const sample = sampleSchedule(120);
     const warnings: string[] = [];
     const xml = p6xmlOf(sample, warnings);
-    expect(warnings).toEqual([]);
+    expect(warnings).toEqual(p6Warnings);
     expect(xml).toContain('<APIBusinessObjects xmlns="http://xmlns.oracle.com/Primavera/P6/V8.3/API/BusinessObjects"');
     for (const text of [xml, xml.replace(/ xmlns="[^"]*"/, '')]) {
       const back = await readP6Xml(streamOf(text));
@@ -462,6 +471,79 @@ describe('P6 XML', () => {
     const garage = await readP6Xml(streamOf(xml), { project: 'GARAGE' });
     expect([garage.name, garage.tasks.map((t) => t.uid)]).toEqual(['GARAGE', ['G1']]);
     expect((await refusal(readP6Xml(streamOf(xml), { project: 'NONE' }))).reason).toBe('PROJECT_NOT_FOUND');
+  });
+});
+
+describe('what a format cannot hold is named in the export’s warnings', () => {
+  /** A small schedule with resources of every type, WBS codes on tasks, and max units. */
+  function resourced(): Schedule {
+    const s = sampleSchedule(6);
+    // Activities only, so that only the resources draw warnings.
+    s.tasks = s.tasks.filter((t) => !t.isSummary).map((t) => ({ ...t, wbs: null, outlineLevel: 1 }));
+    s.resources = [
+      { uid: '1', code: 'CARP', name: 'Carpenter', type: 'labor', calendarUid: '1', maxUnits: 2 },
+      { uid: '2', code: 'CRANE', name: 'Tower crane', type: 'nonlabor', calendarUid: '1', maxUnits: 1.5 },
+      { uid: '3', code: 'CONC', name: 'Concrete', type: 'material', calendarUid: null, maxUnits: null },
+      { uid: '4', code: 'FEES', name: 'Permit fees', type: 'cost', calendarUid: null, maxUnits: null },
+      { uid: '5', code: 'CARP', name: 'Second carpenter', type: 'labor', calendarUid: '1', maxUnits: 0.5 },
+    ];
+    s.assignments = [];
+    return s;
+  }
+
+  it('MSPDI: equipment (nonlabor) resources are work resources in MS Project, and the warning says so', async () => {
+    const warnings: string[] = [];
+    const back = await readMspdi(streamOf(mspdiOf(resourced(), warnings)));
+    expect(back.resources.map((r) => [r.code, r.type, r.maxUnits])).toEqual([
+      ['CARP', 'labor', 2],
+      ['CRANE', 'labor', 1.5],
+      ['CONC', 'material', null],
+      ['FEES', 'cost', null],
+      ['CARP', 'labor', 0.5],
+    ]);
+    expect(warnings).toEqual(['MS Project has no equipment (nonlabor) resources: 1 resource(s) written as work resources (CRANE)']);
+  });
+
+  it('XER and P6 XML keep max units, rename repeated resource codes and write cost resources as nonlabor, each named', async () => {
+    const expected = [
+      ['CARP', 'labor', 2],
+      ['CRANE', 'nonlabor', 1.5],
+      ['CONC', 'material', null],
+      ['FEES', 'nonlabor', null],
+      ['CARP-5', 'labor', 0.5],
+    ];
+    const named = [
+      'P6 has no cost resources: 1 resource(s) written as nonlabor (FEES)',
+      'P6 needs a resource ID of its own for each resource: 1 resource code(s) used twice were renamed (CARP → CARP-5)',
+    ];
+    const xerWarnings: string[] = [];
+    const xer = await readXer(streamOf(await xerOf(resourced(), xerWarnings)));
+    expect(xer.resources.map((r) => [r.code, r.type, r.maxUnits])).toEqual(expected);
+    expect(xerWarnings.filter((w) => /resource/.test(w))).toEqual(named);
+    const xmlWarnings: string[] = [];
+    const xml = await readP6Xml(streamOf(p6xmlOf(resourced(), xmlWarnings)));
+    expect(xml.resources.map((r) => [r.code, r.type, r.maxUnits])).toEqual(expected);
+    expect(xmlWarnings.filter((w) => /resource/.test(w))).toEqual(named);
+  });
+
+  it('XER and P6 XML name the WBS codes of tasks they cannot keep: an activity takes the code of its WBS node', async () => {
+    const s = sampleSchedule(4);
+    // 1 is a summary with WBS 1; 2 keeps it (1.1 is a child code under node 1: P6 gives the activity the node's code, 1).
+    s.tasks[2]!.wbs = 'X.9';
+    for (const [format, run] of [
+      ['XER', async (w: string[]) => readXer(streamOf(await xerOf(s, w)))],
+      ['P6 XML', async (w: string[]) => readP6Xml(streamOf(p6xmlOf(s, w)))],
+    ] as const) {
+      const warnings: string[] = [];
+      const back = await run(warnings);
+      expect(back.tasks.map((t) => [t.uid, t.wbs]), format).toEqual([
+        ['WBS:1', '1'],
+        ['2', '1'],
+        ['3', '1'],
+        ['4', '1'],
+      ]);
+      expect(warnings, format).toContain('P6 keeps no WBS code on an activity, which takes the code of its WBS node: 3 task WBS code(s) not kept (2: 1.1, 3: X.9, 4: 1.3)');
+    }
   });
 });
 

@@ -46,3 +46,11 @@ export function decimal(value: number): string {
 export function fewOf(ids: readonly string[]): string {
   return `${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ` and ${ids.length - 10} more` : ''}`;
 }
+
+/** Names, in `warnings`, the identifiers of each kind a format had to renumber (those numericIds did not keep). */
+export function warnRenumbered(format: string, kinds: ReadonlyArray<readonly [string, ReadonlyMap<string, number>]>, warnings: string[]): void {
+  for (const [kind, ids] of kinds) {
+    const changed = [...ids].filter(([uid, n]) => String(n) !== uid).map(([uid, n]) => `${uid} → ${n}`);
+    if (changed.length) warnings.push(`${format} needs whole-number ids: ${changed.length} ${kind} id(s) renumbered (${fewOf(changed)})`);
+  }
+}

@@ -80,7 +80,7 @@ describe.skipIf(!present)('fixture tier: schedules exported by MS Project and P6
     expect(s.calendars).toEqual([{ uid: '44739', name: '5 Day', baseUid: null, hoursPerDay: 8, week: [[], ...Array(5).fill(['08:00-12:00', '13:00-17:00']), []] }]);
     expect(s.warnings).toEqual(['Skipped XER tables a schedule does not use: CURRTYPE, OBS, SCHEDOPTIONS, ACTVTYPE, ACTVCODE, TASKACTV']);
     const rates = await read('XER', 'xer/mpxj-resource-rates-test.xer');
-    expect(rates.resources).toEqual([{ uid: '1316', code: 'R1', name: 'Resource 1', type: 'labor', calendarUid: '597', maxUnits: null }]);
+    expect(rates.resources).toEqual([{ uid: '1316', code: 'R1', name: 'Resource 1', type: 'labor', calendarUid: '597', maxUnits: 1 }]);
     expect(rates.assignments.length).toBeGreaterThanOrEqual(2);
     expect(rates.assignments[0]).toEqual({ uid: '6639', taskUid: 'A1000', resourceUid: '1316', units: 1, workHours: 240 });
   });

@@ -1,8 +1,9 @@
-import { round4, type ConstraintType, type LinkType, type PercentCompleteType, type ResourceType } from './schedule.model.js';
+import { round4, type ConstraintType, type LinkType, type PercentCompleteType, type ResourceType, type Schedule } from './schedule.model.js';
 
 /*
- * Primavera P6 codes shared by the XER and P6 XML readers and writers: link types, constraint
- * types, resource types, and the calendar data string of XER's CALENDAR.clndr_data.
+ * Primavera P6 codes and rules shared by the XER and P6 XML readers and writers: link types,
+ * constraint types, resource types, percent complete types and how P6 computes them, resources'
+ * rate periods, and the calendar data string of XER's CALENDAR.clndr_data.
  */
 
 export const XER_LINK_TYPES: Readonly<Record<string, LinkType>> = { PR_FS: 'FS', PR_SS: 'SS', PR_FF: 'FF', PR_SF: 'SF' };
@@ -96,10 +97,35 @@ export function p6ActivityPercent(type: PercentCompleteType, p: P6Progress): num
   }
 }
 
+/** A resource's rate period: from when, and its max units per time. */
+export interface RatePeriod {
+  from: string;
+  maxUnits: number | null;
+}
+
+/**
+ * Sets each resource's max units from its rate periods (XER RSRCRATE, P6 XML ResourceRate): the
+ * period in effect at the project's start, else the first; rates that differ are named.
+ */
+export function applyRatePeriods(schedule: Schedule, periods: ReadonlyMap<string, RatePeriod[]>, projectStart: string): void {
+  for (const resource of schedule.resources) {
+    const list = periods.get(resource.uid)?.sort((a, b) => a.from.localeCompare(b.from));
+    if (!list?.length) continue;
+    const current = list.filter((p) => p.from <= projectStart).pop() ?? list[0]!;
+    resource.maxUnits = current.maxUnits;
+    if (new Set(list.map((p) => p.maxUnits)).size > 1) {
+      schedule.warnings.push(
+        `Resource ${resource.code ?? resource.uid} has rate periods with different max units (${list.map((p) => `${p.maxUnits ?? 'none'} from ${p.from.slice(0, 10) || '?'}`).join(', ')}): the one in effect at the project's start is kept (${current.maxUnits ?? 'none'})`,
+      );
+    }
+  }
+}
+
 export const XER_RESOURCE_TYPES: Readonly<Record<string, ResourceType>> = { RT_Labor: 'labor', RT_Equip: 'nonlabor', RT_Mat: 'material' };
-export const XER_RESOURCE_CODES: Readonly<Record<ResourceType, string>> = { labor: 'RT_Labor', nonlabor: 'RT_Equip', material: 'RT_Mat', cost: 'RT_Mat' };
+/** P6 has no cost resources: they are written as nonlabor (as MPXJ maps them), with a warning. */
+export const XER_RESOURCE_CODES: Readonly<Record<ResourceType, string>> = { labor: 'RT_Labor', nonlabor: 'RT_Equip', material: 'RT_Mat', cost: 'RT_Equip' };
 export const P6XML_RESOURCE_TYPES: Readonly<Record<string, ResourceType>> = { Labor: 'labor', Nonlabor: 'nonlabor', Material: 'material' };
-export const P6XML_RESOURCE_NAMES: Readonly<Record<ResourceType, string>> = { labor: 'Labor', nonlabor: 'Nonlabor', material: 'Material', cost: 'Material' };
+export const P6XML_RESOURCE_NAMES: Readonly<Record<ResourceType, string>> = { labor: 'Labor', nonlabor: 'Nonlabor', material: 'Material', cost: 'Nonlabor' };
 
 const RANGE = /(?:s\|(\d{1,2}:\d{2})\|f\|(\d{1,2}:\d{2}))|(?:f\|(\d{1,2}:\d{2})\|s\|(\d{1,2}:\d{2}))/g;
 const DAY_START = /\(0\|\|([1-7])\(\)/g;

@@ -3,7 +3,7 @@ import { emptySchedule, newTask, normalizeDateTime, numberOrNull, round4, type S
 import { chooseProject, ScheduleFileError } from './schedules.errors.js';
 import { decodedLines } from './schedule.text.js';
 import { outlineTasks, type WbsNode } from './p6.outline.js';
-import { p6ActivityPercent, readClndrData, XER_CONSTRAINTS, XER_LINK_TYPES, XER_PERCENT_TYPES, XER_RESOURCE_TYPES, type P6Progress } from './xer.format.js';
+import { applyRatePeriods, p6ActivityPercent, readClndrData, type RatePeriod, XER_CONSTRAINTS, XER_LINK_TYPES, XER_PERCENT_TYPES, XER_RESOURCE_TYPES, type P6Progress } from './xer.format.js';
 
 /*
  * Primavera P6 XER: an `ERMHDR` line, then tables (`%T name`, `%F` field names, `%R` rows) and
@@ -11,7 +11,7 @@ import { p6ActivityPercent, readClndrData, XER_CONSTRAINTS, XER_LINK_TYPES, XER_
  * Read line by line as the file streams; only the tables a schedule needs are kept.
  */
 
-const WANTED = new Set(['PROJECT', 'PROJWBS', 'TASK', 'TASKPRED', 'CALENDAR', 'RSRC', 'TASKRSRC']);
+const WANTED = new Set(['PROJECT', 'PROJWBS', 'TASK', 'TASKPRED', 'CALENDAR', 'RSRC', 'RSRCRATE', 'TASKRSRC']);
 
 /** A table's rows: values by field name. */
 class XerTable {
@@ -247,6 +247,17 @@ export async function readXer(input: Readable, options: { project?: string | und
       maxUnits: null,
     });
   }
+
+  // Max units: of the rate period in effect at the project's start (the first, if all start later).
+  const rates = tables.get('RSRCRATE');
+  const periods = new Map<string, RatePeriod[]>();
+  for (const row of rates?.rows ?? []) {
+    const r = rates!;
+    const list = periods.get(r.get(row, 'rsrc_id')) ?? [];
+    list.push({ from: normalizeDateTime(r.get(row, 'start_date')) ?? '', maxUnits: numberOrNull(r.get(row, 'max_qty_per_hr')) });
+    periods.set(r.get(row, 'rsrc_id'), list);
+  }
+  applyRatePeriods(schedule, periods, normalizeDateTime(projects.get(project, 'plan_start_date')) ?? '');
 
   const assignments = tables.get('TASKRSRC');
   const resourceTypes = new Map(schedule.resources.map((r) => [r.uid, r.type]));

@@ -5,7 +5,7 @@ import { p6Shape, statusOf } from './p6.export.js';
 import { formatClndrData, XER_CONSTRAINT_CODES, XER_LINK_CODES, XER_PERCENT_CODES, XER_RESOURCE_CODES } from './xer.format.js';
 
 /*
- * XER out: ERMHDR, then CURRTYPE, PROJECT, CALENDAR, PROJWBS, RSRC, TASK, TASKPRED, TASKRSRC
+ * XER out: ERMHDR, then CURRTYPE, PROJECT, CALENDAR, PROJWBS, RSRC, RSRCRATE, TASK, TASKPRED, TASKRSRC
  * (each table after the ones its rows point to), %E; Windows-1252, CR LF. The field lists are
  * those of P6's own exports; fields the schedule does not know are left empty, as P6 does.
  */
@@ -17,6 +17,7 @@ const FIELDS = {
   CALENDAR: 'clndr_id default_flag clndr_name proj_id base_clndr_id last_chng_date clndr_type day_hr_cnt week_hr_cnt month_hr_cnt year_hr_cnt rsrc_private clndr_data',
   PROJWBS:
     'wbs_id proj_id obs_id seq_num proj_node_flag sum_data_flag status_code wbs_short_name wbs_name phase_id parent_wbs_id ev_user_pct ev_etc_user_value orig_cost indep_remain_total_cost ann_dscnt_rate_pct dscnt_period_type indep_remain_work_qty anticip_start_date anticip_end_date ev_compute_type ev_etc_compute_type guid tmpl_guid plan_open_state',
+  RSRCRATE: 'rsrc_rate_id rsrc_id max_qty_per_hr cost_per_qty start_date shift_period_id cost_per_qty2 cost_per_qty3 cost_per_qty4 cost_per_qty5',
   RSRC: 'rsrc_id parent_rsrc_id clndr_id role_id shift_id user_id pobs_id guid rsrc_seq_num email_addr employee_code office_phone other_phone rsrc_name rsrc_short_name rsrc_title_name def_qty_per_hr cost_qty_type ot_factor active_flag auto_compute_act_flag def_cost_qty_link_flag ot_flag curr_id unit_id rsrc_type location_id rsrc_notes load_tasks_flag level_flag last_checksum',
   TASK: 'task_id proj_id wbs_id clndr_id phys_complete_pct rev_fdbk_flag lock_plan_flag auto_compute_act_flag complete_pct_type task_type duration_type status_code task_code task_name rsrc_id total_float_hr_cnt free_float_hr_cnt remain_drtn_hr_cnt act_work_qty remain_work_qty target_work_qty target_drtn_hr_cnt target_equip_qty act_equip_qty remain_equip_qty cstr_date act_start_date act_end_date late_start_date late_end_date expect_end_date early_start_date early_end_date restart_date reend_date target_start_date target_end_date rem_late_start_date rem_late_end_date cstr_type priority_type suspend_date resume_date float_path float_path_order guid tmpl_guid cstr_date2 cstr_type2 driving_path_flag act_this_per_work_qty act_this_per_equip_qty external_early_start_date external_late_end_date create_date update_date create_user update_user location_id',
   TASKPRED: 'task_pred_id task_id pred_task_id proj_id pred_proj_id pred_type lag_hr_cnt float_path aref arls',
@@ -143,21 +144,17 @@ export function* xerLines(schedule: Schedule, warnings: string[], now = new Date
       ev_etc_compute_type: 'EE_Rem_hr',
     })),
   ]);
-  const shortNames = new Set<string>();
   yield* table(
     'RSRC',
     schedule.resources.map((r, i) => {
       const id = shape.resourceIds.get(r.uid)!;
-      let short = (r.code || r.name || `R${id}`).slice(0, 20);
-      if (shortNames.has(short)) short = `${short.slice(0, 14)}-${id}`;
-      shortNames.add(short);
       return {
         rsrc_id: id,
         clndr_id: (r.calendarUid && shape.calendarIds.get(r.calendarUid)) || calendarId,
         rsrc_seq_num: i,
         rsrc_name: r.name,
-        rsrc_short_name: short,
-        def_qty_per_hr: r.maxUnits ?? 1,
+        rsrc_short_name: shape.resourceCodes.get(r.uid),
+        def_qty_per_hr: 1,
         cost_qty_type: 'QT_Hour',
         active_flag: 'Y',
         auto_compute_act_flag: 'Y',
@@ -182,6 +179,13 @@ export function* xerLines(schedule: Schedule, warnings: string[], now = new Date
     sums[`target_${kind}_qty`] += a.workHours;
     unitsOf.set(a.taskUid, sums);
   }
+  // Max units live in the resource's rate periods: one, in effect from the project's start.
+  yield* table(
+    'RSRCRATE',
+    schedule.resources.flatMap((r, i) =>
+      r.maxUnits === null ? [] : [{ rsrc_rate_id: i + 1, rsrc_id: shape.resourceIds.get(r.uid), max_qty_per_hr: r.maxUnits, cost_per_qty: 0, start_date: xerDate(planStart) }],
+    ),
+  );
   yield* table(
     'TASK',
     shape.activities.map(({ id, wbsId, task, progress }) => {
