@@ -82,7 +82,8 @@ function readCalendar(node: XmlNode): ScheduleCalendar & { days: Map<number, str
     if (!(type >= 1 && type <= 7)) continue; // 0: an exception period, not a weekday
     const ranges = flag(text(day, 'DayWorking'))
       ? children(child(day, 'WorkingTimes'), 'WorkingTime')
-          .map((w) => `${time(text(w, 'FromTime'))}-${time(text(w, 'ToTime'))}`)
+          // A period ending at midnight is written ToTime 00:00:00 (MS Project's own files do so).
+          .map((w) => `${time(text(w, 'FromTime'))}-${time(text(w, 'ToTime')) === '00:00' ? '24:00' : time(text(w, 'ToTime'))}`)
           .filter((r) => r.length === 11)
       : [];
     days.set(type, ranges);

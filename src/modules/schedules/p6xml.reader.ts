@@ -38,7 +38,8 @@ const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 
 /** P6 XML ends a work period a minute early (11:59 for noon): the minute is added back. */
 function periodEnd(value: string): string {
   const [h, m] = value.slice(0, 5).split(':').map(Number) as [number, number];
-  const total = (h * 60 + m + 1) % 1440;
+  // 23:59 ends the day: 24:00, as the week of the records writes midnight at the end of a day.
+  const total = Math.min(h * 60 + m + 1, 1440);
   return `${String(Math.floor(total / 60)).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}`;
 }
 

@@ -403,6 +403,14 @@ describe('XER', () => {
     }
   });
 
+  it('keeps a working period that ends at midnight in every format', async () => {
+    const s = sampleSchedule(3);
+    s.calendars[1]!.week = [[], ['22:00-24:00'], [], [], [], [], []];
+    for (const back of [await readMspdi(streamOf(mspdiOf(s))), await readXer(streamOf(await xerOf(s))), await readP6Xml(streamOf(p6xmlOf(s)))]) {
+      expect(back.calendars[1]!.week![1]).toEqual(['22:00-24:00']);
+    }
+  });
+
   it('reads a 4,000-task, 6,000-link schedule line by line', async () => {
     const sample = sampleSchedule(4000);
     expect(sample.links.length).toBeGreaterThan(5900);
