@@ -182,7 +182,7 @@ export function p6Shape(schedule: Schedule, warnings: string[]): P6Shape {
   };
 }
 
-/** P6's resource ID: at most 20 characters here (the length older P6 releases hold), unique in the file. */
+/** P6's resource ID, unique in the file: cut to 20 characters (kept short so that any P6 release takes it; a cut is named). */
 const RESOURCE_ID_LENGTH = 20;
 
 function resourceCodesOf(schedule: Schedule, ids: ReadonlyMap<string, number>, warnings: string[]): Map<string, string> {

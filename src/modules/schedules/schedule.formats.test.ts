@@ -534,6 +534,28 @@ describe('what a format cannot hold is named in the export’s warnings', () => 
     expect(xmlWarnings.filter((w) => /resource/.test(w))).toEqual(named);
   });
 
+  it('XER: max units come from the rate period in effect at the project’s start; periods that differ are named', async () => {
+    const file = xerText(
+      '%T\tPROJECT',
+      '%F\tproj_id\tproj_short_name\tplan_start_date',
+      '%R\t1\tDEMO\t2023-03-01 08:00',
+      '%T\tRSRC',
+      '%F\trsrc_id\trsrc_short_name\trsrc_name\trsrc_type',
+      '%R\t7\tCRANE\tTower crane\tRT_Equip',
+      '%T\tRSRCRATE',
+      '%F\trsrc_rate_id\trsrc_id\tmax_qty_per_hr\tcost_per_qty\tstart_date',
+      '%R\t2\t7\t2\t90\t2023-01-01 00:00',
+      '%R\t1\t7\t1\t80\t2022-01-01 00:00',
+      '%R\t3\t7\t3\t95\t2024-01-01 00:00',
+      '%E',
+    );
+    const s = await readXer(streamOf(file));
+    expect(s.resources.map((r) => [r.code, r.type, r.maxUnits])).toEqual([['CRANE', 'nonlabor', 2]]);
+    expect(s.warnings).toEqual([
+      "Resource CRANE has rate periods with different max units (1 from 2022-01-01, 2 from 2023-01-01, 3 from 2024-01-01): the one in effect at the project's start is kept (2)",
+    ]);
+  });
+
   it('XER and P6 XML name the WBS codes of tasks they cannot keep: an activity takes the code of its WBS node', async () => {
     const s = sampleSchedule(4);
     // 1 is a summary with WBS 1; 2 keeps it (1.1 is a child code under node 1: P6 gives the activity the node's code, 1).
