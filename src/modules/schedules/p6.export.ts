@@ -62,7 +62,7 @@ export interface P6Shape {
   calendars: Array<ScheduleCalendar & { week: string[][] }>;
   calendarIds: Map<string, number>;
   resourceIds: Map<string, number>;
-  /** Each resource's P6 resource ID: its code, made unique and at most 20 characters (named in the warnings when changed). */
+  /** Each resource's P6 resource ID: its code, made unique and at most 255 characters (named in the warnings when changed). */
   resourceCodes: Map<string, string>;
   assignmentIds: Map<string, number>;
   /** Actual and remaining units of each assignment (by UID): the activity's percentage of its planned units for units-type activities, else none done. */
@@ -182,8 +182,8 @@ export function p6Shape(schedule: Schedule, warnings: string[]): P6Shape {
   };
 }
 
-/** P6's resource ID, unique in the file: cut to 20 characters (kept short so that any P6 release takes it; a cut is named). */
-const RESOURCE_ID_LENGTH = 20;
+/** P6's resource ID, unique in the file and at most 255 characters (P6's API schema: PrimaryResourceId, maxLength 255). */
+const RESOURCE_ID_LENGTH = 255;
 
 function resourceCodesOf(schedule: Schedule, ids: ReadonlyMap<string, number>, warnings: string[]): Map<string, string> {
   const codes = new Map<string, string>();
