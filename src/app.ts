@@ -20,8 +20,8 @@ import { FileStore } from './platform/storage/file-store.js';
 import { isWellFormedKey, KeyVerifier } from './modules/keys/index.js';
 import { looksLikeAccessToken, OAuthServer, pruneExpiredArtifacts, verifyAccessToken, type FindSsoLogin } from './modules/oauth/index.js';
 import { filesRouter, pruneDownloadLinks } from './modules/files/index.js';
-import { failImportRun, importsRouter, runImport, runImportJob } from './modules/imports/index.js';
-import { exportsRouter, runExport, runExportJob } from './modules/exports/index.js';
+import { importsRouter, startImportWorker } from './modules/imports/index.js';
+import { exportsRouter, startExportWorker } from './modules/exports/index.js';
 import { docsRouter } from './modules/docs/index.js';
 import { startWebhookWorker, subscribedEventNames, webhookSettings } from './modules/webhooks/index.js';
 import { callbackSettings, callbacksRouter, startCallbackWorker } from './modules/callbacks/index.js';
@@ -88,6 +88,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     // Integrations (issue 6): every connector this deployment offers (src/connectors.ts).
     const connectors = buildConnectorRegistry(config);
     const integrations = integrationSettings(config);
+    const jobRetry = { limit: config.JOB_RETRY_LIMIT, delaySeconds: config.JOB_RETRY_DELAY_S };
     await ensureSyncQueue(boss);
 
     if (options.worker) {
@@ -102,40 +103,33 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         },
       });
       await boss.schedule(pruneRateLimitsJob.name, PRUNE_RATE_LIMITS_CRON, {});
-      await registerWorker(boss, logger, {
-        job: runImportJob,
-        // Heartbeats: when a worker dies mid-import, another picks the job up within a minute and
-        // resumes after the last committed chunk.
+      // Imports: runs claimed under their pg-boss job, heartbeats on the job row, database
+      // outages waited out, and a sweep that resumes the jobs whose runner is gone.
+      await startImportWorker({
+        db: mysql.db,
+        boss,
+        store,
+        pubsub,
+        logger,
+        chunkRows: config.IMPORT_CHUNK_ROWS,
+        writeRows: config.IMPORT_WRITE_ROWS,
+        writeConcurrency: config.IMPORT_WRITE_CONCURRENCY,
+        preloadMaxValues: config.IMPORT_PRELOAD_MAX_VALUES,
         heartbeatSeconds: config.IMPORT_HEARTBEAT_S,
-        concurrency: 2,
-        handler: async ({ importJobId, dryRun }, meta) => {
-          try {
-            await runImport(
-              {
-                db: mysql.db,
-                store,
-                pubsub,
-                logger,
-                chunkRows: config.IMPORT_CHUNK_ROWS,
-                writeRows: config.IMPORT_WRITE_ROWS,
-                writeConcurrency: config.IMPORT_WRITE_CONCURRENCY,
-                preloadMaxValues: config.IMPORT_PRELOAD_MAX_VALUES,
-                subscribedEvents: (organizationId, names) => subscribedEventNames(mysql.db, organizationId, names),
-              },
-              importJobId,
-              dryRun,
-            );
-          } catch (error) {
-            logger.error({ err: error, importJobId, attempt: meta.retryCount }, 'import run failed');
-            if (meta.retryCount >= 3) await failImportRun(mysql.db, importJobId, 'The import failed on an internal error; it was logged', pubsub, logger);
-            throw error;
-          }
-        },
+        dbWaitSeconds: config.JOB_DB_WAIT_S,
+        retry: jobRetry,
+        maxResumes: config.JOB_MAX_RESUMES,
+        subscribedEvents: (organizationId, names) => subscribedEventNames(mysql.db, organizationId, names),
       });
-      await registerWorker(boss, logger, {
-        job: runExportJob,
-        concurrency: 2,
-        handler: async ({ exportJobId }) => runExport({ db: mysql.db, store, logger }, exportJobId),
+      await startExportWorker({
+        db: mysql.db,
+        boss,
+        store,
+        logger,
+        heartbeatSeconds: config.IMPORT_HEARTBEAT_S,
+        dbWaitSeconds: config.JOB_DB_WAIT_S,
+        retry: jobRetry,
+        maxResumes: config.JOB_MAX_RESUMES,
       });
       const mailer = config.SMTP_URL ? smtpMailer(config.SMTP_URL, config.SMTP_FROM) : null;
       let onAlert: (() => void) | undefined;
@@ -179,6 +173,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         sso: { secrets, publicUrl, allowHttp: config.SSO_ALLOW_INSECURE_IDPS, dnsServers: config.SSO_DNS_SERVERS },
         connectors,
         integrationSettings: integrations,
+        jobRetry,
       });
       const insecurePrincipal: Principal | undefined =
         config.INSECURE_NO_AUTH_ORG_ID === undefined
@@ -208,8 +203,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       });
       const rest = Router();
       rest.use(filesRouter({ db: mysql.db, store }));
-      rest.use(importsRouter({ importDeps: { db: mysql.db, boss, store, maxUploadBytes: config.MAX_UPLOAD_BYTES }, gate, logger }));
-      rest.use(exportsRouter({ db: mysql.db, boss, store, gate, logger }));
+      rest.use(importsRouter({ importDeps: { db: mysql.db, boss, store, maxUploadBytes: config.MAX_UPLOAD_BYTES, retry: jobRetry }, gate, logger }));
+      rest.use(exportsRouter({ db: mysql.db, boss, store, gate, logger, retry: jobRetry }));
       rest.use(integrationsRouter({ db: mysql.db, boss, secrets, registry: connectors, settings: integrations, logger, gate }));
       server = await createHttpServer({
         restRouter: rest,

@@ -7,7 +7,7 @@ import type { Db } from './platform/db/mysql.js';
 import { createLogger } from './platform/logging/logger.js';
 import { MembersResolver, ProjectsResolver } from './modules/organizations/index.js';
 import { RECORD_RESOLVERS } from './modules/records/index.js';
-import { ImportsResolver } from './modules/imports/index.js';
+import { ImportsResolver, type RunRetry } from './modules/imports/index.js';
 import { ExportsResolver } from './modules/exports/index.js';
 import { FileStore } from './platform/storage/file-store.js';
 import { ViewerResolver } from './modules/viewer/index.js';
@@ -33,6 +33,8 @@ export interface SchemaDeps {
   sso: SsoResolverDeps;
   connectors: ConnectorRegistry;
   integrationSettings: IntegrationSettings;
+  /** pg-boss retries of import and export runs (JOB_RETRY_LIMIT, JOB_RETRY_DELAY_S). */
+  jobRetry?: RunRetry;
 }
 
 /**
@@ -46,8 +48,8 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
     [ProjectsResolver, new ProjectsResolver()],
     [MembersResolver, new MembersResolver()],
     [AuditResolver, new AuditResolver()],
-    [ImportsResolver, new ImportsResolver({ store: deps.store, maxUploadBytes: deps.maxUploadBytes })],
-    [ExportsResolver, new ExportsResolver()],
+    [ImportsResolver, new ImportsResolver({ store: deps.store, maxUploadBytes: deps.maxUploadBytes, retry: deps.jobRetry })],
+    [ExportsResolver, new ExportsResolver({ retry: deps.jobRetry })],
     [AlertsResolver, new AlertsResolver()],
     [OAuthClientsResolver, new OAuthClientsResolver()],
     [WebhooksResolver, new WebhooksResolver({ secrets: deps.secrets, settings: deps.webhookSettings })],

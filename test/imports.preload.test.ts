@@ -203,7 +203,7 @@ describe('a job that fails for good', () => {
     await mysql.db.update(importJobs).set({ status: 'importing', mode: 'skip_invalid' }).where(eq(importJobs.id, job.id));
     const live = env.pubsub.subscribe(IMPORT_PROGRESS_TOPIC, job.id)[Symbol.asyncIterator]();
     await env.pubsub.ensureListening();
-    await failImportRun(mysql.db, job.id, 'gave up', env.pubsub, env.logger);
+    await failImportRun(mysql.db, job.id, 'gave up', { pubsub: env.pubsub, logger: env.logger });
     const event = (await live.next()).value as ImportProgress;
     expect(event).toMatchObject({ jobId: String(job.id), status: 'failed', phase: 'failed', errorMessage: 'gave up' });
     await live.return?.();

@@ -27,6 +27,8 @@ describe('OpenAPI document of the REST shim', () => {
         'POST /api/v1/import/upload',
         'POST /api/v1/import/validate',
         'POST /api/v1/import/execute',
+        'POST /api/v1/import/cancel',
+        'POST /api/v1/import/resume',
         'GET /api/v1/import/{id}/status',
         'GET /api/v1/import/templates/{type}',
         'POST /api/v1/export',

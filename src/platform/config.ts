@@ -47,6 +47,23 @@ const ConfigSchema = z.object({
   STORAGE_DIR: z.string().min(1).optional(),
   /** Seconds between an import worker's heartbeats; a worker silent this long is presumed dead and its job resumes elsewhere (min 10). */
   IMPORT_HEARTBEAT_S: int(10, 3600).default(30),
+  /**
+   * Retries of an import or export run after its first attempt, each after a pause that doubles
+   * from JOB_RETRY_DELAY_S (defaults: 5 retries, 30 s: 30 s, 1, 2, 4 and 8 minutes, about a
+   * quarter of an hour in all).
+   */
+  JOB_RETRY_LIMIT: int(0, 100).default(5),
+  JOB_RETRY_DELAY_S: int(1, 3600).default(30),
+  /**
+   * How long a run that lost its database connection waits for MySQL to answer again before it
+   * gives the attempt up (then the retries above take over), in seconds; 0 does not wait.
+   */
+  JOB_DB_WAIT_S: int(0, 86_400).default(600),
+  /**
+   * Times the stale-heartbeat sweep resumes an import (or restarts an export) whose runner is
+   * gone, before it fails the job saying so.
+   */
+  JOB_MAX_RESUMES: int(0, 1000).default(5),
   /** How often pg-boss looks for dead workers' jobs, in seconds. */
   QUEUE_SUPERVISE_INTERVAL_S: int(1, 3600).default(30),
   /** Rows an import validates and writes per chunk (and per transaction when skipping bad rows). */

@@ -151,7 +151,8 @@ export function openApiDocument(): Record<string, unknown> {
             { name: 'projectId', in: 'query', schema: { type: 'string', pattern: '^[0-9]+$' }, description: 'Required for project records.' },
             { name: 'fileName', in: 'query', schema: { type: 'string' } },
             { name: 'format', in: 'query', schema: { type: 'string', enum: ['csv', 'tsv', 'xlsx', 'json', 'ndjson', 'xml'] }, description: 'Detected from the content when omitted.' },
-            { name: 'sheet', in: 'query', schema: { type: 'string' } },
+            { name: 'sheet', in: 'query', schema: { type: 'string' }, description: 'XLSX: sheet name or 1-based position; default the first visible sheet with data.' },
+            { name: 'headerRow', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 40 }, description: 'XLSX, CSV: 1-based header row; default detected.' },
             { name: 'recordPath', in: 'query', schema: { type: 'string' } },
             { name: 'delimiter', in: 'query', schema: { type: 'string' } },
             { name: 'encoding', in: 'query', schema: { type: 'string' } },
@@ -160,7 +161,21 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             '201': {
               description: 'The import job',
-              content: { 'application/json': { schema: { type: 'object', properties: { importJob: { $ref: '#/components/schemas/ImportJob' }, suggestions: { type: 'array', items: { type: 'object' } }, mappingFromSaved: { type: 'boolean' } } } } },
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      importJob: { $ref: '#/components/schemas/ImportJob' },
+                      suggestions: { type: 'array', items: { type: 'object' } },
+                      mappingFromSaved: { type: 'boolean' },
+                      sheets: { type: 'array', items: { type: 'object' }, description: 'XLSX: every sheet (name, position, hidden, veryHidden, rowCount, hasData, chosen).' },
+                      headerRow: { type: ['integer', 'null'], description: '1-based row the headers were read from.' },
+                      warnings: { type: 'array', items: { type: 'string' } },
+                    },
+                  },
+                },
+              },
             },
             ...errors(400, 401, 403, 404, 413, 429),
           },
@@ -181,6 +196,24 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Run the import in the background',
           description: 'Upserts by origin id in chunks; skip_invalid (default) writes the valid rows, all_or_nothing writes nothing if any row fails. Poll GET /api/v1/import/{id}/status. Scope imports:write.',
           requestBody: runBody(true),
+          responses: { ...runAccepted, ...errors(400, 401, 403, 404, 409, 429) },
+        },
+      },
+      '/api/v1/import/cancel': {
+        post: {
+          operationId: 'cancelImport',
+          summary: 'Cancel an import job that has not ended',
+          description: 'The job is cancelled at once; a running import stops at its next chunk, which is rolled back. Rows committed before stay (skip_invalid). 409 for a job that has ended. Scope imports:write.',
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['importJobId'], properties: { importJobId: { type: ['string', 'integer'] } }, additionalProperties: false } } } },
+          responses: { '200': json('The job, cancelled', holding('importJob', 'ImportJob')), ...errors(400, 401, 403, 404, 409, 429) },
+        },
+      },
+      '/api/v1/import/resume': {
+        post: {
+          operationId: 'resumeImport',
+          summary: 'Resume a failed or cancelled import job',
+          description: 'Carries on the run the job was in: an import from its last committed row (rows already in are not written again), a dry run from the start. 409 in any other state. Scope imports:write.',
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['importJobId'], properties: { importJobId: { type: ['string', 'integer'] } }, additionalProperties: false } } } },
           responses: { ...runAccepted, ...errors(400, 401, 403, 404, 409, 429) },
         },
       },

@@ -26,12 +26,18 @@ export const exportJobs = mysqlTable(
     fileSha256: char('file_sha256', { length: 64 }),
     manifest: json('manifest').$type<Record<string, unknown>>(),
     errorMessage: text('error_message'),
+    /** The pg-boss job that may run the export (its retries keep the id); the sweep gives a lost one a new id. */
+    runnerId: varchar('runner_id', { length: 64 }),
+    /** When the running export last said it was alive. */
+    heartbeatAt: time('heartbeat_at'),
+    /** Times the sweep restarted it after its run was lost. */
+    resumeCount: int('resume_count').notNull().default(0),
     createdByKeyId: ref('created_by_key_id'),
     createdAt: createdAt(),
     startedAt: time('started_at'),
     completedAt: time('completed_at'),
   },
-  (t) => [index('idx_export_jobs_org').on(t.organizationId, t.id)],
+  (t) => [index('idx_export_jobs_org').on(t.organizationId, t.id), index('idx_export_jobs_heartbeat').on(t.status, t.heartbeatAt)],
 );
 
 export type ExportJobRow = typeof exportJobs.$inferSelect;

@@ -8,7 +8,7 @@ import { AppError } from '../../platform/errors/app-error.js';
 import { createDownloadLink, type DownloadLink } from '../files/index.js';
 import { recordScope, type EntityType } from '../records/index.js';
 import { ImportTypeEnum, DownloadLinkType } from '../imports/index.js';
-import { createExport, getExportJob, listExportJobs } from './exports.service.js';
+import { createExport, getExportJob, listExportJobs, type ExportRetry } from './exports.service.js';
 import { ExportFiltersInput, ExportFormatEnum, ExportJob, ExportJobConnection, toExportJob } from './exports.types.js';
 
 /** The download of a finished export, valid for 15 minutes. */
@@ -28,6 +28,8 @@ export async function exportDownloadLink(ctx: GraphQLContext, id: number): Promi
 
 @Resolver()
 export class ExportsResolver {
+  constructor(private readonly deps: { retry?: ExportRetry | undefined } = {}) {}
+
   @Authorized('exports:write')
   @UseMiddleware(fieldRateLimit({ max: 30, window: '1m' }))
   @Mutation(() => ExportJob, { description: 'Starts an export in the background; poll exportJob, then exportDownload.' })
@@ -39,7 +41,7 @@ export class ExportsResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<ExportJob> {
     const scope = await recordScope(ctx, type as EntityType, projectId);
-    const job = await createExport({ db: ctx.services.db, boss: ctx.services.boss }, actorOf(ctx), {
+    const job = await createExport({ db: ctx.services.db, boss: ctx.services.boss, retry: this.deps.retry }, actorOf(ctx), {
       scope,
       entityType: type as EntityType,
       format,

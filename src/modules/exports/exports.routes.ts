@@ -9,7 +9,7 @@ import type { PgBoss } from 'pg-boss';
 import type { FileStore } from '../../platform/storage/file-store.js';
 import { ENTITY_TYPES, entityDef } from '../records/index.js';
 import { getProject } from '../organizations/index.js';
-import { createExport, getExportJob } from './exports.service.js';
+import { createExport, getExportJob, type ExportRetry } from './exports.service.js';
 import { toExportJob } from './exports.types.js';
 import { EXPORT_FORMATS } from './writers/writer.types.js';
 
@@ -29,7 +29,7 @@ const ExportRequest = z.object({
  *   GET  /api/v1/export/{id}            the job
  *   GET  /api/v1/export/{id}/download   the ZIP (data file + manifest.json)
  */
-export function exportsRouter(deps: { db: Db; boss: PgBoss; store: FileStore; gate: RequestGate; logger: Logger }): Router {
+export function exportsRouter(deps: { db: Db; boss: PgBoss; store: FileStore; gate: RequestGate; logger: Logger; retry?: ExportRetry }): Router {
   const router = Router();
   const jsonBody = (raw: unknown) => {
     const parsed = ExportRequest.safeParse(raw);
@@ -50,7 +50,7 @@ export function exportsRouter(deps: { db: Db; boss: PgBoss; store: FileStore; ga
       } else if (body.projectId !== undefined) {
         throw new BadInputError(`${type} belong to the organization, not to a project`, { field: 'projectId' });
       }
-      const job = await createExport({ db: deps.db, boss: deps.boss }, restActor(principal, res), {
+      const job = await createExport({ db: deps.db, boss: deps.boss, retry: deps.retry }, restActor(principal, res), {
         scope: { organizationId: principal.organizationId, projectId },
         entityType: type,
         format: body.format as (typeof EXPORT_FORMATS)[number],

@@ -8,6 +8,6 @@ export class ImportJobNotFoundError extends NotFoundError {
 
 export class ImportStateError extends AppError {
   constructor(id: number, status: string, action: string) {
-    super('CONFLICT', `Import job ${id} is ${status}: it cannot ${action}`, { context: { id: String(id), status } });
+    super('CONFLICT', `Import job ${id} is ${status}: it cannot ${action}`, { context: { id: String(id), status: status.toUpperCase() } });
   }
 }

@@ -9,3 +9,12 @@ export const runImportJob = defineJob({
 
 /** Topic of importProgress; the dynamic id is the import job. */
 export const IMPORT_PROGRESS_TOPIC = 'IMPORT_PROGRESS';
+
+/** Finds validating and importing jobs whose runner is gone: resumes them, or fails them after a bound. */
+export const sweepImportsJob = defineJob({
+  name: 'imports.sweep',
+  schema: z.object({}).passthrough(),
+});
+
+/** Every minute, like the other sweeps. */
+export const SWEEP_IMPORTS_CRON = '* * * * *';

@@ -13,7 +13,7 @@ import type { ImportOptions } from './import-jobs.table.js';
 import { buildImportTemplate, TEMPLATE_CONTENT_TYPES, templateFileName } from './templates/template.builder.js';
 import { IMPORT_PROGRESS_TOPIC } from './imports.jobs.js';
 import { progressOfJob, type ImportProgress } from './imports.runner.js';
-import { cancelImport, createImport, getImportJob, listImportJobs, startImportRun, type ImportDeps } from './imports.service.js';
+import { cancelImport, checkHeaderRow, createImport, getImportJob, listImportJobs, resumeImport, startImportRun, type ImportDeps } from './imports.service.js';
 import { reportFile } from './imports.report.js';
 import {
   ColumnMappingInput,
@@ -28,8 +28,8 @@ import {
   ImportTypeInfo,
   ReportFormat,
   importTypeInfos,
+  toCreatedPayload,
   toImportJob,
-  toSuggestions,
 } from './imports.types.js';
 
 const DOWNLOAD_TTL_SECONDS = 15 * 60;
@@ -83,6 +83,7 @@ export class ImportsResolver {
     if (input.recordPath) options.recordPath = input.recordPath;
     if (input.delimiter) options.delimiter = input.delimiter === '\\t' ? '\t' : input.delimiter;
     if (input.encoding) options.encoding = input.encoding;
+    if (input.headerRow !== null && input.headerRow !== undefined) options.headerRow = checkHeaderRow(input.headerRow);
     const created = await createImport(
       this.importDeps(ctx),
       actorOf(ctx),
@@ -96,11 +97,11 @@ export class ImportsResolver {
       },
       content,
     );
-    return { importJob: toImportJob(created.job), suggestions: toSuggestions(created.suggestion), mappingFromSaved: created.mappingFromSaved };
+    return toCreatedPayload(created);
   }
 
   @Authorized('imports:write')
-  @Mutation(() => ImportJob, { description: 'Dry run: checks every row against the mapping and the database, writes nothing. Watch importProgress.' })
+  @Mutation(() => ImportJob, { description: 'Dry run: checks every row against the mapping and the database, writes nothing. Watch importProgress. PENDING or VALIDATED jobs only (CONFLICT otherwise).' })
   async validateImport(
     @Arg('id', () => ID) id: string,
     @Arg('mapping', () => [ColumnMappingInput], { nullable: true, description: 'Overrides the suggested mapping; saved for the next file with these headers.' })
@@ -112,7 +113,7 @@ export class ImportsResolver {
   }
 
   @Authorized('imports:write')
-  @Mutation(() => ImportJob, { description: 'Runs the import in the background. Watch importProgress.' })
+  @Mutation(() => ImportJob, { description: 'Runs the import in the background. Watch importProgress. PENDING or VALIDATED jobs only (CONFLICT otherwise; a FAILED or CANCELLED one is resumed with resumeImport).' })
   async executeImport(
     @Arg('id', () => ID) id: string,
     @Arg('mapping', () => [ColumnMappingInput], { nullable: true }) mapping: ColumnMappingInput[] | null,
@@ -128,9 +129,21 @@ export class ImportsResolver {
   }
 
   @Authorized('imports:write')
-  @Mutation(() => ImportJob, { description: 'Stops a running import after its current chunk; rows already committed stay (skip-invalid mode).' })
+  @Mutation(() => ImportJob, {
+    description:
+      'Cancels a job that has not ended, at once (a running import stops at its next chunk, which is rolled back); rows already committed stay (skip-invalid mode). CONFLICT for a job that has ended.',
+  })
   async cancelImport(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ImportJob> {
     return toImportJob(await cancelImport(ctx.services.db, actorOf(ctx), ctx.principal!.organizationId, parseId(id)));
+  }
+
+  @Authorized('imports:write')
+  @Mutation(() => ImportJob, {
+    description:
+      'Carries on a FAILED or CANCELLED job in the run it was in: an import from its last committed row (rows already in are not written again), a dry run from the start. CONFLICT in any other state.',
+  })
+  async resumeImport(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ImportJob> {
+    return toImportJob(await resumeImport(this.importDeps(ctx), actorOf(ctx), ctx.principal!.organizationId, parseId(id)));
   }
 
   @Authorized('imports:read')

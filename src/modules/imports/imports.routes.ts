@@ -6,8 +6,8 @@ import { restActor, restHandler } from '../../platform/http/rest.js';
 import { BadInputError } from '../../platform/errors/app-error.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { entityDef, isEntityType } from '../records/index.js';
-import { createImport, getImportJob, startImportRun, type ImportDeps } from './imports.service.js';
-import { toImportJob, toSuggestions } from './imports.types.js';
+import { cancelImport, checkHeaderRow, createImport, getImportJob, resumeImport, startImportRun, type ImportDeps } from './imports.service.js';
+import { toCreatedPayload, toImportJob } from './imports.types.js';
 import { IMPORT_MODES, type ImportOptions } from './import-jobs.table.js';
 import { FILE_FORMATS, type FileFormat } from './parsers/index.js';
 import { buildImportTemplate, TEMPLATE_CONTENT_TYPES, templateFileName, type TemplateFormat } from './templates/template.builder.js';
@@ -22,6 +22,8 @@ function queryOf(req: { query: unknown }): Record<string, string | undefined> {
  *   POST /api/v1/import/upload?type=vendors&projectId=…&fileName=…   (the file is the raw body)
  *   POST /api/v1/import/validate   { importJobId, mapping? }          dry run, writes nothing
  *   POST /api/v1/import/execute    { importJobId, mapping?, mode? }   runs the import
+ *   POST /api/v1/import/cancel     { importJobId }                    cancels a job that has not ended
+ *   POST /api/v1/import/resume     { importJobId }                    resumes a failed or cancelled job
  *   GET  /api/v1/import/{id}/status
  *   GET  /api/v1/import/templates/{type}?format=xlsx|csv
  */
@@ -33,6 +35,9 @@ const RunRequest = z
     mode: z.enum(IMPORT_MODES).optional(),
   })
   .strict();
+
+/** Body of cancel and resume: the job. */
+const JobRequest = z.object({ importJobId: RunRequest.shape.importJobId }).strict();
 
 function runRequest(raw: unknown, allowMode: boolean): z.infer<typeof RunRequest> {
   const parsed = RunRequest.safeParse(raw);
@@ -62,6 +67,24 @@ export function importsRouter(deps: { importDeps: ImportDeps; gate: RequestGate;
       }),
     );
   }
+  for (const [path, operation] of [
+    ['/import/cancel', 'cancel'],
+    ['/import/resume', 'resume'],
+  ] as const) {
+    router.post(
+      path,
+      express.json({ limit: '16kb' }),
+      restHandler(deps, 'imports:write', async (req, res, principal) => {
+        const parsed = JobRequest.safeParse(req.body);
+        if (!parsed.success) throw new BadInputError(`Invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+        const id = Number(parsed.data.importJobId);
+        const actor = restActor(principal, res);
+        const job =
+          operation === 'cancel' ? await cancelImport(deps.importDeps.db, actor, principal.organizationId, id) : await resumeImport(deps.importDeps, actor, principal.organizationId, id);
+        res.status(operation === 'cancel' ? 200 : 202).json({ importJob: toImportJob(job) });
+      }),
+    );
+  }
   router.post(
     '/import/upload',
     restHandler(deps, 'imports:write', async (req, res, principal) => {
@@ -76,6 +99,10 @@ export function importsRouter(deps: { importDeps: ImportDeps; gate: RequestGate;
       if (query['recordPath']) options.recordPath = query['recordPath'];
       if (query['delimiter']) options.delimiter = query['delimiter'];
       if (query['encoding']) options.encoding = query['encoding'];
+      if (query['headerRow']) {
+        if (!/^\d{1,3}$/.test(query['headerRow'])) throw new BadInputError('headerRow is a row number from 1 to 40', { field: 'headerRow' });
+        options.headerRow = checkHeaderRow(Number(query['headerRow']));
+      }
       const created = await createImport(
         deps.importDeps,
         restActor(principal, res),
@@ -89,7 +116,7 @@ export function importsRouter(deps: { importDeps: ImportDeps; gate: RequestGate;
         },
         req,
       );
-      res.status(201).json({ importJob: toImportJob(created.job), suggestions: toSuggestions(created.suggestion), mappingFromSaved: created.mappingFromSaved });
+      res.status(201).json(toCreatedPayload(created));
     }),
   );
   router.get(

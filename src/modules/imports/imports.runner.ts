@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { eq, sql } from 'drizzle-orm';
-import { isLockConflict } from '../../platform/db/errors.js';
+import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { isConnectionError, isLockConflict } from '../../platform/db/errors.js';
+import { waitForDatabase } from '../../platform/db/wait.js';
 import { SqlValues } from '../../platform/db/sql-values.js';
 import type { Db, DbOrTx } from '../../platform/db/mysql.js';
 import type { Logger } from '../../platform/logging/logger.js';
@@ -11,7 +12,8 @@ import { AppError } from '../../platform/errors/app-error.js';
 import { emitEvent } from '../../platform/events/outbox.js';
 import { entityDef, recordEventName, recordEventsOfWrite, RecordOwnershipConflict, RecordUpsert, type EntityType, type RecordScope } from '../records/index.js';
 import { createWriter, type RecordWriter } from '../exports/index.js';
-import { importJobs, type ImportJobRow } from './import-jobs.table.js';
+import { importJobs, type ImportJobRow, type ImportStatus } from './import-jobs.table.js';
+import { fromStates } from './imports.states.js';
 import { importCompleted, importFailed } from './imports.events.js';
 import { IMPORT_PROGRESS_TOPIC } from './imports.jobs.js';
 import { isCommitted, recordCommit, type CommitLedger } from './imports.checkpoint.js';
@@ -63,7 +65,26 @@ export interface RunnerDeps {
    * events (vendor.created, …) are written only for those. Without it, none are.
    */
   subscribedEvents?: (organizationId: number, eventNames: string[]) => Promise<string[]>;
+  /**
+   * Seconds between the runner's heartbeats on the job row (IMPORT_HEARTBEAT_S, default 30). A
+   * job whose heartbeat is older than STALE_HEARTBEATS of them has no live runner: another runner
+   * may claim it, and the sweep resumes it.
+   */
+  heartbeatSeconds?: number;
+  /**
+   * When the database connection is lost, how long the runner waits for MySQL to answer again
+   * before it gives the run up to pg-boss's retries (JOB_DB_WAIT_S, default 600 s); then it
+   * resumes from the job's ledger. 0 does not wait.
+   */
+  dbWaitSeconds?: number;
 }
+
+/** Heartbeats a runner may miss before its job counts as abandoned. */
+export const STALE_HEARTBEATS = 4;
+const DEFAULT_HEARTBEAT_S = 30;
+const DEFAULT_DB_WAIT_S = 600;
+/** Lost connections a runner waits out within one run, before it leaves the job to the retries. */
+const MAX_CONNECTION_RESUMES = 20;
 
 /** What importProgress streams: small, so it fits a NOTIFY. */
 export interface ImportProgress {
@@ -79,7 +100,8 @@ export interface ImportProgress {
   errorMessage: string | null;
 }
 
-class Cancelled extends Error {}
+/** The job left the runner's hands (cancelled, failed or resumed by the sweep elsewhere): stop, write nothing more. */
+class Released extends Error {}
 
 /**
  * Valid rows of consecutive chunks, on their way to one write: encoded as SQL values
@@ -131,21 +153,40 @@ function describeIssues(issues: readonly RowIssue[], severity: 'error' | 'warnin
  * one transaction. Re-running never duplicates a record: rows upsert by origin id, and rows
  * without one get `import:<job>:<row>`.
  */
-export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean, runnerId = `direct-${jobId}`): Promise<void> {
+  let preload = true;
+  for (let attempt = 1, ownership = 1, reconnects = 0; ; attempt++) {
     try {
       // The first attempt answers most uniqueness questions from preloaded values; after a
       // conflict the database answers every one (see runAttempt).
-      await runAttempt(deps, jobId, dryRun, attempt === 1);
+      await runAttempt(deps, jobId, dryRun, preload, runnerId);
       return;
     } catch (error) {
-      if (!(error instanceof RecordOwnershipConflict)) throw error;
-      if (attempt >= OWNERSHIP_CONFLICT_ATTEMPTS) {
-        // Records kept changing under the import: say so on the job rather than retry blindly.
-        await failImportRun(deps.db, jobId, 'Records of this organization changed while the import ran (a code or number it writes was taken); run the import again', deps.pubsub, deps.logger);
-        return;
+      if (error instanceof RecordOwnershipConflict) {
+        preload = false;
+        if (++ownership > OWNERSHIP_CONFLICT_ATTEMPTS) {
+          // Records kept changing under the import: say so on the job rather than retry blindly.
+          await failImportRun(deps.db, jobId, 'Records of this organization changed while the import ran (a code or number it writes was taken); run the import again', {
+            pubsub: deps.pubsub,
+            logger: deps.logger,
+            runnerId,
+            code: 'RECORDS_CHANGED',
+          });
+          return;
+        }
+        deps.logger.warn({ jobId, attempt }, 'an import row met a record written after its lookup; resuming with every value checked against the database');
+        continue;
       }
-      deps.logger.warn({ jobId, attempt }, 'an import row met a record written after its lookup; resuming with every value checked against the database');
+      const waitSeconds = deps.dbWaitSeconds ?? DEFAULT_DB_WAIT_S;
+      if (isConnectionError(error) && waitSeconds > 0 && reconnects < MAX_CONNECTION_RESUMES) {
+        // The database went away (a restart, a network cut): wait for it rather than spend the
+        // run's retries, then carry on from the ledger. The job row still names this runner.
+        reconnects += 1;
+        deps.logger.warn({ jobId, attempt, err: error }, 'import lost its database connection; waiting for the database');
+        if (await waitForDatabase(() => deps.db.execute(sql`SELECT 1`), waitSeconds * 1000)) continue;
+      }
+      // Handed to pg-boss, whose retry keeps the runner id (and so the claim).
+      throw error;
     }
   }
 }
@@ -157,14 +198,29 @@ export async function runImport(deps: RunnerDeps, jobId: number, dryRun: boolean
  * anything written by others after that read is caught by the upsert's guard, which throws
  * RecordOwnershipConflict with the span rolled back, and runImport runs the job again without.
  */
-async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, preload: boolean): Promise<void> {
-  const [job] = await deps.db.select().from(importJobs).where(eq(importJobs.id, jobId));
-  if (!job) return;
-  const expected = dryRun ? 'validating' : 'importing';
-  if (job.status !== expected) {
-    deps.logger.warn({ jobId, status: job.status, expected }, 'import run skipped: job is not waiting for it');
+async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, preload: boolean, runnerId: string): Promise<void> {
+  const expected: ImportStatus = dryRun ? 'validating' : 'importing';
+  const heartbeatSeconds = deps.heartbeatSeconds ?? DEFAULT_HEARTBEAT_S;
+  // The claim (runner start): the job is waiting for this run, and it names this runner (the
+  // pg-boss job it was queued with, whose retries keep the id) or none (a job set running by hand).
+  const held = and(eq(importJobs.id, jobId), eq(importJobs.status, expected), eq(importJobs.runnerId, runnerId));
+  const [claim] = await deps.db
+    .update(importJobs)
+    .set({ runnerId, heartbeatAt: sql`CURRENT_TIMESTAMP(3)`, phase: dryRun ? 'validating' : 'importing' })
+    .where(
+      and(
+        eq(importJobs.id, jobId),
+        eq(importJobs.status, expected),
+        or(isNull(importJobs.runnerId), eq(importJobs.runnerId, runnerId)),
+      ),
+    );
+  if (claim.affectedRows === 0) {
+    deps.logger.warn({ jobId, expected }, 'import run skipped: the job is not waiting for it, or another runner holds it');
     return;
   }
+  const [found] = await deps.db.select().from(importJobs).where(eq(importJobs.id, jobId));
+  if (!found) return;
+  const job: ImportJobRow = found;
   const type = job.importType as EntityType;
   const entity = entityDef(type);
   const scope: RecordScope = { organizationId: job.organizationId, projectId: job.projectId };
@@ -183,21 +239,49 @@ async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, prel
       deps.logger.warn({ err: error, jobId }, 'could not publish import progress');
     });
   };
+  /** Writes to the job row while this runner holds it; Released when it no longer does. */
   const save = async (fields: Partial<typeof importJobs.$inferInsert>, db: DbOrTx = deps.db) => {
-    await db.update(importJobs).set(fields).where(eq(importJobs.id, job.id));
+    const [result] = await db.update(importJobs).set(fields).where(held);
+    if (result.affectedRows === 0) throw new Released();
+  };
+  /** Whether this runner still holds the job, read under the job row's lock inside `tx`. */
+  const stillHeld = async (tx: DbOrTx) => {
+    const [row] = await tx.select({ status: importJobs.status, runnerId: importJobs.runnerId }).from(importJobs).where(eq(importJobs.id, job.id)).for('update');
+    if (row?.status !== expected || row.runnerId !== runnerId) throw new Released();
   };
   // Asked at most every CANCEL_CHECK_INTERVAL_MS, not per chunk: a cancel takes effect within
   // that time (plus the chunk being written), and a big import saves a query per chunk.
   let lastCancelCheck = 0;
+  let released = false;
   const checkCancelled = async () => {
+    if (released) throw new Released();
     const now = Date.now();
     if (now - lastCancelCheck < CANCEL_CHECK_INTERVAL_MS) return;
     lastCancelCheck = now;
-    const [row] = await deps.db.select({ cancel: importJobs.cancelRequested }).from(importJobs).where(eq(importJobs.id, job.id));
-    if (row?.cancel) throw new Cancelled();
+    const [row] = await deps.db.select({ status: importJobs.status, runnerId: importJobs.runnerId }).from(importJobs).where(eq(importJobs.id, job.id));
+    if (row?.status !== expected || row.runnerId !== runnerId) throw new Released();
   };
+  // The heartbeat: the job row says this runner is alive. One that finds the job gone from it
+  // (cancelled, or resumed elsewhere after a long silence) makes the run stop at its next chunk.
+  const beat = setInterval(() => {
+    deps.db
+      .update(importJobs)
+      .set({ heartbeatAt: sql`CURRENT_TIMESTAMP(3)` })
+      .where(held)
+      .then(([result]) => {
+        if (result.affectedRows === 0) released = true;
+      })
+      .catch((error: unknown) => deps.logger.debug({ err: error, jobId }, 'import heartbeat not written'));
+  }, heartbeatSeconds * 1000);
+  beat.unref();
+  try {
+    await runClaimed();
+  } finally {
+    clearInterval(beat);
+  }
 
-  await save({ startedAt: new Date(), phase: dryRun ? 'validating' : 'importing' });
+  async function runClaimed(): Promise<void> {
+  await save({ startedAt: job.startedAt ?? new Date() });
   const report = await openReport(deps, job);
   const summary = new ValidationSummary();
   // Rows a crashed run of this job committed; all-or-nothing runs commit all rows or none.
@@ -331,6 +415,8 @@ async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, prel
       await save({
         status: progress.status,
         phase: progress.phase,
+        runnerId: null,
+        ...(failedAll ? { errorCode: 'INVALID_ROWS' } : {}),
         totalRows: validation.rows,
         successRows: validation.validRows,
         errors: validation.issues,
@@ -386,6 +472,7 @@ async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, prel
           await publish();
           await checkCancelled();
         });
+        await stillHeld(tx);
         await save({ checkpointRow: processed }, tx);
       });
     } else {
@@ -403,10 +490,12 @@ async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, prel
               const result = await write(tx, span);
               // The job row is locked last, briefly: spans insert side by side and queue only here.
               const [current] = await tx
-                .select({ checkpoint: importJobs.checkpointRow, ranges: importJobs.committedRanges })
+                .select({ checkpoint: importJobs.checkpointRow, ranges: importJobs.committedRanges, status: importJobs.status, runnerId: importJobs.runnerId })
                 .from(importJobs)
                 .where(eq(importJobs.id, job.id))
                 .for('update');
+              // Cancelled or taken over meanwhile: the span rolls back, and the run stops.
+              if (current?.status !== 'importing' || current.runnerId !== runnerId) throw new Released();
               const ledger = recordCommit({ checkpoint: current?.checkpoint ?? 0, ranges: current?.ranges ?? [] }, first, last);
               await tx
                 .update(importJobs)
@@ -491,6 +580,7 @@ async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, prel
     Object.assign(progress, { status: 'completed', phase: 'completed', totalRows: final.rows, processedRows: final.rows });
     const completed = {
       status: 'completed' as const,
+      runnerId: null,
       phase: 'completed',
       totalRows: final.rows,
       processedRows: final.rows,
@@ -515,24 +605,25 @@ async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, prel
   } catch (error) {
     await report.writer.abort().catch(() => undefined);
     await deps.store.remove(report.key).catch(() => undefined);
-    if (error instanceof Cancelled) {
-      Object.assign(progress, { status: 'cancelled', phase: 'cancelled' });
-      await save({ status: 'cancelled', phase: 'cancelled', completedAt: new Date() });
-      await publish(true);
+    if (error instanceof Released) {
+      // Cancelled, failed or resumed elsewhere: whoever did it has recorded the job's state.
+      deps.logger.info({ jobId }, 'import run stopped: the job is no longer this runner’s');
       return;
     }
     if (error instanceof AppError) {
       // The file or mapping cannot be processed: the caller's problem, recorded on the job.
       Object.assign(progress, { status: 'failed', phase: 'failed', errorMessage: error.message });
       const message = error.message;
+      const reason = error.context['reason'];
       await deps.db.transaction(async (tx) => {
-        await save({ status: 'failed', phase: 'failed', errorMessage: message, completedAt: new Date() }, tx);
+        await save({ status: 'failed', phase: 'failed', errorMessage: message, errorCode: typeof reason === 'string' ? reason : error.code, runnerId: null, completedAt: new Date() }, tx);
         await emitEvent(tx, importFailed, { ...eventSummary(job, progress), error: message }, { organizationId: job.organizationId, projectId: job.projectId });
       });
       await publish(true);
       return;
     }
     throw error;
+  }
   }
 }
 
@@ -575,27 +666,34 @@ export function progressOfJob(row: ImportJobRow): ImportProgress {
 }
 
 /**
- * Marks a run that exhausted its retries as failed, so the job does not stay "importing"
- * forever; with `pubsub`, its subscribers see the failure too.
+ * Fails a job whose run cannot go on (its retries are spent, records kept changing, the sweep
+ * gave up on it), so it does not stay validating or importing forever; with `pubsub`, its
+ * subscribers see the failure too. `runnerId`: only while that runner holds the job (or none
+ * does). A job that has moved on (cancelled, completed, resumed by another runner) is left as it is.
  */
-export async function failImportRun(db: Db, jobId: number, message: string, pubsub?: PgPubSub, logger?: Logger): Promise<void> {
-  await markImportFailed(db, jobId, message);
-  if (!pubsub) return;
-  const [job] = await db.select().from(importJobs).where(eq(importJobs.id, jobId));
-  if (!job) return;
-  await pubsub.publishAsync(IMPORT_PROGRESS_TOPIC, job.id, progressOfJob(job)).catch((error: unknown) => {
-    logger?.warn({ err: error, jobId }, 'could not publish import progress');
-  });
-}
-
-async function markImportFailed(db: Db, jobId: number, message: string): Promise<void> {
-  await db.transaction(async (tx) => {
+export async function failImportRun(
+  db: Db,
+  jobId: number,
+  message: string,
+  options: { pubsub?: PgPubSub | undefined; logger?: Logger | undefined; runnerId?: string | undefined; code?: string } = {},
+): Promise<boolean> {
+  const failed = await db.transaction(async (tx) => {
     const [job] = await tx.select().from(importJobs).where(eq(importJobs.id, jobId)).for('update');
-    if (!job || job.status === 'failed') return;
+    if (!job || !fromStates('runnerFail').includes(job.status)) return false;
+    if (options.runnerId !== undefined && job.runnerId !== null && job.runnerId !== options.runnerId) return false;
     await tx
       .update(importJobs)
-      .set({ status: 'failed', phase: 'failed', errorMessage: message, completedAt: sql`CURRENT_TIMESTAMP(3)` })
-      .where(eq(importJobs.id, jobId));
+      .set({ status: 'failed', phase: 'failed', errorMessage: message, errorCode: options.code ?? 'INTERNAL', runnerId: null, completedAt: sql`CURRENT_TIMESTAMP(3)` })
+      .where(and(eq(importJobs.id, jobId), inArray(importJobs.status, fromStates('runnerFail'))));
     await emitEvent(tx, importFailed, { ...eventSummary(job, job), error: message }, { organizationId: job.organizationId, projectId: job.projectId });
+    return true;
   });
+  if (!failed || !options.pubsub) return failed;
+  const [job] = await db.select().from(importJobs).where(eq(importJobs.id, jobId));
+  if (job) {
+    await options.pubsub.publishAsync(IMPORT_PROGRESS_TOPIC, job.id, progressOfJob(job)).catch((error: unknown) => {
+      options.logger?.warn({ err: error, jobId }, 'could not publish import progress');
+    });
+  }
+  return failed;
 }

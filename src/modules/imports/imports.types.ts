@@ -7,6 +7,7 @@ import { ENTITY_TYPES, ENTITIES, type EntityType } from '../records/index.js';
 import type { ImportJobRow } from './import-jobs.table.js';
 import type { MappingSuggestion } from './mapping/mapping.match.js';
 import type { RowIssue } from './validation/validation.engine.js';
+import type { SheetSummary } from './parsers/index.js';
 
 export const ImportTypeEnum = Object.fromEntries(ENTITY_TYPES.map((t) => [t.toUpperCase(), t])) as Record<string, EntityType>;
 registerEnumType(ImportTypeEnum, { name: 'ImportType', description: 'Kinds of platform record an import writes.' });
@@ -35,6 +36,8 @@ registerEnumType(ImportStatus, {
   valuesConfig: {
     PENDING: { description: 'Uploaded; map the columns, then validate or execute.' },
     VALIDATED: { description: 'The dry run finished: see the counts, issues and error report.' },
+    FAILED: { description: 'Stopped on an error (errorMessage, errorCode); resumeImport carries on from the last committed row.' },
+    CANCELLED: { description: 'Cancelled by a person; resumeImport carries on from the last committed row.' },
   },
 });
 
@@ -159,6 +162,12 @@ export class ImportJob extends ImportCounters {
   @Field(() => String, { description: 'The format read from the content.' })
   format!: string;
 
+  @Field(() => String, { nullable: true, description: 'XLSX: the sheet read.' })
+  sheet!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'XLSX, CSV: the 1-based row the headers are read from.' })
+  headerRow!: number | null;
+
   @Field(() => ImportStatus)
   status!: ImportStatus;
 
@@ -183,6 +192,16 @@ export class ImportJob extends ImportCounters {
   @Field(() => String, { nullable: true })
   errorMessage!: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why the job failed, for a program: a file problem (UNSUPPORTED_FORMAT, NESTING_TOO_DEEP, RECORD_TOO_LARGE, … as `reason` of BAD_USER_INPUT), INVALID_ROWS (all-or-nothing), RECORDS_CHANGED, DATABASE_UNAVAILABLE, STALLED (its runner was lost too often) or INTERNAL.',
+  })
+  errorCode!: string | null;
+
+  @Field(() => Int, { description: 'Rows of the file up to which every row is committed (an import resumes after it).' })
+  checkpointRow!: number;
+
   @Field(() => GraphQLDateTime)
   createdAt!: Date;
 
@@ -196,10 +215,43 @@ export class ImportJob extends ImportCounters {
 export const ImportJobConnection = connectionType(ImportJob, 'ImportJobConnection');
 export type ImportJobConnection = Connection<ImportJob>;
 
+@ObjectType({ description: 'A sheet of an uploaded workbook, to choose another with createImport(sheet:).' })
+export class ImportSheet {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Int, { description: '1-based position among the workbook’s sheets.' })
+  position!: number;
+
+  @Field(() => Boolean)
+  hidden!: boolean;
+
+  @Field(() => Boolean, { description: 'Hidden so that only a macro or a program can show it.' })
+  veryHidden!: boolean;
+
+  @Field(() => Int, { nullable: true, description: 'Rows of the sheet’s used range as the workbook states it; null when it does not.' })
+  rowCount!: number | null;
+
+  @Field(() => Boolean, { description: 'Whether the sheet holds values in two rows or more (a header and data).' })
+  hasData!: boolean;
+
+  @Field(() => Boolean, { description: 'The sheet the import reads.' })
+  chosen!: boolean;
+}
+
 @ObjectType()
 export class CreateImportPayload {
   @Field(() => ImportJob)
   importJob!: ImportJob;
+
+  @Field(() => [ImportSheet], { description: 'XLSX: every sheet of the workbook (empty for other formats).' })
+  sheets!: ImportSheet[];
+
+  @Field(() => Int, { nullable: true, description: '1-based row the headers were read from; null when the format has no header row. Create the import again with headerRow to choose another.' })
+  headerRow!: number | null;
+
+  @Field(() => [String], { description: 'How the file was read where you may want to choose otherwise (a hidden sheet was taken, …).' })
+  warnings!: string[];
 
   @Field(() => [ColumnSuggestion], { description: 'How each column was matched to a field.' })
   suggestions!: ColumnSuggestion[];
@@ -222,8 +274,11 @@ export class CreateImportInput {
   @Field(() => ImportFormat, { nullable: true })
   format?: ImportFormat | null;
 
-  @Field(() => String, { nullable: true, description: 'XLSX: sheet name or 1-based number.' })
+  @Field(() => String, { nullable: true, description: 'XLSX: sheet name or 1-based number. Default: the first visible sheet with data, else a hidden one (with a warning).' })
   sheet?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'XLSX, CSV: 1-based row of the header. Default: the row among the first 20 that best names the type’s fields.' })
+  headerRow?: number | null;
 
   @Field(() => String, { nullable: true, description: 'XML: path of the repeating record element, e.g. Vendors/Vendor.' })
   recordPath?: string | null;
@@ -310,6 +365,8 @@ export function toImportJob(row: ImportJobRow): ImportJob {
     fileName: row.fileName,
     fileSize: row.fileSize,
     format: row.format,
+    sheet: row.options?.sheet === undefined ? null : String(row.options.sheet),
+    headerRow: row.options?.headerRow ?? null,
     status: row.status as ImportStatus,
     phase: row.phase,
     mode: row.mode as ImportModeEnum,
@@ -324,6 +381,8 @@ export function toImportJob(row: ImportJobRow): ImportJob {
     issues: ((row.errors ?? []) as RowIssue[]).map((i) => ({ ...i, field: i.field ?? null })),
     hasErrorReport: row.reportKey !== null,
     errorMessage: row.errorMessage,
+    errorCode: row.errorCode,
+    checkpointRow: row.checkpointRow,
     createdAt: row.createdAt,
     startedAt: row.startedAt,
     completedAt: row.completedAt,
@@ -353,4 +412,29 @@ export function importTypeInfos(): ImportTypeInfo[] {
       })),
     };
   });
+}
+
+export function toSheets(created: { sheets: SheetSummary[]; job: ImportJobRow }): ImportSheet[] {
+  const chosen = created.job.options?.sheet;
+  return created.sheets.map((s) => ({
+    name: s.name,
+    position: s.position,
+    hidden: s.state !== 'visible',
+    veryHidden: s.state === 'veryHidden',
+    rowCount: s.rowCount,
+    hasData: s.hasData,
+    chosen: chosen !== undefined && String(chosen) === s.name,
+  }));
+}
+
+/** What createImport answers, over GraphQL and REST alike. */
+export function toCreatedPayload(created: { job: ImportJobRow; suggestion: MappingSuggestion | null; mappingFromSaved: boolean; sheets: SheetSummary[]; headerRow: number; warnings: string[] }): CreateImportPayload {
+  return {
+    importJob: toImportJob(created.job),
+    suggestions: toSuggestions(created.suggestion),
+    mappingFromSaved: created.mappingFromSaved,
+    sheets: toSheets(created),
+    headerRow: created.headerRow || null,
+    warnings: created.warnings,
+  };
 }

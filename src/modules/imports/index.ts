@@ -1,8 +1,10 @@
 export { importJobs, type ImportJobRow, IMPORT_STATUSES, IMPORT_MODES } from './import-jobs.table.js';
 export { importMappings } from './import-mappings.table.js';
-export { createImport, getImportJob, listImportJobs, startImportRun, cancelImport, type ImportDeps } from './imports.service.js';
+export { createImport, getImportJob, listImportJobs, startImportRun, cancelImport, resumeImport, DEFAULT_RUN_RETRY, type ImportDeps, type RunRetry } from './imports.service.js';
 export { runImport, failImportRun, type RunnerDeps, type ImportProgress } from './imports.runner.js';
-export { runImportJob, IMPORT_PROGRESS_TOPIC } from './imports.jobs.js';
+export { runImportJob, sweepImportsJob, IMPORT_PROGRESS_TOPIC } from './imports.jobs.js';
+export { startImportWorker, sweepImports, type ImportWorkerDeps } from './imports.worker.js';
+export { IMPORT_TRANSITIONS, type ImportOperation } from './imports.states.js';
 export { ImportsResolver } from './imports.resolver.js';
 export { importsRouter } from './imports.routes.js';
 export { DownloadLinkType, ImportTypeEnum } from './imports.types.js';

@@ -1,11 +1,11 @@
-import iconv from 'iconv-lite';
 import type { Readable } from 'node:stream';
+import { decodeText, TextStreamDecoder } from '../../platform/text/text.encoding.js';
 import { ScheduleFileError } from './schedules.errors.js';
 
 /*
- * Reading a schedule file's text: the encoding is chosen from the first bytes (BOM, UTF-8 that
- * decodes cleanly, else Windows-1252, P6's default), then the rest is decoded as it streams.
- * iconv-lite, not TextDecoder: Node's windows-1252 decoder maps 0x80-0x9F to C1 controls.
+ * Reading a schedule file's text: UTF-16 and binary files are refused from the first bytes; the
+ * encoding (BOM, UTF-8, else Windows-1252, P6's default) is decided by platform/text on the
+ * whole input, not on its head: a file's first accented name may come after the first megabyte.
  */
 
 const HEAD_BYTES = 64 * 1024;
@@ -39,8 +39,8 @@ export function sniffEncoding(head: Buffer, complete: boolean, what: string): { 
 }
 
 /**
- * Decoded lines of a stream, without their CR LF or LF; the encoding is sniffed from the head.
- * `onEncoding` learns the choice before the first line.
+ * Decoded lines of a stream, without their CR LF or LF. The encoding is decided at the first
+ * non-ASCII character (TextStreamDecoder); `onEncoding` learns it at the end.
  */
 export async function* decodedLines(input: Readable, what: string, onEncoding?: (encoding: TextEncodingName) => void): AsyncGenerator<string> {
   const iterator = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
@@ -58,9 +58,8 @@ export async function* decodedLines(input: Readable, what: string, onEncoding?: 
     headLength += chunk.length;
   }
   const head = Buffer.concat(headChunks);
-  const { encoding, bom } = sniffEncoding(head, done, what);
-  onEncoding?.(encoding);
-  const decoder = iconv.getDecoder(encoding === 'utf-8' ? 'utf8' : 'win1252');
+  sniffEncoding(head, done, what);
+  const decoder = new TextStreamDecoder();
   let rest = '';
   function* split(text: string): Generator<string> {
     rest += text;
@@ -74,17 +73,18 @@ export async function* decodedLines(input: Readable, what: string, onEncoding?: 
     }
     rest = rest.slice(from);
   }
-  yield* split(decoder.write(bom ? head.subarray(bom) : head));
+  yield* split(decoder.write(head));
   while (!done) {
     const next = await iterator.next();
     if (next.done) break;
     yield* split(decoder.write(typeof next.value === 'string' ? Buffer.from(next.value) : next.value));
   }
-  yield* split(decoder.end() ?? '');
+  yield* split(decoder.end());
   if (rest.length > 0) yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+  onEncoding?.(decoder.encoding === 'windows-1252' ? 'windows-1252' : 'utf-8');
 }
 
-/** A whole stream as text, with the same encoding rules (XML files: their declaration is not consulted beyond UTF-8 vs Windows-1252). */
+/** A whole stream as text, the encoding decided on all of it (XML files: their declaration is not consulted beyond UTF-8 vs Windows-1252). */
 export async function readAllText(input: Readable, what: string, maxBytes = Number.POSITIVE_INFINITY): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -95,7 +95,6 @@ export async function readAllText(input: Readable, what: string, maxBytes = Numb
     chunks.push(buffer);
   }
   const all = Buffer.concat(chunks);
-  const { encoding, bom } = sniffEncoding(all.subarray(0, HEAD_BYTES), all.length <= HEAD_BYTES, what);
-  if (encoding === 'utf-8') return all.toString('utf8', bom);
-  return iconv.decode(all, 'win1252');
+  sniffEncoding(all.subarray(0, HEAD_BYTES), all.length <= HEAD_BYTES, what);
+  return decodeText(all).text;
 }

@@ -21,3 +21,38 @@ export function isLockConflict(error: unknown): boolean {
   const code = mysqlErrorCode(error);
   return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
 }
+
+/** Error codes of a connection that failed or was lost (mysql2 and Node's sockets). */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+  'ER_CONNECTION_KILLED',
+  'ER_SERVER_GONE_ERROR',
+  'ER_SERVER_LOST',
+]);
+
+/**
+ * The database could not be reached, or the connection was lost mid-statement (a restart, a
+ * network cut): nothing is wrong with the work, it may be done again once the server is back.
+ * mysql2 marks such errors `fatal`; drizzle and callers may wrap them (`cause`).
+ */
+export function isConnectionError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, fatal } = e as { code?: unknown; fatal?: unknown };
+    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+    if (fatal === true) return true;
+    if (e instanceof AggregateError && e.errors.some(isConnectionError)) return true;
+  }
+  return false;
+}

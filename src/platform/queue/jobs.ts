@@ -36,6 +36,8 @@ export interface WorkerSpec<S extends z.ZodType> {
    * and the job is retried by another after this long instead of after its expiry.
    */
   heartbeatSeconds?: number;
+  /** Longest a job may stay active before pg-boss retries it (pg-boss default 900 s); long jobs that beat their heartbeat raise it. */
+  expireInSeconds?: number;
 }
 
 /** Creates the queue if missing and runs its handler on this process. */
@@ -44,7 +46,10 @@ export async function registerWorker<S extends z.ZodType>(
   logger: Logger,
   spec: WorkerSpec<S>,
 ): Promise<void> {
-  await boss.createQueue(spec.job.name, spec.heartbeatSeconds ? { heartbeatSeconds: spec.heartbeatSeconds } : {});
+  await boss.createQueue(spec.job.name, {
+    ...(spec.heartbeatSeconds ? { heartbeatSeconds: spec.heartbeatSeconds } : {}),
+    ...(spec.expireInSeconds ? { expireInSeconds: spec.expireInSeconds } : {}),
+  });
   await boss.work(spec.job.name, { localConcurrency: spec.concurrency ?? 1 }, async (jobs) => {
     for (const job of jobs) {
       const parsed = spec.job.schema.safeParse(job.data);
@@ -56,4 +61,18 @@ export async function registerWorker<S extends z.ZodType>(
       await spec.handler(parsed.data, { id: job.id, retryCount: (job as { retryCount?: number }).retryCount ?? 0 });
     }
   });
+}
+
+/** pg-boss states of a job that waits to run or runs: its work is not lost. */
+const LIVE_STATES = new Set(['created', 'retry', 'active']);
+
+/**
+ * Whether pg-boss still has the job `id` of `job`'s queue waiting, retrying or running. A sweep
+ * asks before it hands a stalled row to a new run: a live one is a runner that will come back (it
+ * waits for a database, or pg-boss will retry it when its heartbeats stop).
+ */
+export async function isJobLive<S extends z.ZodType>(boss: PgBoss, job: JobDefinition<S>, id: string | null): Promise<boolean> {
+  if (id === null) return false;
+  const found = await boss.getJobById(job.name, id);
+  return found !== null && LIVE_STATES.has(found.state);
 }

@@ -236,3 +236,11 @@ export function suggestMapping(entity: EntityDef, headers: string[]): MappingSug
     missingRequired: entity.fields.filter((f) => f.required && !mappedFields.has(f.key)).map((f) => f.key),
   };
 }
+
+/**
+ * How well a row of cells names the entity's fields: the matched scores added up (1 exact, 0.9
+ * alias, a fuzzy match less). Tells a table's header from title rows above it.
+ */
+export function headerFieldScore(entity: EntityDef, cells: string[]): number {
+  return suggestMapping(entity, cells).headers.reduce((sum, h) => sum + h.score, 0);
+}

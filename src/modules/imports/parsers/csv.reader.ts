@@ -1,8 +1,10 @@
 import Papa from 'papaparse';
 import { detectDelimiter, NewlineNormalizer } from './csv.dialect.js';
-import type { FileHead } from './file.head.js';
+import type { FileHead } from '../../../platform/text/text.file.js';
 import { DEFAULT_MAX_RECORD_BYTES, ParseError, type CellValue, type ParsedFile, type ParsedRow, type ParseOptions } from './parser.types.js';
-import { createChunkDecoder, detectEncoding, readDecodedText } from './text.encoding.js';
+import { createChunkDecoder } from '../../../platform/text/text.encoding.js';
+import { chooseHeader, HEADER_SCAN_ROWS } from './header.detect.js';
+import { decideFileEncoding, readDecodedText } from '../../../platform/text/text.file.js';
 
 /** What papaparse's low-level Parser returns from parse(); its typings say `any`. */
 interface PapaChunkResult {
@@ -88,14 +90,14 @@ async function* recordBatches(text: AsyncIterable<string>, delimiter: string, ma
 }
 
 /**
- * Opens a CSV/TSV: encoding and delimiter are detected from the first 64 KiB (see
- * detectEncoding, detectDelimiter) unless forced. The header is the first non-blank record,
- * trimmed. Fully blank records are skipped. Fields are strings ('' for an empty field); a row
+ * Opens a CSV/TSV: the encoding is decided on the whole file (decideFileEncoding) and the
+ * delimiter from the first 64 KiB (detectDelimiter), unless forced. The header is chosen among
+ * the first records (chooseHeader: title lines above it are skipped), trimmed. Fully blank records are skipped. Fields are strings ('' for an empty field); a row
  * shorter than the header is padded with null, a longer one keeps its extra values.
  */
 export async function openCsv(path: string, head: FileHead, options: ParseOptions & { preferTab?: boolean } = {}): Promise<ParsedFile> {
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const encoding = detectEncoding(head.bytes, options.encoding);
+  const encoding = await decideFileEncoding(path, head, options.encoding, options.signal);
   const sample = new NewlineNormalizer().push(createChunkDecoder(encoding.encoding).write(head.bytes.subarray(encoding.bomLength)));
   const delimiter = options.delimiter ?? detectDelimiter(sample, head.bytes.length === head.size, options.preferTab ? '\t' : undefined);
   if (delimiter === '' || /["\r\n]/.test(delimiter)) {
@@ -117,20 +119,38 @@ export async function openCsv(path: string, head: FileHead, options: ParseOption
   });
   const source = recordBatches(text, delimiter, maxRecordBytes);
 
-  // The header is the first non-blank record; the rest of its batch waits in `pending`.
+  // The header is chosen among the first records (chooseHeader: a CSV may have title lines
+  // too); the records after it wait in `pending`.
   let header: CsvRecord | undefined;
   let pending: CsvRecord[] = [];
+  const buffered: CsvRecord[] = [];
+  // A record that fails (too large, an open quote) among the first ones fails where the rows
+  // reach it, after the rows before it, as it would further down.
+  let deferred: Error | undefined;
+  let exhausted = false;
   try {
     // next() by hand: leaving a for-await loop would close the generator the rows still need.
-    while (!header) {
-      const next = await source.next();
-      if (next.done) break;
-      const batch = next.value;
-      const at = batch.findIndex((record) => !isBlankRecord(record.values));
-      if (at >= 0) {
-        header = batch[at];
-        pending = batch.slice(at + 1);
+    while (!buffered.some((r) => r.rowNumber > HEADER_SCAN_ROWS * 2)) {
+      let next: IteratorResult<CsvRecord[]>;
+      try {
+        next = await source.next();
+      } catch (error) {
+        deferred = error instanceof Error ? error : new Error(String(error));
+        break;
       }
+      if (next.done) {
+        exhausted = true;
+        break;
+      }
+      for (const record of next.value) buffered.push(record);
+    }
+    const candidates = buffered.filter((r) => !isBlankRecord(r.values));
+    const choice = chooseHeader(candidates, [], { scorer: options.headerScore, headerRow: options.headerRow });
+    // No row reads as a header (numbers only): the first one is taken, as a spreadsheet would.
+    header = choice.index >= 0 ? candidates[choice.index] : candidates[0];
+    if (header) {
+      if (choice.rule !== 'text-row' || choice.index > 0) info.header = choice.rule;
+      pending = buffered.slice(buffered.indexOf(header) + 1);
     }
   } catch (error) {
     await source.return(undefined);
@@ -138,7 +158,7 @@ export async function openCsv(path: string, head: FileHead, options: ParseOption
   }
   if (!header) {
     await source.return(undefined);
-    throw new ParseError('The file has no header row', { reason: 'EMPTY_FILE' });
+    throw deferred ?? new ParseError('The file has no header row', { reason: 'EMPTY_FILE' });
   }
   const headers = header.values.map((h) => h.trim());
 
@@ -156,6 +176,8 @@ export async function openCsv(path: string, head: FileHead, options: ParseOption
           rows.push(record);
         }
         if (rows.length > 0) yield rows;
+        if (deferred !== undefined) throw deferred;
+        if (exhausted && batch === pending) break;
         const next = await source.next();
         if (next.done) break;
         batch = next.value;

@@ -40,6 +40,13 @@ describe('detectFormat', () => {
       ['upload', '[\n  {"a": 1}\n]', 'json', undefined],
       ['a.csv', '[id],[name]\n1,2\n', 'csv', 'csv'],
       ['a.csv', '{id},{name}\n1,2\n', 'csv', 'csv'],
+      // JSON is JSON whatever its name, whatever its values.
+      ['a.json', '[1, 2, 3]', 'json', 'json'],
+      ['a.json', '["a", "b"]', 'json', 'json'],
+      ['a.csv', '[[1, 2], [3, 4]]', 'json', 'csv'],
+      ['data.txt', '[]', 'json', 'csv'],
+      // Text named .xlsx is read as CSV when it is a table.
+      ['report.xlsx', 'Vendor Code;Name\nA1;Acme\n', 'csv', 'xlsx'],
     ];
     for (const [name, content, format, declared] of cases) {
       const file = await tmp.file(`sniff-${Math.random().toString(36).slice(2)}-${name}`, content);
@@ -74,6 +81,42 @@ describe('detectFormat', () => {
       { name: 'word/document.xml', data: '<w:document/>' },
     ]);
     expect(await reason(detectFormat(docx))).toBe('NOT_XLSX');
+  });
+
+  it('names what a file is when it is not an import', async () => {
+    const named = async (name: string, content: string | Buffer) => {
+      const error = await detectFormat(await tmp.file(name, content), name).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, name).toBeInstanceOf(ParseError);
+      return { reason: (error as ParseError).details.reason, message: (error as ParseError).message };
+    };
+    expect(await named('doc.csv', '%PDF-1.7\n...')).toEqual({ reason: 'UNSUPPORTED_FORMAT', message: 'This file is a PDF document; export the data as CSV or XLSX' });
+    expect((await named('img.xlsx', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]))).message).toContain('a PNG image');
+    expect((await named('photo.csv', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]))).message).toContain('a JPEG image');
+    expect((await named('data.csv', Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]))).message).toContain('a gzip archive');
+    expect((await named('notes.csv', '{\\rtf1\\ansi hello}')).message).toContain('an RTF document');
+    expect((await named('export.xlsx', '<!DOCTYPE html><html><body><table><tr><td>a</td></tr></table></body></html>')).message).toBe(
+      'This file is an HTML page (named .xlsx); upload CSV, TSV, XLSX, JSON, NDJSON or XML',
+    );
+    expect((await named('old.xml', '<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"/>')).message).toContain(
+      'an Excel 2003 XML spreadsheet',
+    );
+    expect(await named('letter.xlsx', 'Dear supplier,\nplease find our prices attached.\n')).toEqual({
+      reason: 'UNSUPPORTED_FORMAT',
+      message: 'This file is plain text, not an Excel workbook (it is named .xlsx); upload CSV, TSV, XLSX, JSON, NDJSON or XML',
+    });
+  });
+
+  it('reads a JSON array of values as JSON, and says its records are not objects', async () => {
+    const file = await tmp.file('numbers.json', '[1, 2, 3]');
+    const error = await openParsedFile(file, { declaredName: 'numbers.json' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as ParseError).details).toMatchObject({ reason: 'INVALID_JSON' });
+    expect((error as ParseError).message).toBe('Record 1 is not a JSON object');
   });
 
   it('reads a forced format without detection', async () => {

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { detectDelimiter, NewlineNormalizer } from './csv.dialect.js';
-import { readHead, type FileHead } from './file.head.js';
+import { readHead, type FileHead } from '../../../platform/text/text.file.js';
 import { ParseError, type FileFormat } from './parser.types.js';
-import { createChunkDecoder, detectEncoding } from './text.encoding.js';
+import { createChunkDecoder, detectEncoding } from '../../../platform/text/text.encoding.js';
 import { readZipDirectory } from './zip.directory.js';
 import { isXlsxDirectory, notXlsx } from './xlsx.package.js';
 
@@ -38,8 +38,42 @@ function startsWith(bytes: Buffer, magic: number[]): boolean {
 
 const ZIP = [0x50, 0x4b, 0x03, 0x04];
 const EMPTY_ZIP = [0x50, 0x4b, 0x05, 0x06];
-const OLE2 = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
-const PDF = [0x25, 0x50, 0x44, 0x46, 0x2d];
+
+/**
+ * Files people upload by mistake, by their signature (the first bytes), and what to call them.
+ * A short table of our own: the text formats must be sniffed here anyway, and these few
+ * signatures are all an import needs to name what it refuses.
+ */
+const FOREIGN: ReadonlyArray<{ magic: number[]; what: string; advice?: string }> = [
+  {
+    magic: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1],
+    what: 'a legacy Office file (an Excel 97-2003 .xls workbook, a password-protected workbook, or a Word or Outlook file)',
+    advice: 'save it as .xlsx without a password',
+  },
+  { magic: [0x25, 0x50, 0x44, 0x46, 0x2d], what: 'a PDF document', advice: 'export the data as CSV or XLSX' },
+  { magic: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], what: 'a PNG image' },
+  { magic: [0xff, 0xd8, 0xff], what: 'a JPEG image' },
+  { magic: [0x47, 0x49, 0x46, 0x38], what: 'a GIF image' },
+  { magic: [0x1f, 0x8b], what: 'a gzip archive', advice: 'unpack it and upload the file inside' },
+  { magic: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], what: 'a 7-Zip archive', advice: 'unpack it and upload the file inside' },
+  { magic: [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07], what: 'a RAR archive', advice: 'unpack it and upload the file inside' },
+  { magic: [0x7b, 0x5c, 0x72, 0x74, 0x66], what: 'an RTF document', advice: 'export the data as CSV or XLSX' },
+  { magic: [0x4d, 0x5a], what: 'a Windows program' },
+  { magic: [0x7f, 0x45, 0x4c, 0x46], what: 'a program (ELF)' },
+];
+
+/** The error naming what a file is, when it is not something we import. */
+export function unsupported(what: string, advice = 'upload CSV, TSV, XLSX, JSON, NDJSON or XML'): ParseError {
+  return new ParseError(`This file is ${what}; ${advice}`, { reason: 'UNSUPPORTED_FORMAT', detected: what });
+}
+
+/** Text that is a web page, or an Excel 2003 XML spreadsheet: XML-like, but not data we read as XML. */
+function foreignMarkup(content: string): string | undefined {
+  const start = content.slice(0, 4096).toLowerCase();
+  if (/^<!doctype html|^<html[\s>]/.test(start) || (/^<\?xml/.test(start) && /<html[\s>]/.test(start))) return 'an HTML page';
+  if (start.includes('progid="excel.sheet"') || start.includes('urn:schemas-microsoft-com:office:spreadsheet')) return 'an Excel 2003 XML spreadsheet';
+  return undefined;
+}
 
 /** Text has no NUL and few control characters other than tab, CR, LF, FF. */
 function looksBinary(text: string): boolean {
@@ -81,6 +115,16 @@ function jsonOrNdjson(text: string, wholeFile: boolean, declared: FileFormat | u
   return 'json';
 }
 
+/** Whether text splits into at least two columns on most of its first lines. */
+function isTable(content: string, delimiter: string, wholeFile: boolean): boolean {
+  const lines = content.split('\n');
+  if (!wholeFile) lines.pop();
+  const sample = lines.filter((l) => l.trim() !== '').slice(0, 50);
+  if (sample.length === 0) return false;
+  const split = sample.filter((l) => l.includes(delimiter)).length;
+  return split * 2 > sample.length;
+}
+
 /**
  * Decides the format by content; the file name only breaks ties (a .tsv with one column is TSV,
  * a first line too long to judge JSON by). A name that lies is overruled: the caller records
@@ -98,12 +142,7 @@ export async function detectFormat(filePath: string, declaredName?: string): Pro
     if (!isXlsxDirectory(directory)) throw notXlsx(directory);
     return result('xlsx');
   }
-  if (startsWith(bytes, OLE2)) {
-    throw new ParseError('The file is a legacy Excel (.xls) or password-protected workbook; save it as .xlsx without a password', {
-      reason: 'UNSUPPORTED_FORMAT',
-    });
-  }
-  if (startsWith(bytes, PDF)) throw new ParseError('The file is a PDF; export the data as CSV or XLSX', { reason: 'UNSUPPORTED_FORMAT' });
+  for (const foreign of FOREIGN) if (startsWith(bytes, foreign.magic)) throw unsupported(foreign.what, foreign.advice);
 
   const encoding = detectEncoding(bytes);
   const text = new NewlineNormalizer().push(createChunkDecoder(encoding.encoding).write(bytes.subarray(encoding.bomLength)));
@@ -113,16 +152,21 @@ export async function detectFormat(filePath: string, declaredName?: string): Pro
         reason: 'CORRUPT_XLSX',
       });
     }
-    throw new ParseError('The file is binary and not a format we read (CSV, TSV, XLSX, JSON, NDJSON, XML)', { reason: 'UNSUPPORTED_FORMAT' });
+    throw unsupported('binary data of a kind we do not read');
   }
   const content = text.trimStart();
   if (content === '') throw new ParseError('The file has only blank lines', { reason: 'EMPTY_FILE' });
 
   const wholeFile = bytes.length === head.size;
+  const markup = foreignMarkup(content);
+  if (markup) throw unsupported(declaredFormat === undefined ? markup : `${markup} (named .${declaredFormat})`);
   if (content.startsWith('<')) return result('xml');
   // `{"` or a lone `{` opens JSON; `{id},name` is a CSV header that happens to start with a brace.
   if (/^\{\s*(?:"|\n|$)/.test(content)) return result(jsonOrNdjson(content, wholeFile, declaredFormat));
-  if (/^\[\s*(?:[{\]]|$)/.test(content)) return result('json');
+  // `[` and a JSON value (`[{`, `[[`, `["…"`, `[1`, `[true`, `[]`) is JSON whatever the name; `[id],[name]` is a CSV header.
+  if (/^\[\s*(?:[{[\]"\-\d]|true\b|false\b|null\b|$)/.test(content)) return result('json');
   const delimiter = detectDelimiter(content, wholeFile, declaredFormat === 'tsv' ? '\t' : undefined);
+  // Text named as a workbook is read as CSV only when it is a table; anything else is named.
+  if (declaredFormat === 'xlsx' && !isTable(content, delimiter, wholeFile)) throw unsupported('plain text, not an Excel workbook (it is named .xlsx)');
   return result(delimiter === '\t' ? 'tsv' : 'csv');
 }

@@ -1,5 +1,6 @@
 import { openCsv } from './csv.reader.js';
-import { readHead } from './file.head.js';
+import { normalizeEncoding } from '../../../platform/text/text.encoding.js';
+import { readHead } from '../../../platform/text/text.file.js';
 import { detectFormat, formatFromName, type DetectedFormat } from './format-sniffer.js';
 import { openJson, openNdjson } from './json.reader.js';
 import { ParseError, type FileFormat, type ParsedFile, type ParseOptions } from './parser.types.js';
@@ -18,6 +19,7 @@ export {
   type ParseErrorDetails,
   type ParseErrorReason,
   type ParseOptions,
+  type SheetSummary,
   type ZipLimits,
 } from './parser.types.js';
 export { detectFormat, type DetectedFormat } from './format-sniffer.js';
@@ -36,6 +38,9 @@ export interface OpenOptions extends ParseOptions {
  */
 export async function openParsedFile(path: string, options: OpenOptions = {}): Promise<ParsedFile> {
   const { declaredName, format, ...parseOptions } = options;
+  if (parseOptions.encoding !== undefined && !normalizeEncoding(parseOptions.encoding)) {
+    throw new ParseError(`Unsupported encoding "${parseOptions.encoding}"`, { reason: 'UNSUPPORTED_ENCODING' });
+  }
   const detected: DetectedFormat =
     format === undefined
       ? await detectFormat(path, declaredName)

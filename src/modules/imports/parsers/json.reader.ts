@@ -1,16 +1,19 @@
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import type { FileHead } from './file.head.js';
-import { JsonRecordSplitter } from './json.tokenizer.js';
+import type { FileHead } from '../../../platform/text/text.file.js';
+import { JsonRecordSplitter, nestsTooDeep, tooDeep } from './json.tokenizer.js';
 import { DEFAULT_MAX_RECORD_BYTES, ParseError, type ParsedFile, type ParseOptions } from './parser.types.js';
 import { openKeyedRecords, type KeyedRecord } from './record.columns.js';
-import { detectEncoding, readDecodedText } from './text.encoding.js';
+import { decideFileEncoding, readDecodedText } from '../../../platform/text/text.file.js';
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseRecord(text: string, rowNumber: number, what: string): Record<string, unknown> {
+  // Checked first: JSON.parse of a deep enough text, and serialising its nested values into
+  // cells, run out of stack.
+  if (nestsTooDeep(text)) throw tooDeep(what, rowNumber);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -28,7 +31,7 @@ function parseRecord(text: string, rowNumber: number, what: string): Record<stri
  */
 export async function openJson(path: string, head: FileHead, options: ParseOptions = {}): Promise<ParsedFile> {
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const encoding = detectEncoding(head.bytes, options.encoding);
+  const encoding = await decideFileEncoding(path, head, options.encoding, options.signal);
   const info: Record<string, string | number> = { format: 'json', encoding: encoding.encoding };
   const splitter = new JsonRecordSplitter(maxRecordBytes);
 
@@ -75,7 +78,7 @@ async function* guardLineLength(text: AsyncIterable<string>, maxLineBytes: numbe
  */
 export async function openNdjson(path: string, head: FileHead, options: ParseOptions = {}): Promise<ParsedFile> {
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const encoding = detectEncoding(head.bytes, options.encoding);
+  const encoding = await decideFileEncoding(path, head, options.encoding, options.signal);
   const info: Record<string, string | number> = { format: 'ndjson', encoding: encoding.encoding };
 
   async function* records(): AsyncGenerator<KeyedRecord, void, undefined> {

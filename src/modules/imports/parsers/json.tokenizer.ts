@@ -1,4 +1,4 @@
-import { ParseError } from './parser.types.js';
+import { MAX_NESTING, ParseError } from './parser.types.js';
 
 /*
  * Cuts a JSON document into the texts of its records without parsing the whole: either a
@@ -41,6 +41,28 @@ function isSpace(c: number): boolean {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+
+/** The error of a record nested deeper than MAX_NESTING. */
+export function tooDeep(what: string, rowNumber: number): ParseError {
+  return new ParseError(`${what} ${rowNumber} nests objects or arrays more than ${MAX_NESTING} levels deep`, { reason: 'NESTING_TOO_DEEP', rowNumber });
+}
+
+/** Whether the JSON text nests objects and arrays deeper than MAX_NESTING (strings skipped). */
+export function nestsTooDeep(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_NESTING) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
 
 export class JsonRecordSplitter {
   private mode = Mode.Start;
@@ -151,8 +173,9 @@ export class JsonRecordSplitter {
             else if (c === BACKSLASH) this.escaped = true;
             else if (c === QUOTE) this.inString = false;
           } else if (c === QUOTE) this.inString = true;
-          else if (c === 0x7b || c === 0x5b) this.depth++;
-          else if (c === 0x7d || c === 0x5d) {
+          else if (c === 0x7b || c === 0x5b) {
+            if (++this.depth > MAX_NESTING) throw tooDeep('Record', this.count + 1);
+          } else if (c === 0x7d || c === 0x5d) {
             this.depth--;
             if (this.depth === 0) {
               out.push(this.takeElement(chunk.slice(elementStart, i + 1)));

@@ -19,8 +19,12 @@ export type FileFormat = 'csv' | 'tsv' | 'xlsx' | 'json' | 'ndjson' | 'xml';
 export const FILE_FORMATS: readonly FileFormat[] = ['csv', 'tsv', 'xlsx', 'json', 'ndjson', 'xml'];
 
 export interface ParseOptions {
-  /** XLSX: sheet name or 1-based position among the workbook's sheets; default: first sheet with data. */
+  /** XLSX: sheet name or 1-based position among the workbook's sheets; default: see chooseSheet. */
   sheet?: string | number;
+  /** XLSX, CSV: 1-based row of the header; default: detected (chooseHeader). */
+  headerRow?: number;
+  /** XLSX, CSV: how well a row's cells name the target's fields, to tell the header from title rows. */
+  headerScore?: (cells: string[]) => number;
   /** XML: path of the repeating record element from the root, e.g. "Vendors/Vendor"; default: detected. */
   recordPath?: string;
   /** CSV: force a delimiter; default: detected among , ; \t | */
@@ -65,6 +69,22 @@ export interface ParsedFile {
   info: Record<string, string | number>;
   /** Releases the file without iterating to the end (breaking out of a for-await loop does too). */
   close(): Promise<void>;
+  /** XLSX: the workbook's sheets, for a person to choose another. */
+  sheets?: SheetSummary[];
+  /** What a person should know about how the file was read (a hidden sheet taken, …). */
+  warnings?: string[];
+}
+
+export interface SheetSummary {
+  name: string;
+  /** 1-based position among the workbook's sheets. */
+  position: number;
+  /** visible, hidden or veryHidden. */
+  state: string;
+  /** Rows of the sheet's used range as the workbook states it; null when it does not. */
+  rowCount: number | null;
+  /** Whether the sheet holds values in at least two rows (a header and data). */
+  hasData: boolean;
 }
 
 export type ParseErrorReason =
@@ -82,11 +102,14 @@ export type ParseErrorReason =
   | 'RECORD_PATH_NOT_FOUND'
   | 'MIXED_ENCODING'
   | 'INVALID_JSON'
+  | 'NESTING_TOO_DEEP'
   | 'NO_HEADER';
 
 export interface ParseErrorDetails {
   reason: ParseErrorReason;
   rowNumber?: number;
+  /** UNSUPPORTED_FORMAT: what the file is ("a PDF document"). */
+  detected?: string;
 }
 
 /**
@@ -108,6 +131,13 @@ export class ParseError extends BadInputError {
 }
 
 export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+
+/**
+ * Deepest nesting a record may have: JSON objects and arrays, XML elements (the record itself is
+ * level 1). Records are flattened to columns and nested values become text; a file nested deeper
+ * than this is not a table, and parsing or serialising it recursively would exhaust the stack.
+ */
+export const MAX_NESTING = 100;
 
 export const DEFAULT_ZIP_LIMITS: ZipLimits = {
   maxEntryBytes: 200 * 1024 * 1024,

@@ -11,7 +11,7 @@ import { allRows, allValues } from './parsers.test-support.js';
  * comes from). The suite skips, visibly, where that folder is absent.
  */
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const FIXTURES = path.resolve(REPO_ROOT, '../shared/fixtures');
+const FIXTURES = process.env['TRESTLE_FIXTURES_DIR'] ?? path.resolve(REPO_ROOT, '../shared/fixtures');
 const present = existsSync(path.join(FIXTURES, 'SOURCES.tsv'));
 if (!present) console.warn('shared fixtures absent: skipping fixture tier');
 

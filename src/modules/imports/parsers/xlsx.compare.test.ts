@@ -20,7 +20,7 @@ import { hiddenSheetWorkbook, streamedWorkbook, vendorWorkbook, writeSheetFirst 
 type Sheets = Record<string, Record<number, CellValue[]>>;
 
 const tmp = useTempDir();
-const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../shared/fixtures/xlsx');
+const FIXTURES = process.env['TRESTLE_FIXTURES_DIR'] ? path.join(process.env['TRESTLE_FIXTURES_DIR'], 'xlsx') : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../shared/fixtures/xlsx');
 const fixturesPresent = existsSync(FIXTURES);
 
 function trimmed(values: CellValue[]): CellValue[] | undefined {

@@ -51,7 +51,7 @@ export function notXlsx(directory: ZipDirectory): ParseError {
     : names.has('word/document.xml')
       ? 'a Word document'
       : 'a ZIP archive without a workbook';
-  return new ParseError(`The file is ${what}, not an Excel workbook`, { reason: 'NOT_XLSX' });
+  return new ParseError(`This file is ${what}, not an Excel workbook`, { reason: 'NOT_XLSX', detected: what });
 }
 
 const partParser = new XMLParser({

@@ -8,7 +8,7 @@ import {
   type ParseOptions,
 } from './parser.types.js';
 import { isBlank } from './xlsx.cells.js';
-import { chooseHeader, HEADER_SCAN_ROWS, type SheetRow } from './xlsx.header.js';
+import { chooseHeader, HEADER_SCAN_ROWS, type SheetRow } from './header.detect.js';
 import { inspectXlsx, type WorkbookSheet, type XlsxPackage } from './xlsx.package.js';
 import type { SheetContext } from './xlsx.sheet-rows.js';
 import { sheetRows } from './xlsx.stream.js';
@@ -16,12 +16,27 @@ import { sheetRows } from './xlsx.stream.js';
 /** Rows buffered to find the header: the scan window plus rows to see what follows it. */
 const BUFFER_ROWS_UNTIL = HEADER_SCAN_ROWS * 2;
 
-function chooseSheet(pkg: XlsxPackage, wanted: string | number | undefined): WorkbookSheet {
+/**
+ * The sheet to read: the one asked for (by name, any case, or 1-based position), else the first
+ * visible sheet with data (values in two rows or more: a header and a row), then the first
+ * hidden one with data (with a warning: hidden sheets hold lookup lists more often than the
+ * data), then the first visible one with any value, then any. A visible sheet holding only a
+ * title or a link is passed over for one with a table.
+ */
+function chooseSheet(pkg: XlsxPackage, wanted: string | number | undefined, warnings: string[]): WorkbookSheet {
   const names = pkg.sheets.map((s) => s.name).join(', ');
   if (wanted === undefined) {
-    // A hidden sheet with data (lookup tables, often) is taken only when no visible one has any.
-    const sheet = pkg.sheets.find((s) => s.scan.hasValues && s.state === 'visible') ?? pkg.sheets.find((s) => s.scan.hasValues);
+    const visible = (s: WorkbookSheet) => s.state === 'visible';
+    const table = (s: WorkbookSheet) => s.scan.valueRows >= 2;
+    const sheet =
+      pkg.sheets.find((s) => visible(s) && table(s)) ??
+      pkg.sheets.find(table) ??
+      pkg.sheets.find((s) => visible(s) && s.scan.hasValues) ??
+      pkg.sheets.find((s) => s.scan.hasValues);
     if (!sheet) throw new ParseError('The workbook has no sheet with data', { reason: 'EMPTY_FILE' });
+    if (!visible(sheet)) {
+      warnings.push(`No visible sheet holds a table: the ${sheet.state === 'veryHidden' ? 'very hidden' : 'hidden'} sheet "${sheet.name}" was read; choose another sheet if that is wrong`);
+    }
     return sheet;
   }
   const byPosition = (position: number): WorkbookSheet | undefined => pkg.sheets.find((s) => s.position === position);
@@ -100,7 +115,8 @@ export async function openXlsx(path: string, fileSize: number, options: ParseOpt
   const limits = { ...DEFAULT_ZIP_LIMITS, ...options.zipLimits };
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const pkg = await inspectXlsx(path, fileSize, limits, options.signal);
-  const sheet = chooseSheet(pkg, options.sheet);
+  const warnings: string[] = [];
+  const sheet = chooseSheet(pkg, options.sheet, warnings);
   const context: SheetContext = { sharedStrings: pkg.sharedStrings, dateStyles: pkg.dateStyles, date1904: pkg.date1904 };
   const source = sheetRows(path, sheet.entry, context, maxRecordBytes, options.signal);
 
@@ -123,7 +139,13 @@ export async function openXlsx(path: string, fileSize: number, options: ParseOpt
     await source.return(undefined);
     throw error;
   }
-  const header = chooseHeader(scanned < 0 ? buffered : buffered.slice(0, scanned + 1), sheet.scan.merges);
+  let header: ReturnType<typeof chooseHeader>;
+  try {
+    header = chooseHeader(scanned < 0 ? buffered : buffered.slice(0, scanned + 1), sheet.scan.merges, { scorer: options.headerScore, headerRow: options.headerRow });
+  } catch (error) {
+    await source.return(undefined);
+    throw error;
+  }
   const headers = header.headers;
   const headerRowNumber = header.index >= 0 ? buffered[header.index]!.rowNumber : 0;
 
@@ -157,5 +179,7 @@ export async function openXlsx(path: string, fileSize: number, options: ParseOpt
       await iterator.return();
       await source.return(undefined);
     },
+    sheets: pkg.sheets.map((s) => ({ name: s.name, position: s.position, state: s.state, rowCount: s.scan.dimensionRows, hasData: s.scan.valueRows >= 2 })),
+    warnings,
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ParseError } from './parser.types.js';
 import { isDateFormat } from './xlsx.cells.js';
-import type { SheetRow } from './xlsx.header.js';
+import type { SheetRow } from './header.detect.js';
 import { SharedStringsReader } from './xlsx.shared-strings.js';
 import { SheetRowScanner, type SheetContext } from './xlsx.sheet-rows.js';
 import { dateStylesOf } from './xlsx.styles.js';

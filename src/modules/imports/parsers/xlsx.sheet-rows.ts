@@ -1,6 +1,6 @@
 import { ParseError, type CellValue } from './parser.types.js';
 import { excelSerialToDate } from './xlsx.cells.js';
-import type { SheetRow } from './xlsx.header.js';
+import type { SheetRow } from './header.detect.js';
 import { corruptXml, decodeOoxmlEscapes, decodeXmlText, itemText, ownSlice, tagEnd, tagName } from './xlsx.text.js';
 
 /*

@@ -12,6 +12,10 @@ export interface MergedRange {
 export interface SheetScan {
   /** Whether any cell carries a value (`<v>` or an inline string). */
   hasValues: boolean;
+  /** Rows holding a value, counted up to 2 (a header and data): a sheet with only a title or a link has 1. */
+  valueRows: number;
+  /** Rows of the used range from `<dimension ref>`, when the sheet states it. */
+  dimensionRows: number | null;
   /** Merged ranges starting in the first rows (where headers are looked for). */
   merges: MergedRange[];
 }
@@ -25,7 +29,9 @@ const MAX_CARRY = 64 * 1024;
 const OVERLAP = 64;
 
 const MERGE = /<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?"/g;
-const VALUE_TAG = /<(?:[\w.-]+:)?(?:v|is)[\s>/]/;
+const ROW_OR_VALUE = /<(?:[\w.-]+:)?(?:(row)\b[^>]*>|(?:v|is)[\s>/])/g;
+const ROW_NUMBER = /\br="(\d+)"/;
+const DIMENSION = /<(?:[\w.-]+:)?dimension\s+ref="[A-Z]{1,3}(\d+)(?::[A-Z]{1,3}(\d+))?"/;
 const MERGE_NAME = Buffer.from('mergeCell');
 
 function columnNumber(letters: string): number {
@@ -45,13 +51,15 @@ export class SheetScanner {
   private carry = '';
   /** The last bytes of the previous chunk, for a name cut by the chunk boundary. */
   private tail = Buffer.alloc(0);
-  readonly result: SheetScan = { hasValues: false, merges: [] };
+  /** An unfinished tag at the end of the previous chunk, for the row count. */
+  private rowCarry = '';
+  private row = 0;
+  private lastValueRow = -1;
+  private sawDimension = false;
+  readonly result: SheetScan = { hasValues: false, valueRows: 0, dimensionRows: null, merges: [] };
 
   write(chunk: Buffer): void {
-    if (!this.result.hasValues) {
-      // latin1 keeps every ASCII tag as it is, whatever the bytes around it.
-      if (VALUE_TAG.test(this.tail.toString('latin1') + chunk.toString('latin1'))) this.result.hasValues = true;
-    }
+    if (this.result.valueRows < 2) this.countValueRows(chunk);
     if (this.merging) {
       this.scan(this.carry + this.decoder.write(chunk), false);
       return;
@@ -66,6 +74,41 @@ export class SheetScanner {
     // it is near the start); a character cut at that start cannot be part of a tag.
     const head = at >= OVERLAP ? '' : this.tail.toString('latin1');
     this.scan(head + this.decoder.write(chunk.subarray(at >= OVERLAP ? at - OVERLAP : 0)), false);
+  }
+
+  /**
+   * Counts rows holding a value until there are two: tags are read from latin1 text (which keeps
+   * every ASCII tag as it is), an unfinished one carried to the next chunk. Sheets with data
+   * reach two in their first chunk; only near-empty ones are read to the end.
+   */
+  private countValueRows(chunk: Buffer): void {
+    const text = this.rowCarry + chunk.toString('latin1');
+    if (!this.sawDimension) {
+      const dimension = DIMENSION.exec(text);
+      if (dimension) {
+        this.sawDimension = true;
+        const first = Number(dimension[1]);
+        this.result.dimensionRows = dimension[2] ? Number(dimension[2]) - first + 1 : 1;
+      } else if (text.includes('<sheetData') || text.includes(':sheetData')) this.sawDimension = true;
+    }
+    const open = text.lastIndexOf('<');
+    const end = open >= 0 && text.indexOf('>', open) < 0 ? open : text.length;
+    this.rowCarry = text.length - end > MAX_CARRY ? '' : text.slice(end);
+    for (const m of text.slice(0, end).matchAll(ROW_OR_VALUE)) {
+      if (m[1]) {
+        const r = ROW_NUMBER.exec(m[0]);
+        this.row = r ? Number(r[1]) : this.row + 1;
+        continue;
+      }
+      this.result.hasValues = true;
+      if (this.row !== this.lastValueRow) {
+        this.lastValueRow = this.row;
+        if (++this.result.valueRows >= 2) {
+          this.rowCarry = '';
+          return;
+        }
+      }
+    }
   }
 
   end(): SheetScan {

@@ -1,4 +1,4 @@
-import type { SheetRow } from './xlsx.header.js';
+import type { SheetRow } from './header.detect.js';
 import { SheetRowScanner, type SheetContext } from './xlsx.sheet-rows.js';
 import { inflateEntry } from './zip.verifier.js';
 import type { ZipEntry } from './zip.directory.js';

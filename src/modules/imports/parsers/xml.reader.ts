@@ -1,13 +1,14 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { uploadedXmlOptions } from '../../../platform/xml/predefined-entities.js';
-import type { FileHead } from './file.head.js';
-import { DEFAULT_MAX_RECORD_BYTES, ParseError, type ParsedFile, type ParseOptions } from './parser.types.js';
+import type { FileHead } from '../../../platform/text/text.file.js';
+import { DEFAULT_MAX_RECORD_BYTES, MAX_NESTING, ParseError, type ParsedFile, type ParseOptions } from './parser.types.js';
 import { openKeyedRecords, type KeyedRecord } from './record.columns.js';
-import { detectEncoding, normalizeEncoding, readDecodedText, type DetectedEncoding } from './text.encoding.js';
+import { detectEncoding, normalizeEncoding, type DetectedEncoding } from '../../../platform/text/text.encoding.js';
+import { decideFileEncoding, readDecodedText } from '../../../platform/text/text.file.js';
 import { RecordCutter, RecordPathFinder } from './xml.records.js';
 
 // Values stay strings: typing is the mapping's job.
-const recordParser = new XMLParser({ ...uploadedXmlOptions, ignoreAttributes: false });
+const recordParser = new XMLParser({ ...uploadedXmlOptions, ignoreAttributes: false, maxNestedTags: MAX_NESTING });
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -37,17 +38,26 @@ function parseRecord(text: string, rowNumber: number): Record<string, unknown> {
   if (valid !== true) {
     throw new ParseError(`Record ${rowNumber} is not well-formed XML: ${valid.err.msg}`, { reason: 'INVALID_XML', rowNumber });
   }
-  const parsed = recordParser.parse(text) as Record<string, unknown>;
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = recordParser.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    // fast-xml-parser refuses elements nested deeper than maxNestedTags with a plain Error.
+    if (error instanceof Error && /nested tags/i.test(error.message)) {
+      throw new ParseError(`Record ${rowNumber} nests elements more than ${MAX_NESTING} levels deep`, { reason: 'NESTING_TOO_DEEP', rowNumber }, { cause: error });
+    }
+    throw new ParseError(`Record ${rowNumber} cannot be read as XML`, { reason: 'INVALID_XML', rowNumber }, { cause: error });
+  }
   const [element] = Object.values(parsed);
   return recordFields(element);
 }
 
-/** BOM first, then the XML declaration's encoding, then detection as for text. */
-function xmlEncoding(head: Buffer, forced: string | undefined): DetectedEncoding {
-  const detected = detectEncoding(head, forced);
+/** BOM first, then the XML declaration's encoding, then detection as for text (on the whole file). */
+async function xmlEncoding(path: string, head: FileHead, forced: string | undefined, signal: AbortSignal | undefined): Promise<DetectedEncoding> {
+  const detected = detectEncoding(head.bytes, forced);
   if (forced !== undefined || detected.source === 'bom' || detected.encoding.startsWith('utf-16')) return detected;
-  const declared = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head.toString('latin1', 0, 200))?.[1];
-  if (declared === undefined) return detected;
+  const declared = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head.bytes.toString('latin1', 0, 200))?.[1];
+  if (declared === undefined) return decideFileEncoding(path, head, undefined, signal);
   const encoding = normalizeEncoding(declared);
   if (!encoding) throw new ParseError(`The XML declares encoding "${declared}", which is not supported`, { reason: 'UNSUPPORTED_ENCODING' });
   return { encoding, bomLength: 0, source: 'detected' };
@@ -64,7 +74,7 @@ function splitPath(path: string): string[] {
  */
 export async function openXml(path: string, head: FileHead, options: ParseOptions = {}): Promise<ParsedFile> {
   const limits = { maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES };
-  const encoding = xmlEncoding(head.bytes, options.encoding);
+  const encoding = await xmlEncoding(path, head, options.encoding, options.signal);
   const signal = options.signal;
 
   let recordPath = options.recordPath === undefined ? undefined : splitPath(options.recordPath);

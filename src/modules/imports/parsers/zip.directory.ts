@@ -1,4 +1,4 @@
-import { readRange } from './file.head.js';
+import { readRange } from '../../../platform/text/text.file.js';
 import { ParseError, type ZipLimits } from './parser.types.js';
 
 /**
