@@ -28,8 +28,8 @@ import {
  * tasks and activities, WBS codes in MS Project's and P6's styles (and none, and odd ones), links
  * of several types between the same two tasks, lags in every unit, every resource type, repeated
  * and long resource codes, the three percent complete types, calendars with and without weeks,
- * numeric and other ids, names in and beyond Windows-1252. Non-ASCII text comes early in each
- * file (the project name): XER encoding is chosen from a file's first 64 KB.
+ * numeric and other ids, names in and beyond Windows-1252, non-ASCII text early in each file (the
+ * project name) and, in a test of its own, only after the first 64 KB.
  */
 
 const WORDS = ['Béton', 'Gebäude', 'Łódź', '東京', 'naïve', 'Straße', '€ costs', 'pour slab', 'Façade', 'Ærø'];
@@ -307,5 +307,34 @@ describe('round trips of generated schedules through MSPDI, XER and P6 XML', () 
       }),
       { numRuns: 60, seed: 20261207 },
     );
+  });
+});
+
+describe('a schedule whose first non-ASCII text comes late in the file', () => {
+  /** 2,000 ASCII tasks, then names in Windows-1252 beyond ASCII: the first such byte lies past 64 KB. */
+  function lateSchedule(): Schedule {
+    const s = emptySchedule();
+    s.name = 'Tower B';
+    for (let i = 1; i <= 2_000; i++) {
+      const task = newTask(String(i), `Pour slab level ${i}`);
+      task.start = `${day(0)}T08:00:00`;
+      task.finish = `${day(0)}T17:00:00`;
+      task.durationMinutes = 480;
+      s.tasks.push(task);
+    }
+    s.tasks.push(newTask('2001', 'Béton façade, Straße € costs'));
+    return validateSchedule(s);
+  }
+
+  it.each(['MSPDI', 'XER', 'P6_XML'] as const)('%s gives the late names back whole', async (format) => {
+    const schedule = lateSchedule();
+    const warnings: string[] = [];
+    const written =
+      format === 'XER' ? await bufferOf(writeXer(schedule, warnings)) : Buffer.from([...(format === 'MSPDI' ? writeMspdi(schedule, warnings) : writeP6Xml(schedule, warnings))].join(''));
+    const firstNonAscii = written.findIndex((byte) => byte > 0x7f);
+    expect(firstNonAscii).toBeGreaterThan(64 * 1024);
+    const back = await roundTrip(format, schedule, []);
+    expect(back.tasks.at(-1)?.name).toBe('Béton façade, Straße € costs');
+    expect(back.tasks.map((t) => t.name).join('')).not.toContain('\uFFFD');
   });
 });
