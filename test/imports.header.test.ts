@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { describe, expect, test } from './support/fixtures.js';
 import { execute, type TestApp } from './support/test-app.js';
 import { eventually, executeWithFile } from './support/upload.js';
 import { CreateImportDocument, ExecuteImportDocument, ImportJobDocument, VendorsDocument } from './generated/graphql.js';
+import { FIXTURES_DIR, realFilesPresent } from './support/real-files.js';
 
 /*
  * Which row is the header and which sheet is read, decided when the file is uploaded and shown
@@ -14,10 +14,8 @@ import { CreateImportDocument, ExecuteImportDocument, ImportJobDocument, Vendors
  * where the folder is absent (TRESTLE_FIXTURES_DIR points elsewhere).
  */
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const FIXTURES = process.env['TRESTLE_FIXTURES_DIR'] ?? path.resolve(ROOT, '../shared/fixtures');
-const fixturesPresent = existsSync(path.join(FIXTURES, 'SOURCES.tsv'));
-if (!fixturesPresent) console.warn('shared fixtures absent: skipping the fixture part of imports.header');
+const FIXTURES = FIXTURES_DIR;
+const fixturesPresent = realFilesPresent('the real files of imports.header');
 
 async function upload(app: TestApp, key: string, name: string, content: string | Buffer, input: Record<string, unknown> = {}) {
   const res = await executeWithFile(app.url, CreateImportDocument, { input: { type: 'VENDORS', ...input } as never }, { name, content }, { key });

@@ -1,6 +1,5 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabases, type TestDatabases } from '../../../test/support/databases.js';
 import { connectMySql, type MySql } from '../../platform/db/mysql.js';
@@ -9,15 +8,14 @@ import { createOrganization, createProject } from '../organizations/index.js';
 import { exportScheduleFile, importScheduleFile, loadSchedule, readScheduleFile, type ScheduleFormat } from './schedules.service.js';
 import { validateSchedule } from './schedule.validate.js';
 import { bufferOf, streamOf } from './schedule.test-support.js';
+import { FIXTURES_DIR, realFilesPresent } from '../../../test/support/real-files.js';
 
 /*
  * Real files exported by MS Project and P6 (../shared/fixtures; SOURCES.tsv says where each comes
  * from). The tier skips, visibly, where that folder is absent.
  */
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const FIXTURES = path.resolve(REPO_ROOT, '../shared/fixtures');
-const present = existsSync(path.join(FIXTURES, 'SOURCES.tsv'));
-if (!present) console.warn('shared fixtures absent: skipping the schedule fixture tier');
+const FIXTURES = FIXTURES_DIR;
+const present = realFilesPresent('the schedule fixture tier');
 
 const read = async (format: ScheduleFormat, name: string) => validateSchedule(await readScheduleFile(format, createReadStream(path.join(FIXTURES, name))));
 

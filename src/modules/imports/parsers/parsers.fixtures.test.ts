@@ -1,19 +1,16 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openParsedFile } from './index.js';
 import { ParseError } from './parser.types.js';
 import { allRows, allValues } from './parsers.test-support.js';
+import { FIXTURES_DIR, realFilesPresent } from '../../../../test/support/real-files.js';
 
 /*
  * Real-world files kept outside the repository (../shared/fixtures; SOURCES.tsv says where each
  * comes from). The suite skips, visibly, where that folder is absent.
  */
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const FIXTURES = process.env['TRESTLE_FIXTURES_DIR'] ?? path.resolve(REPO_ROOT, '../shared/fixtures');
-const present = existsSync(path.join(FIXTURES, 'SOURCES.tsv'));
-if (!present) console.warn('shared fixtures absent: skipping fixture tier');
+const FIXTURES = FIXTURES_DIR;
+const present = realFilesPresent('the parsers\' fixture tier');
 
 const fixture = (name: string): string => path.join(FIXTURES, name);
 

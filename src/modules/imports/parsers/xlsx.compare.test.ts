@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_RECORD_BYTES, DEFAULT_ZIP_LIMITS, ParseError, type CellValue } from './parser.types.js';
@@ -9,6 +7,7 @@ import { minimalXlsxParts, sheetXml, useTempDir, writeZip } from './parsers.test
 import { inspectXlsx } from './xlsx.package.js';
 import { sheetRows } from './xlsx.stream.js';
 import { hiddenSheetWorkbook, streamedWorkbook, vendorWorkbook, writeSheetFirst } from './xlsx.test-support.js';
+import { FIXTURES_DIR, realFilesPresent } from '../../../../test/support/real-files.js';
 
 /*
  * The sheet scanner against exceljs's own (in-memory) reader, sheet by sheet and cell by cell,
@@ -20,8 +19,8 @@ import { hiddenSheetWorkbook, streamedWorkbook, vendorWorkbook, writeSheetFirst 
 type Sheets = Record<string, Record<number, CellValue[]>>;
 
 const tmp = useTempDir();
-const FIXTURES = process.env['TRESTLE_FIXTURES_DIR'] ? path.join(process.env['TRESTLE_FIXTURES_DIR'], 'xlsx') : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../shared/fixtures/xlsx');
-const fixturesPresent = existsSync(FIXTURES);
+const FIXTURES = path.join(FIXTURES_DIR, 'xlsx');
+const fixturesPresent = realFilesPresent('the comparison with exceljs over the real workbooks');
 
 function trimmed(values: CellValue[]): CellValue[] | undefined {
   for (let i = 0; i < values.length; i++) values[i] ??= null;
