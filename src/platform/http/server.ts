@@ -11,6 +11,7 @@ import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
 import { useServer } from 'graphql-ws/use/ws';
 import { AppError, AuthenticationError, type ErrorCode } from '../errors/app-error.js';
 import type { Logger } from '../logging/logger.js';
+import { unavailableFrom } from '../db/errors.js';
 import type { GraphQLContext, Services } from '../graphql/context.js';
 import { createErrorFormatter, httpStatusFor, toGraphQLError } from '../graphql/errors.js';
 import { assertComplexity, assertQuerySize, depthAndAliasRules, usesIntrospection, type QueryLimits } from '../graphql/query-guard.js';
@@ -88,7 +89,7 @@ const statusFromErrors: ApolloServerPlugin<GraphQLContext> = {
         if (!errors?.length || (data !== undefined && data !== null)) return;
         if (response.http.status && response.http.status !== 200) return;
         const code = errors[0]?.extensions?.['code'];
-        const known: ErrorCode[] = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED', 'BAD_USER_INPUT', 'CONFLICT', 'PAYLOAD_TOO_LARGE'];
+        const known: ErrorCode[] = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED', 'BAD_USER_INPUT', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'SERVICE_UNAVAILABLE'];
         if (typeof code === 'string' && (known as string[]).includes(code)) {
           response.http.status = httpStatusFor(code as ErrorCode);
           const retryAfter = errors[0]?.extensions?.['retryAfter'];
@@ -350,7 +351,9 @@ export async function createHttpServer(options: HttpServerOptions) {
             logger: logger.child({ requestId }),
             services,
           };
-        } catch (error) {
+        } catch (caught) {
+          // A database that cannot be reached while authenticating or counting: 503, not 500.
+          const error = caught instanceof AppError ? caught : (unavailableFrom(caught) ?? caught);
           if (error instanceof AppError) {
             const extra = (error as AppError & { headers?: Record<string, string> }).headers;
             for (const [name, value] of Object.entries(extra ?? {})) res.setHeader(name, value);
@@ -371,7 +374,11 @@ export async function createHttpServer(options: HttpServerOptions) {
   const onError: ErrorRequestHandler = (error: { type?: string; status?: number; expose?: boolean; message?: string }, req, res, _next) => {
     const requestId = String(res.locals['requestId'] ?? '');
     let reply = jsonError(req.originalUrl, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-    if (error.type === 'entity.too.large') {
+    const unavailable = unavailableFrom(error);
+    if (unavailable) {
+      reply = jsonError(req.originalUrl, 503, unavailable.code, unavailable.message);
+      if (!res.headersSent) res.setHeader('Retry-After', String(unavailable.context['retryAfter']));
+    } else if (error.type === 'entity.too.large') {
       reply = jsonError(req.originalUrl, 413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${options.bodyLimitBytes} bytes`);
     } else if (error.type === 'entity.parse.failed') {
       reply = jsonError(req.originalUrl, 400, 'BAD_REQUEST', 'Request body is not valid JSON');
