@@ -15,14 +15,8 @@
 //
 // Exit status: 0 when the measurement completed (even below the goal: this is a measurement,
 // not a test); 1 when something failed or any request got a non-2xx / wrong answer.
-import { execFile, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import autocannon from 'autocannon';
-import { dropQueueSchemas, freshDatabase, isStopping, machineInfo, onCleanup, positiveInt, POSTGRES_URL, ROOT, runBench, stopProcess, suffix } from './bench-support.mjs';
+import { benchCli as cli, dropServerSchemasAtCleanup, freshDatabase, isStopping, machineInfo, markSucceeded, onCleanup, positiveInt, runBench, startBenchServer } from './bench-support.mjs';
 
 const CONNECTIONS = positiveInt('BENCH_CONNECTIONS', 20);
 const DURATION_S = positiveInt('BENCH_DURATION', 10);
@@ -36,116 +30,6 @@ const ORG_NAME = 'Bench Org';
 // The largest hourly limit a key may have. A run sends far fewer requests than this; if a very
 // long run ever exhausts it, the refusals show up as non-2xx and the run fails loudly.
 const KEY_RATE_LIMIT = 1_000_000;
-
-const logDir = os.tmpdir();
-/** Set once the run succeeded: the servers' logs are then removed, else kept and named. */
-let succeeded = false;
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const median = (values) => {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
-// ---------------------------------------------------------------- setup ---
-
-/** Runs dist/cli.js against the bench database; resolves with its stdout, trimmed. */
-async function cli(databaseUrl, ...args) {
-  try {
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
-    });
-    return stdout.trim();
-  } catch (error) {
-    throw new Error(`trestle ${args.join(' ')} failed: ${(error.stderr || error.message).trim()}`, { cause: error });
-  }
-}
-
-/** pg-boss schemas of this run's servers, dropped at cleanup (after the servers have stopped). */
-const schemas = [];
-function dropSchemasAtCleanup() {
-  onCleanup('drop the pg-boss schemas', () => dropQueueSchemas(schemas));
-}
-
-/** A port nothing listens on right now (the server binds it a moment later). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function tail(file, lines = 40) {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-/** Spawns dist/main.js with `env` on a free port; resolves once /readyz answers 200. */
-async function startServer(label, databaseUrl, env) {
-  if (isStopping()) throw new Error('stopping');
-  const port = await freePort();
-  const queueSchema = `bench_${label}_${suffix}`;
-  schemas.push(queueSchema);
-  const logFile = path.join(logDir, `trestle-bench-${suffix}-${label}.log`);
-  const logFd = openSync(logFile, 'w');
-  // Runs after the server has stopped (cleanups run newest first).
-  onCleanup(`remove ${logFile}`, () => {
-    if (succeeded) rmSync(logFile, { force: true });
-    else console.error(`server (${label}) log: ${logFile}`);
-  });
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
-    cwd: ROOT,
-    stdio: ['ignore', logFd, logFd],
-    env: {
-      ...process.env,
-      // The server refuses INSECURE_NO_AUTH_ORG_ID in production; both modes run the same way.
-      NODE_ENV: 'development',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'warn',
-      DATABASE_URL: databaseUrl,
-      QUEUE_DATABASE_URL: POSTGRES_URL,
-      QUEUE_SCHEMA: queueSchema,
-      RUN_WORKER: 'false',
-      // Measure the cost of counting, never refusals: the burst window must not bind.
-      RATE_LIMIT_SPIKE: '100000000',
-      RATE_LIMIT_SPIKE_WINDOW_S: '10',
-      // Empty counts as unset: an INSECURE_NO_AUTH_ORG_ID in the caller's env must not leak into (a).
-      INSECURE_NO_AUTH_ORG_ID: '',
-      ...env,
-    },
-  });
-  closeSync(logFd); // the child has its own copy
-  onCleanup(`stop server (${label})`, () => stopProcess(child));
-  const server = { label, port, child, logFile, url: `http://127.0.0.1:${port}` };
-
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`server (${label}) exited with ${child.exitCode ?? child.signalCode} while starting; ${logFile}:\n${tail(logFile)}`);
-    }
-    try {
-      const res = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(2_000) });
-      await res.body?.cancel();
-      if (res.status === 200) return server;
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  throw new Error(`server (${label}) was not ready within 60 s; ${logFile}:\n${tail(logFile)}`);
-}
 
 /**
  * One request by hand before any load: the answer must hold the bench org, so neither mode can
@@ -166,6 +50,12 @@ async function sampleQuery(server, headers, orgId) {
   }
   return text;
 }
+
+const median = (values) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 
 // ----------------------------------------------------------------- load ---
 
@@ -218,10 +108,14 @@ async function main() {
   const orgId = await cli(db.url, 'org', 'create', ORG_NAME);
   const key = await cli(db.url, 'key', 'create', '--org', orgId, '--scopes', '*', '--name', 'bench', '--rate-limit', String(KEY_RATE_LIMIT));
 
-  dropSchemasAtCleanup();
+  dropServerSchemasAtCleanup();
   const [a, b] = await Promise.all([
-    startServer('a', db.url, {}),
-    startServer('b', db.url, { INSECURE_NO_AUTH_ORG_ID: orgId }),
+    startBenchServer('a', db.url, {
+      // Measure the cost of counting, never refusals: the burst window must not bind.
+      RATE_LIMIT_SPIKE: '100000000',
+      RATE_LIMIT_SPIKE_WINDOW_S: '10',
+    }),
+    startBenchServer('b', db.url, { RATE_LIMIT_SPIKE: '100000000', RATE_LIMIT_SPIKE_WINDOW_S: '10', INSECURE_NO_AUTH_ORG_ID: orgId }),
   ]);
   const modes = [
     { id: 'a', title: '(a) API key + rate limiting', server: a, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } },
@@ -276,7 +170,7 @@ async function main() {
     console.error(`\nWARNING: not every request succeeded, so the figures above mean little:\n  ${problems.join('\n  ')}`);
     return 1;
   }
-  succeeded = true;
+  markSucceeded();
   return 0;
 }
 

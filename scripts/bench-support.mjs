@@ -2,14 +2,16 @@
 // a fresh MariaDB database and temp folder per run that are removed at the end (also on failure
 // and on Ctrl-C), child processes whose memory is measured on its own, realistic vendor rows, and
 // table printing. Each script is one process, so the state here is module-level.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 
@@ -288,6 +290,125 @@ export function startMemorySampler(intervalMs = 50) {
     },
   };
 }
+
+// ------------------------------------------------------ server processes ---
+
+/** Set once the run succeeded: the servers' logs are then removed, else kept and named. */
+let succeeded = false;
+export const markSucceeded = () => {
+  succeeded = true;
+};
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs dist/cli.js against the bench database; resolves with its stdout, trimmed. */
+export async function benchCli(databaseUrl, ...args) {
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+    });
+    return stdout.trim();
+  } catch (error) {
+    throw new Error(`trestle ${args.join(' ')} failed: ${(error.stderr || error.message).trim()}`, { cause: error });
+  }
+}
+
+/** pg-boss schemas of this run's servers, dropped at cleanup (register before starting servers: cleanups run newest first). */
+const serverSchemas = [];
+export function dropServerSchemasAtCleanup() {
+  onCleanup('drop the pg-boss schemas', () => dropQueueSchemas(serverSchemas));
+}
+
+/** A port nothing listens on right now (the server binds it a moment later). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function tail(file, lines = 40) {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/**
+ * Spawns dist/main.js with `env` on a free port, without a worker, logging to a temp file (kept
+ * and named when the run fails); resolves once /readyz answers 200.
+ */
+export async function startBenchServer(label, databaseUrl, env) {
+  if (isStopping()) throw new Error('stopping');
+  const port = await freePort();
+  const queueSchema = `bench_${label}_${suffix}`;
+  serverSchemas.push(queueSchema);
+  const logFile = path.join(os.tmpdir(), `trestle-bench-${suffix}-${label}.log`);
+  const logFd = openSync(logFile, 'w');
+  // Runs after the server has stopped (cleanups run newest first).
+  onCleanup(`remove ${logFile}`, () => {
+    if (succeeded) rmSync(logFile, { force: true });
+    else console.error(`server (${label}) log: ${logFile}`);
+  });
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
+    cwd: ROOT,
+    stdio: ['ignore', logFd, logFd],
+    env: {
+      ...process.env,
+      // The server refuses INSECURE_NO_AUTH_ORG_ID in production; every bench runs the same way.
+      NODE_ENV: 'development',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'warn',
+      DATABASE_URL: databaseUrl,
+      QUEUE_DATABASE_URL: POSTGRES_URL,
+      QUEUE_SCHEMA: queueSchema,
+      RUN_WORKER: 'false',
+      // Empty counts as unset: an INSECURE_NO_AUTH_ORG_ID in the caller's env must not leak in.
+      INSECURE_NO_AUTH_ORG_ID: '',
+      ...env,
+    },
+  });
+  closeSync(logFd); // the child has its own copy
+  onCleanup(`stop server (${label})`, () => stopProcess(child));
+  const server = { label, port, child, logFile, url: `http://127.0.0.1:${port}` };
+
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`server (${label}) exited with ${child.exitCode ?? child.signalCode} while starting; ${logFile}:\n${tail(logFile)}`);
+    }
+    try {
+      const res = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      if (res.status === 200) return server;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`server (${label}) was not ready within 60 s; ${logFile}:\n${tail(logFile)}`);
+}
+
+/** Resident set size of a process, in bytes (Linux /proc), or null where unavailable. */
+export function rssOf(pid) {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The 1-, 5- and 15-minute load averages, as printed at the start and end of a bench. */
+export const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 // --------------------------------------------------------- vendor rows ---
 

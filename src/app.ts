@@ -229,7 +229,11 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
           maxDepth: config.QUERY_MAX_DEPTH,
           maxAliases: config.QUERY_MAX_ALIASES,
           maxComplexity: config.QUERY_MAX_COMPLEXITY,
+          maxTokens: config.QUERY_MAX_TOKENS,
+          maxQueryBytes: config.QUERY_MAX_BYTES,
         },
+        maxResponseBytes: config.RESPONSE_MAX_BYTES,
+        publicIntrospection: config.INTROSPECTION_PUBLIC,
         bodyLimitBytes: config.BODY_LIMIT_BYTES,
         graphiqlAssetsDir: config.GRAPHIQL_ASSETS_DIR ?? path.join(ROOT, 'dist', 'graphiql'),
         readiness: {

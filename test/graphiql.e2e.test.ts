@@ -1,5 +1,6 @@
-// End to end: GraphiQL loads from the real app with no network beyond it, introspects
-// anonymously, and runs `viewer` (and a subscription) with a key made by the operator CLI.
+// End to end: GraphiQL loads from the real app with no network beyond it, introspects once a
+// key made by the operator CLI is entered (not before: introspection needs a credential), and
+// runs `viewer` (and a subscription) with it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -108,7 +109,7 @@ describe.skipIf(!chromiumPath)('GraphiQL end to end against the real app', () =>
     await app?.close({ dropData: true });
   }, 60_000);
 
-  it('serves GraphiQL to a browser navigating to /graphql, and introspects without a key', async () => {
+  it('serves GraphiQL to a browser navigating to /graphql, and does not introspect without a key', async () => {
     const response = await page.goto(`${base}/graphql`);
     expect(response?.status()).toBe(200);
     expect(await response?.request().headerValue('accept')).toMatch(/^text\/html/);
@@ -118,15 +119,8 @@ describe.skipIf(!chromiumPath)('GraphiQL end to end against the real app', () =>
     await expect.poll(() => editorText(page, QUERY_EDITOR), { timeout: 30_000 }).toContain('query Viewer {');
     expect(await editorText(page, HEADERS_EDITOR)).toContain('"Authorization": "Bearer <your API key>"');
 
-    // The placeholder key is dropped, so the schema loads anonymously.
-    await expect.poll(() => graphqlCalls.find((call) => call.operation === 'IntrospectionQuery'), { timeout: 30_000 }).toBeDefined();
-    expect(graphqlCalls.filter((call) => call.operation === 'IntrospectionQuery')).toEqual([
-      { operation: 'IntrospectionQuery', status: 200, authorization: undefined },
-    ]);
-    await page.locator('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]').click();
-    await expect.poll(() => page.locator('.graphiql-doc-explorer').innerText(), { timeout: 15_000 }).toMatch(/Root Types[\s\S]*query:\s*Query/);
-    // Close it again so the editors keep their width.
-    await page.locator('.graphiql-sidebar button[aria-label="Hide Documentation Explorer"]').click();
+    // Only the placeholder: no schema is asked for (the server would refuse it without a key).
+    expect(graphqlCalls.filter((call) => call.operation === 'IntrospectionQuery')).toEqual([]);
   }, 60_000);
 
   it('answers UNAUTHENTICATED while the headers still hold the placeholder', async () => {
@@ -138,9 +132,16 @@ describe.skipIf(!chromiumPath)('GraphiQL end to end against the real app', () =>
     expect(graphqlCalls.filter((call) => call.operation === 'Viewer')).toEqual([{ operation: 'Viewer', status: 401, authorization: undefined }]);
   }, 60_000);
 
-  it('runs viewer with the key the CLI made', async () => {
+  it('introspects with the key the CLI made once it is entered, and runs viewer with it', async () => {
     await typeInto(page, HEADERS_EDITOR, `{"Authorization": "Bearer ${key}"}`);
     await expect.poll(() => editorText(page, HEADERS_EDITOR)).toContain(key);
+    await expect
+      .poll(() => graphqlCalls.filter((call) => call.operation === 'IntrospectionQuery').at(-1), { timeout: 30_000 })
+      .toEqual({ operation: 'IntrospectionQuery', status: 200, authorization: `Bearer ${key}` });
+    await page.locator('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]').click();
+    await expect.poll(() => page.locator('.graphiql-doc-explorer').innerText(), { timeout: 15_000 }).toMatch(/Root Types[\s\S]*query:\s*Query/);
+    // Close it again so the editors keep their width.
+    await page.locator('.graphiql-sidebar button[aria-label="Hide Documentation Explorer"]').click();
     expect(await editorText(page, QUERY_EDITOR)).toContain('query Viewer {');
     await page.locator('.graphiql-execute-button').click();
     await expect.poll(() => editorText(page, RESPONSE), { timeout: 15_000 }).toContain(`"name": "${ORG_NAME}"`);

@@ -66,10 +66,14 @@ describe('HTTP surface', () => {
     expect(tooCostly.json.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', maxComplexity: app.config.QUERY_MAX_COMPLEXITY });
   });
 
-  test('introspection needs no key, so tools can load the schema', async ({ app }) => {
-    const res = await post(app.url, JSON.stringify({ query: '{ __schema { queryType { name } } }' }));
-    expect(res.status).toBe(200);
-    expect(res.json.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+  test('introspection needs a key (INTROSPECTION_PUBLIC unset); with one, tools load the schema', async ({ app, key }) => {
+    const anonymous = await post(app.url, JSON.stringify({ query: '{ __schema { queryType { name } } }' }));
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.json.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'MISSING' });
+    expect(anonymous.json.data).toBeUndefined();
+    const keyed = await post(app.url, JSON.stringify({ query: '{ __schema { queryType { name } } }' }), { authorization: `Bearer ${key}` });
+    expect(keyed.status).toBe(200);
+    expect(keyed.json.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
   });
 
   test('every response carries a request id, echoing a sane client one', async ({ app, key }) => {

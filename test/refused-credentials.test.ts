@@ -8,6 +8,27 @@ async function viewer(url: string, headers: Record<string, string>) {
   return { status: res.status, retryAfter: res.headers.get('retry-after'), code: body.errors?.[0]?.extensions?.['code'] };
 }
 
+describe('two credentials in one request', () => {
+  test('X-API-Key and Authorization with different credentials: 400, over GraphQL and REST', async ({ app, org, key }) => {
+    const other = (await app.createKey(org.id, ['*'])).plaintext;
+    const both = { 'x-api-key': key, authorization: `Bearer ${other}` };
+    const graphql = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json', ...both }, body: JSON.stringify({ query: '{ viewer { scopes } }' }) });
+    const graphqlBody = (await graphql.json()) as { data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+    expect(graphql.status).toBe(400);
+    expect(graphqlBody.data).toBeUndefined();
+    expect(graphqlBody.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'AMBIGUOUS_CREDENTIALS' });
+    expect(graphqlBody.errors?.[0]?.message).toMatch(/two different credentials/);
+
+    const rest = await fetch(app.url.replace(/\/graphql$/, '/api/v1/export/1'), { headers: both });
+    expect(rest.status).toBe(400);
+    expect(await rest.json()).toMatchObject({ error: { code: 'BAD_USER_INPUT', reason: 'AMBIGUOUS_CREDENTIALS' } });
+
+    // The same key in both headers is one credential.
+    expect((await viewer(app.url, { 'x-api-key': key, authorization: `Bearer ${key}` })).status).toBe(200);
+  });
+});
+
+// Runs last: it leaves this address refused for a minute.
 describe('refused credentials from one address', () => {
   test('get 401 up to the limit, then 429 for a minute without any lookup', async ({ app, key }) => {
     const made = ['Bearer trk_live_notarealkey', 'Bearer a-made-up-opaque-access-token-value-0123456789', 'Bearer trk_live_anotherfake'];

@@ -105,9 +105,22 @@ const ConfigSchema = z.object({
    * past it, requests with a credential get 429 before any lookup, so guessing costs no database work.
    */
   RATE_LIMIT_REFUSED_CREDENTIALS_PER_MINUTE: int(1, 100_000_000).default(120),
-  QUERY_MAX_DEPTH: int(1, 100).default(12),
+  /** Deepest selection nesting; GraphiQL's introspection query reaches 15 (type references nest 9 deep). */
+  QUERY_MAX_DEPTH: int(1, 100).default(15),
   QUERY_MAX_ALIASES: int(1, 1000).default(30),
+  /** Estimated cost of one operation (query-guard.ts); introspection counts what it returns. */
   QUERY_MAX_COMPLEXITY: int(1, 1_000_000).default(5_000),
+  /** Most lexical tokens in one GraphQL document; parsing stops there (GraphiQL's introspection query has about 300). */
+  QUERY_MAX_TOKENS: int(100, 1_000_000).default(5_000),
+  /** Longest GraphQL document (the query text), in bytes (413 above). */
+  QUERY_MAX_BYTES: int(1024, 64 * 1024 * 1024).default(64 * 1024),
+  /** Largest GraphQL response, in bytes: a larger one is refused (QUERY_TOO_COMPLEX) rather than sent. */
+  RESPONSE_MAX_BYTES: int(64 * 1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  /**
+   * Answer introspection (`__schema`, `__type`) without an API key or token. Off by default: the
+   * schema is then read only by callers with a credential (GraphiQL loads it once a key is entered).
+   */
+  INTROSPECTION_PUBLIC: boolean.default(false),
   /** Run the pg-boss worker inside the server process (`npm start`); the worker entry sets it itself. */
   RUN_WORKER: boolean.default(true),
   /** Where the GraphiQL bundle was built. */

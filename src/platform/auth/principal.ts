@@ -1,3 +1,5 @@
+import { BadInputError } from '../errors/app-error.js';
+
 /** Who is calling, as established from the request's credential. */
 export interface Principal {
   kind: 'api_key' | 'oauth_token' | 'user' | 'anonymous_insecure';
@@ -17,14 +19,21 @@ export type Authenticator = (headers: {
   apiKey?: string | undefined;
 }) => Promise<Principal | null>;
 
-/** Pulls the credential from `Authorization: Bearer …` or `X-API-Key`. */
+/**
+ * Pulls the credential from `Authorization: Bearer …` or `X-API-Key`. Both at once are accepted
+ * only when they carry the same credential: two different ones leave unclear whose request it
+ * is, so it is refused (BAD_USER_INPUT, HTTP 400) rather than served as either.
+ */
 export function credentialFrom(headers: { authorization?: string | undefined; apiKey?: string | undefined }):
   | string
   | null {
-  const apiKey = headers.apiKey?.trim();
-  if (apiKey) return apiKey;
+  const apiKey = headers.apiKey?.trim() || null;
   const auth = headers.authorization?.trim();
-  if (!auth) return null;
-  const match = /^Bearer\s+(.+)$/i.exec(auth);
-  return match?.[1]?.trim() ?? auth;
+  const bearer = auth ? (/^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim() ?? auth) : null;
+  if (apiKey && bearer && apiKey !== bearer) {
+    throw new BadInputError('The request carries two different credentials, in X-API-Key and in Authorization: send one', {
+      reason: 'AMBIGUOUS_CREDENTIALS',
+    });
+  }
+  return apiKey ?? bearer;
 }

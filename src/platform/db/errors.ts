@@ -1,3 +1,5 @@
+import { ServiceUnavailableError } from '../errors/app-error.js';
+
 /**
  * MySQL/MariaDB error codes as mysql2 reports them (`code`, e.g. 'ER_DUP_ENTRY'), found on the
  * error itself or anywhere along its `cause` chain: drizzle wraps a failed query's error in its
@@ -55,4 +57,13 @@ export function isConnectionError(error: unknown): boolean {
     if (e instanceof AggregateError && e.errors.some(isConnectionError)) return true;
   }
   return false;
+}
+
+/**
+ * The error a caller sees for a lost database: SERVICE_UNAVAILABLE (HTTP 503 with Retry-After)
+ * when `error` is a connection failure (isConnectionError), else null. Answering 500 would say the
+ * request itself is at fault; 503 says to come back, as /readyz does.
+ */
+export function unavailableFrom(error: unknown): ServiceUnavailableError | null {
+  return isConnectionError(error) ? new ServiceUnavailableError() : null;
 }

@@ -72,3 +72,10 @@ export class RateLimitedError extends AppError {
     super('RATE_LIMITED', message, { retryable: true, context: { retryAfter: retryAfterSeconds, ...context } });
   }
 }
+
+/** A dependency (MySQL, PostgreSQL) cannot be reached: the same request may succeed in `retryAfter` seconds. */
+export class ServiceUnavailableError extends AppError {
+  constructor(message = 'The service is temporarily unavailable: a database cannot be reached; retry shortly', retryAfterSeconds = 5) {
+    super('SERVICE_UNAVAILABLE', message, { retryable: true, context: { retryAfter: retryAfterSeconds } });
+  }
+}

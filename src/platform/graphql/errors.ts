@@ -2,6 +2,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import { AppError, type ErrorCode } from '../errors/app-error.js';
 import type { Logger } from '../logging/logger.js';
+import { unavailableFrom } from '../db/errors.js';
 
 /** The HTTP status that goes with each error code when it fails a whole request. */
 export function httpStatusFor(code: ErrorCode): number {
@@ -62,7 +63,10 @@ const KNOWN_GRAPHQL_CODES = new Set([
  */
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    const caught = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    const unavailable = caught instanceof AppError ? null : unavailableFrom(caught);
+    if (unavailable) logger.warn({ err: caught }, 'a database is unreachable: answered SERVICE_UNAVAILABLE');
+    const original = unavailable ?? caught;
     if (original instanceof AppError) {
       return {
         ...formatted,

@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import { hasScope, type Scope } from '../auth/scopes.js';
 import { AppError, AuthenticationError, ForbiddenError } from '../errors/app-error.js';
 import { httpStatusFor } from '../graphql/errors.js';
+import { unavailableFrom } from '../db/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { RequestGate } from './request-gate.js';
 
@@ -26,11 +27,12 @@ export function restHandler(
         throw new ForbiddenError(`This operation requires the scope ${scope}`, { reason: 'INSUFFICIENT_SCOPE', requiredScopes: [scope] });
       }
       await handle(req, res, gate.principal);
-    } catch (error) {
+    } catch (caught) {
       if (res.headersSent) {
         res.destroy();
         return;
       }
+      const error = caught instanceof AppError ? caught : (unavailableFrom(caught) ?? caught);
       if (error instanceof AppError) {
         const retryAfter = error.context['retryAfter'];
         if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));

@@ -5,15 +5,16 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type Request } from 'express';
-import { GraphQLError, parse, validate, specifiedRules, getOperationAST, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, validate, specifiedRules, getOperationAST, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { WebSocketServer } from 'ws';
 import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
 import { useServer } from 'graphql-ws/use/ws';
-import { AppError, type ErrorCode } from '../errors/app-error.js';
+import { AppError, AuthenticationError, type ErrorCode } from '../errors/app-error.js';
 import type { Logger } from '../logging/logger.js';
+import { unavailableFrom } from '../db/errors.js';
 import type { GraphQLContext, Services } from '../graphql/context.js';
 import { createErrorFormatter, httpStatusFor, toGraphQLError } from '../graphql/errors.js';
-import { assertComplexity, depthAndAliasRules, type QueryLimits } from '../graphql/query-guard.js';
+import { assertComplexity, assertQuerySize, depthAndAliasRules, usesIntrospection, type QueryLimits } from '../graphql/query-guard.js';
 import { graphiqlRouter } from './graphiql.js';
 import type { RequestGate } from './request-gate.js';
 
@@ -23,6 +24,10 @@ export interface HttpServerOptions {
   gate: RequestGate;
   limits: QueryLimits;
   bodyLimitBytes: number;
+  /** Largest GraphQL response, in bytes: a larger one is replaced by a QUERY_TOO_COMPLEX error. */
+  maxResponseBytes: number;
+  /** Answer introspection (`__schema`, `__type`) without a credential. */
+  publicIntrospection: boolean;
   graphiqlAssetsDir: string;
   /** The REST shim (uploads, downloads), mounted at /api/v1. */
   restRouter?: express.Router;
@@ -84,7 +89,7 @@ const statusFromErrors: ApolloServerPlugin<GraphQLContext> = {
         if (!errors?.length || (data !== undefined && data !== null)) return;
         if (response.http.status && response.http.status !== 200) return;
         const code = errors[0]?.extensions?.['code'];
-        const known: ErrorCode[] = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED', 'BAD_USER_INPUT', 'CONFLICT', 'PAYLOAD_TOO_LARGE'];
+        const known: ErrorCode[] = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED', 'BAD_USER_INPUT', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'SERVICE_UNAVAILABLE'];
         if (typeof code === 'string' && (known as string[]).includes(code)) {
           response.http.status = httpStatusFor(code as ErrorCode);
           const retryAfter = errors[0]?.extensions?.['retryAfter'];
@@ -109,11 +114,22 @@ export async function createHttpServer(options: HttpServerOptions) {
   const validationRules = depthAndAliasRules(limits);
   const formatError = createErrorFormatter(logger);
 
+  /** Throws UNAUTHENTICATED when an anonymous caller reads the schema and that is not public. */
+  const assertMayIntrospect = (document: DocumentNode, operation: OperationDefinitionNode, principal: unknown) => {
+    if (options.publicIntrospection || principal || !usesIntrospection(document, operation)) return;
+    throw new AuthenticationError('MISSING', 'Introspection requires an API key or access token: send it as "Authorization: Bearer <key>"');
+  };
+
   const complexityGuard: ApolloServerPlugin<GraphQLContext> = {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operation, request }) {
+        async didResolveOperation({ document, operation, request, contextValue }) {
           if (!operation) return;
+          try {
+            assertMayIntrospect(document, operation, contextValue.principal);
+          } catch (error) {
+            throw error instanceof AppError ? toGraphQLError(error) : error;
+          }
           try {
             assertComplexity(schema, document, operation, request.variables ?? {}, limits.maxComplexity);
           } catch (error) {
@@ -150,11 +166,13 @@ export async function createHttpServer(options: HttpServerOptions) {
           throw error;
         }
       },
-      onSubscribe: (_ctx, _id, payload) => {
+      onSubscribe: (ctx, _id, payload) => {
         let document;
         try {
-          document = parse(payload.query);
+          assertQuerySize(payload.query, limits.maxQueryBytes);
+          document = parse(payload.query, { maxTokens: limits.maxTokens });
         } catch (error) {
+          if (error instanceof AppError) return [toGraphQLError(error)];
           return [error instanceof GraphQLError ? error : new GraphQLError('Could not parse the query')];
         }
         const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
@@ -162,8 +180,10 @@ export async function createHttpServer(options: HttpServerOptions) {
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('Unknown operation')];
         try {
+          assertMayIntrospect(document, operation, ctx.extra.gate?.principal);
           assertComplexity(schema, document, operation, payload.variables ?? {}, limits.maxComplexity);
         } catch (error) {
+          if (error instanceof AppError) return [toGraphQLError(error)];
           return [error instanceof GraphQLError ? error : new GraphQLError('Query rejected')];
         }
         return {
@@ -182,6 +202,9 @@ export async function createHttpServer(options: HttpServerOptions) {
       }),
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
       onNext: (_ctx, _id, _payload, _args, result) => {
+        // Measured as graphql-ws will send it; results are bounded by the cost limit, this is the backstop.
+        const bytes = Buffer.byteLength(JSON.stringify(result));
+        if (bytes > options.maxResponseBytes) return { data: null, errors: [responseTooLarge(bytes, options.maxResponseBytes).toJSON()] };
         if (!result.errors?.length) return;
         return {
           data: result.data ?? null,
@@ -197,7 +220,10 @@ export async function createHttpServer(options: HttpServerOptions) {
     validationRules,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // Introspection is answered, to a caller with a credential unless publicIntrospection
+    // (assertMayIntrospect above), and costs what it returns (query-guard.ts).
     introspection: true,
+    parseOptions: { maxTokens: limits.maxTokens },
     csrfPrevention: true,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -280,6 +306,34 @@ export async function createHttpServer(options: HttpServerOptions) {
     // where graphql-upload would truncate it.
     graphqlUploadExpress({ maxFileSize: options.maxUploadBytes + 1, maxFiles: 1 }),
     express.json({ limit: options.bodyLimitBytes }),
+    (req, res, next) => {
+      // A document over the size limit is refused before it is parsed; POST body or GET ?query=.
+      const body = req.body as { query?: unknown } | undefined;
+      try {
+        assertQuerySize(body?.query, limits.maxQueryBytes);
+        assertQuerySize(req.query['query'], limits.maxQueryBytes);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        const reply = jsonError(req.originalUrl, httpStatusFor(error.code), error.code, error.message);
+        res.status(reply.status).json(reply.body);
+        return;
+      }
+      // The response, once serialised, must fit maxResponseBytes; the cost limit keeps results well
+      // under it, this is the backstop that keeps one answer from filling the process's memory.
+      const send = res.send.bind(res);
+      res.send = (payload: unknown) => {
+        if (typeof payload === 'string' && payload.length > options.maxResponseBytes / 3) {
+          const bytes = Buffer.byteLength(payload);
+          if (bytes > options.maxResponseBytes) {
+            logger.warn({ requestId: res.locals['requestId'], bytes }, 'GraphQL response over the size limit refused');
+            res.status(400);
+            return send(JSON.stringify({ errors: [responseTooLarge(bytes, options.maxResponseBytes).toJSON()] }));
+          }
+        }
+        return send(payload);
+      };
+      next();
+    },
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {
         const requestId = String(res.locals['requestId']);
@@ -297,7 +351,9 @@ export async function createHttpServer(options: HttpServerOptions) {
             logger: logger.child({ requestId }),
             services,
           };
-        } catch (error) {
+        } catch (caught) {
+          // A database that cannot be reached while authenticating or counting: 503, not 500.
+          const error = caught instanceof AppError ? caught : (unavailableFrom(caught) ?? caught);
           if (error instanceof AppError) {
             const extra = (error as AppError & { headers?: Record<string, string> }).headers;
             for (const [name, value] of Object.entries(extra ?? {})) res.setHeader(name, value);
@@ -318,7 +374,11 @@ export async function createHttpServer(options: HttpServerOptions) {
   const onError: ErrorRequestHandler = (error: { type?: string; status?: number; expose?: boolean; message?: string }, req, res, _next) => {
     const requestId = String(res.locals['requestId'] ?? '');
     let reply = jsonError(req.originalUrl, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-    if (error.type === 'entity.too.large') {
+    const unavailable = unavailableFrom(error);
+    if (unavailable) {
+      reply = jsonError(req.originalUrl, 503, unavailable.code, unavailable.message);
+      if (!res.headersSent) res.setHeader('Retry-After', String(unavailable.context['retryAfter']));
+    } else if (error.type === 'entity.too.large') {
       reply = jsonError(req.originalUrl, 413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${options.bodyLimitBytes} bytes`);
     } else if (error.type === 'entity.parse.failed') {
       reply = jsonError(req.originalUrl, 400, 'BAD_REQUEST', 'Request body is not valid JSON');
@@ -333,6 +393,12 @@ export async function createHttpServer(options: HttpServerOptions) {
   app.use(onError);
 
   return { app, httpServer, apollo, stop: () => apollo.stop() };
+}
+
+function responseTooLarge(bytes: number, maxResponseBytes: number): GraphQLError {
+  return new GraphQLError(`The response would be ${bytes} bytes; the limit is ${maxResponseBytes}: ask for fewer fields or smaller pages`, {
+    extensions: { code: 'QUERY_TOO_COMPLEX', bytes, maxResponseBytes },
+  });
 }
 
 function clientAddress(req: Request): string {

@@ -2,7 +2,7 @@
 // esbuild only: plain JS (no JSX) so that neither tsc nor the build needs a JSX setup.
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
-import { createElement } from 'react';
+import { createElement, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 // Not 'graphiql/style.css': that file is meant for CDN use and also carries all of
 // Monaco's CSS, which Monaco's own modules already import into this bundle. These
@@ -50,11 +50,10 @@ subscriptionUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
 // connection_init payload is the parsed headers editor, e.g. { "Authorization": "Bearer …" }.
 const toolkitFetcher = createGraphiQLFetcher({ url: url.href, subscriptionUrl: subscriptionUrl.href });
 
-// The server rejects the placeholder key as malformed (401), which would also fail the
-// schema introspection GraphiQL runs on load. So while the Authorization header still
-// holds the untouched placeholder, send none: introspection then works anonymously and
-// an operation needing a key gets the server's plain "send an API key" error. The
-// toolkit takes these headers both for HTTP and for graphql-ws connection_init.
+// The server rejects the placeholder key as malformed (401). So while the Authorization header
+// still holds the untouched placeholder, send none: an operation needing a key then gets the
+// server's plain "send an API key" error. The toolkit takes these headers both for HTTP and for
+// graphql-ws connection_init.
 const PLACEHOLDER_KEY = '<your API key>';
 
 function withoutPlaceholderKey(headers) {
@@ -66,12 +65,37 @@ function withoutPlaceholderKey(headers) {
   );
 }
 
-const fetcher = (params, options) =>
-  toolkitFetcher(params, options && { ...options, headers: withoutPlaceholderKey(options.headers) });
+// The credential in the headers editor's text: the Authorization or X-API-Key value, '' when
+// there is none (or only the placeholder), undefined while the text is not valid JSON (mid-edit).
+function credentialIn(text) {
+  let headers;
+  try {
+    headers = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (headers === null || typeof headers !== 'object') return '';
+  const sent = withoutPlaceholderKey(headers);
+  const found = Object.entries(sent).find(([name, value]) => ['authorization', 'x-api-key'].includes(name.toLowerCase()) && typeof value === 'string' && value.trim());
+  return found ? found[1].trim() : '';
+}
 
-createRoot(container).render(
-  createElement(GraphiQL, {
+// Introspection needs a credential (unless the server sets INTROSPECTION_PUBLIC). With none
+// entered, GraphiQL is given no schema and does not introspect; each time the credential changes
+// it gets a new fetcher, and GraphiQL introspects again with the headers now in the editor.
+function App() {
+  const [credential, setCredential] = useState('');
+  const fetcher = useMemo(
+    () => (params, options) => toolkitFetcher(params, options && { ...options, headers: withoutPlaceholderKey(options.headers) }),
+    [credential],
+  );
+  return createElement(GraphiQL, {
     fetcher,
+    schema: credential ? undefined : null,
+    onEditHeaders: (text) => {
+      const next = credentialIn(text);
+      if (next !== undefined) setCredential(next);
+    },
     defaultQuery: DEFAULT_QUERY,
     defaultHeaders: DEFAULT_HEADERS,
     isHeadersEditorEnabled: true,
@@ -79,5 +103,7 @@ createRoot(container).render(
     defaultEditorToolsVisibility: 'headers',
     // Keep API keys out of localStorage (this is already GraphiQL's default).
     shouldPersistHeaders: false,
-  }),
-);
+  });
+}
+
+createRoot(container).render(createElement(App));
