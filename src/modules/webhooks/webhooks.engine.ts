@@ -4,7 +4,7 @@ import type mysql from 'mysql2/promise';
 import { Coalescer } from '../../platform/queue/coalescer.js';
 import { WindowLimiter } from '../../platform/rate-limit/window-limiter.js';
 import { attemptOnce, disableEndpoint, type AttemptResult, type DeliveryDeps, type OutgoingMessage, type SendTarget } from './webhooks.delivery.js';
-import { deliverWebhookJob, endpointGroup } from './webhooks.jobs.js';
+import { deliverWebhookJob, deliveryJobOptions } from './webhooks.jobs.js';
 import { retryDelaySeconds } from './webhooks.retry.js';
 
 /** How long a delivery stays claimed beyond the receiver's deadline, for recording the outcome. */
@@ -19,6 +19,8 @@ interface ClaimRequest {
 
 interface Claimed {
   kind: 'claimed';
+  /** The claim's token: its outcome is recorded only while the row still carries it. */
+  token: string;
   organizationId: number;
   webhookId: number;
   eventId: number;
@@ -79,15 +81,15 @@ export class DeliveryEngine {
     if (claim.kind === 'stale') return false;
     if (claim.kind === 'leased') {
       // A job handed over from a worker that died mid-attempt: come back when its lease is out.
-      await this.deps.boss.send(deliverWebhookJob.name, { deliveryId, attempt }, { startAfter: claim.seconds + 1, group: endpointGroup(claim.webhookId) });
+      await this.deps.boss.send(deliverWebhookJob.name, { deliveryId, attempt }, { startAfter: claim.seconds + 1, ...deliveryJobOptions(deliveryId, attempt, claim.webhookId) });
       return false;
     }
     if (claim.maxPerSecond !== null && claim.target && claim.isActive) {
       const decision = await this.throughput.hit(`webhook:${claim.webhookId}`, [{ name: 'second', limit: claim.maxPerSecond, windowSeconds: 1 }]);
       if (!decision.allowed) {
         // Over the endpoint's rate: hand the delivery back and come again in the next window.
-        await this.deps.pool.query("UPDATE webhook_deliveries SET status = 'pending', lease_until = NULL, claim_token = NULL WHERE id = ? AND status = 'delivering'", [deliveryId]);
-        await this.deps.boss.send(deliverWebhookJob.name, { deliveryId, attempt }, { startAfter: Math.max(1, decision.retryAfterSeconds), group: endpointGroup(claim.webhookId) });
+        await this.deps.pool.query("UPDATE webhook_deliveries SET status = 'pending', lease_until = NULL, claim_token = NULL WHERE id = ? AND status = 'delivering' AND claim_token = ?", [deliveryId, claim.token]);
+        await this.deps.boss.send(deliverWebhookJob.name, { deliveryId, attempt }, { startAfter: Math.max(1, decision.retryAfterSeconds), ...deliveryJobOptions(deliveryId, attempt, claim.webhookId) });
         return false;
       }
     }
@@ -102,7 +104,7 @@ export class DeliveryEngine {
       // and the sweeper hands it over once it is overdue by WEBHOOK_SWEEP_GRACE_S. Failing this
       // job instead would not help: its retry would find the attempt made and stop.
       await this.deps.boss
-        .send(deliverWebhookJob.name, { deliveryId, attempt: attempt + 1 }, { startAfter: recorded.retryInSeconds, group: endpointGroup(claim.webhookId) })
+        .send(deliverWebhookJob.name, { deliveryId, attempt: attempt + 1 }, { startAfter: recorded.retryInSeconds, ...deliveryJobOptions(deliveryId, attempt + 1, claim.webhookId) })
         .catch((error: unknown) => this.deps.logger.warn({ err: error, deliveryId }, 'could not schedule a webhook retry; the sweeper will'));
     }
     return true;
@@ -120,7 +122,7 @@ export class DeliveryEngine {
       [leaseSeconds, token, ids, ...items.flatMap((i) => [i.deliveryId, i.attempt])],
     );
     const [rows] = await pool.query<mysql.RowDataPacket[]>(
-      `SELECT d.id, d.organization_id, d.webhook_id, d.event_id, w.id AS endpoint, w.url, w.secret, w.previous_secret,
+      `SELECT d.id, d.attempt_count, d.organization_id, d.webhook_id, d.event_id, w.id AS endpoint, w.url, w.secret, w.previous_secret,
               w.previous_secret_expires_at, w.is_active, w.failure_count, w.last_triggered_at, w.max_per_second,
               e.message_id, e.event_type, e.payload, e.occurred_at
        FROM webhook_deliveries d
@@ -129,10 +131,15 @@ export class DeliveryEngine {
        WHERE d.id IN (?) AND d.claim_token = ?`,
       [ids, token],
     );
+    // One row, one winner: when two jobs of the same attempt arrive in one batch (a job sent
+    // twice), the row is claimed once and only the first of them may send.
     const won = new Map<number, Claimed>();
     for (const row of rows) {
-      won.set(rowNumber(row['id']), {
+      const index = items.findIndex((i) => i.deliveryId === rowNumber(row['id']) && i.attempt === rowNumber(row['attempt_count']));
+      if (index < 0) continue;
+      won.set(index, {
         kind: 'claimed',
+        token,
         organizationId: rowNumber(row['organization_id']),
         webhookId: rowNumber(row['webhook_id']),
         eventId: rowNumber(row['event_id']),
@@ -157,7 +164,7 @@ export class DeliveryEngine {
         },
       });
     }
-    const lost = items.filter((i) => !won.has(i.deliveryId));
+    const lost = items.filter((_, index) => !won.has(index));
     const leased = new Map<number, { seconds: number; webhookId: number }>();
     if (lost.length) {
       const [held] = await pool.query<mysql.RowDataPacket[]>(
@@ -167,7 +174,13 @@ export class DeliveryEngine {
       );
       for (const row of held) leased.set(rowNumber(row['id']), { seconds: rowNumber(row['seconds']), webhookId: rowNumber(row['webhook_id']) });
     }
-    return items.map((i) => won.get(i.deliveryId) ?? (leased.has(i.deliveryId) ? { kind: 'leased', ...leased.get(i.deliveryId)! } : { kind: 'stale' }));
+    return items.map((i, index) => {
+      const claimed = won.get(index);
+      if (claimed) return claimed;
+      // A copy of a job whose twin won this batch is a duplicate: nothing left for it to do.
+      const held = leased.get(i.deliveryId);
+      return held && !items.some((other, j) => j !== index && won.has(j) && other.deliveryId === i.deliveryId) ? { kind: 'leased', ...held } : { kind: 'stale' };
+    });
   }
 
   private async recordBatch(outcomes: Outcome[]): Promise<Recorded[]> {
@@ -208,12 +221,28 @@ export class DeliveryEngine {
         );
       }
 
-      // Each delivery's new state.
+      // Each delivery's new state, written only where this claim still holds the row. A claim
+      // that lost the row (its lease ran out and another worker took the attempt) logs what it
+      // sent but changes nothing, except that its success is kept: a delivered message is never
+      // sent again, and a recorded success is never turned back into a failure.
+      const [current] = (await tx.execute(
+        sql`SELECT id, status, claim_token, attempt_count FROM webhook_deliveries WHERE id IN (${idList([...new Set(outcomes.map((o) => o.deliveryId))])}) FOR UPDATE`,
+      )) as unknown as [mysql.RowDataPacket[]];
+      const rows = new Map(current.map((r) => [rowNumber(r['id']), { status: String(r['status']), token: (r['claim_token'] as string | null) ?? null, attempts: rowNumber(r['attempt_count']) }]));
       const toDisable = new Map<number, { organizationId: number; reason: string }>();
       const states: SQL[] = [];
       const logs: SQL[] = [];
       outcomes.forEach((o, i) => {
         const { claim, result } = o;
+        const row = rows.get(o.deliveryId);
+        const holds = row !== undefined && row.status === 'delivering' && row.token === claim.token;
+        const lateSuccess = !holds && row !== undefined && result.verdict.kind === 'success' && claim.target !== null && claim.isActive && row.status !== 'succeeded' && row.status !== 'cancelled';
+        if (claim.target && claim.isActive) {
+          logs.push(
+            sql`(${claim.organizationId}, ${claim.webhookId}, ${o.deliveryId}, ${claim.message.messageId}, ${claim.message.eventType}, ${o.made}, ${result.verdict.kind === 'success' ? 1 : 0}, ${result.statusCode}, ${result.body}, ${result.durationMs}, ${result.error}, ${o.sentAt})`,
+          );
+        }
+        if (!row || (!holds && !lateSuccess)) return;
         let status: 'succeeded' | 'failed' | 'pending' | 'cancelled';
         let nextAttemptAt: Date | null = null;
         if (!claim.target) status = 'cancelled';
@@ -234,14 +263,12 @@ export class DeliveryEngine {
             results[i]!.retryInSeconds = wait;
           }
         }
+        const made = Math.max(o.made, row.attempts);
+        // Later outcomes of the same batch see this one's state.
+        rows.set(o.deliveryId, { status, token: null, attempts: made });
         states.push(
-          sql`(${o.deliveryId}, ${claim.organizationId}, ${claim.webhookId}, ${claim.eventId}, ${status}, ${o.made}, ${nextAttemptAt}, ${o.sentAt}, ${result.statusCode}, ${result.error})`,
+          sql`(${o.deliveryId}, ${claim.organizationId}, ${claim.webhookId}, ${claim.eventId}, ${status}, ${made}, ${nextAttemptAt}, ${o.sentAt}, ${result.statusCode}, ${result.error})`,
         );
-        if (claim.target && claim.isActive) {
-          logs.push(
-            sql`(${claim.organizationId}, ${claim.webhookId}, ${o.deliveryId}, ${claim.message.messageId}, ${claim.message.eventType}, ${o.made}, ${result.verdict.kind === 'success' ? 1 : 0}, ${result.statusCode}, ${result.body}, ${result.durationMs}, ${result.error}, ${o.sentAt})`,
-          );
-        }
       });
       if (logs.length) {
         await tx.execute(
@@ -250,7 +277,7 @@ export class DeliveryEngine {
         );
       }
       // One statement for every delivery: an upsert on the primary key of rows that exist.
-      await tx.execute(
+      if (states.length) await tx.execute(
         sql`INSERT INTO webhook_deliveries (id, organization_id, webhook_id, event_id, status, attempt_count, next_attempt_at, last_attempt_at, last_status_code, last_error)
             VALUES ${sql.join(states, sql`, `)}
             ON DUPLICATE KEY UPDATE status = VALUES(status), attempt_count = VALUES(attempt_count), next_attempt_at = VALUES(next_attempt_at),

@@ -19,3 +19,16 @@ export const SWEEP_WEBHOOKS_CRON = '* * * * *';
 export function endpointGroup(webhookId: number): { id: string } {
   return { id: `webhook-${webhookId}` };
 }
+
+/**
+ * The key of the job of one attempt: `<delivery id>:<attempt>`. It names the job so the sweeper
+ * can ask the queue whether the attempt is still waiting there (pg-boss keeps an index on it).
+ */
+export function deliveryJobKey(deliveryId: number, attempt: number): string {
+  return `${deliveryId}:${attempt}`;
+}
+
+/** Options of every job that makes an attempt: its key and its endpoint's group. */
+export function deliveryJobOptions(deliveryId: number, attempt: number, webhookId: number): { singletonKey: string; group: { id: string } } {
+  return { singletonKey: deliveryJobKey(deliveryId, attempt), group: endpointGroup(webhookId) };
+}

@@ -3,7 +3,8 @@ import type { PgBoss } from 'pg-boss';
 import { withConnectionTransaction } from '../../platform/db/mysql.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { subscribed } from './webhooks.catalog.js';
-import { deliverWebhookJob, endpointGroup } from './webhooks.jobs.js';
+import { deliverWebhookJob, deliveryJobKey, deliveryJobOptions } from './webhooks.jobs.js';
+import type { WebhookSettings } from './webhooks.settings.js';
 
 /** Events fanned out per transaction. */
 const BATCH = 500;
@@ -107,32 +108,60 @@ export async function relayOnce(pool: mysql.Pool, boss: PgBoss): Promise<number>
   return events.length;
 }
 
-/** Hands deliveries to the queue, one job each, in their endpoint's concurrency group. */
+/** Hands deliveries to the queue, one job each, keyed by attempt, in their endpoint's concurrency group. */
 export async function sendDeliveries(boss: PgBoss, deliveries: Array<{ deliveryId: number; webhookId: number; attempt: number }>): Promise<void> {
   for (let i = 0; i < deliveries.length; i += 1000) {
     const slice = deliveries.slice(i, i + 1000);
     await boss.insert(
       deliverWebhookJob.name,
-      slice.map((d) => ({ data: { deliveryId: d.deliveryId, attempt: d.attempt }, group: endpointGroup(d.webhookId) })),
+      slice.map((d) => ({ data: { deliveryId: d.deliveryId, attempt: d.attempt }, ...deliveryJobOptions(d.deliveryId, d.attempt, d.webhookId) })),
     );
   }
 }
 
+/** Rows the sweeper reads at a time, and at most this many pages a sweep (oldest first). */
+const SWEEP_PAGE = 1000;
+const SWEEP_PAGES = 20;
+
 /**
- * Re-sends deliveries whose job was lost: pending and overdue by more than `graceSeconds`, or
- * claimed by a worker whose lease ran out. A job sent twice is harmless: only one claims the row.
+ * Which of these job keys the queue still holds in a live state (waiting, to be retried or
+ * running). pg-boss indexes the key of waiting jobs (job_i17); its API looks up one key at a
+ * time, so the sweeper asks its table directly, by the queue's name, which every version keeps.
  */
-export async function sweepDeliveries(pool: mysql.Pool, boss: PgBoss, graceSeconds: number): Promise<number> {
-  const [rows] = await pool.query<mysql.RowDataPacket[]>(
-    `(SELECT id, webhook_id, attempt_count FROM webhook_deliveries
-      WHERE status = 'pending' AND next_attempt_at < NOW(3) - INTERVAL ? SECOND LIMIT 1000)
-     UNION ALL
-     (SELECT id, webhook_id, attempt_count FROM webhook_deliveries
-      WHERE status = 'delivering' AND lease_until < NOW(3) LIMIT 1000)`,
-    [graceSeconds],
-  );
-  await sendDeliveries(boss, rows.map((r) => ({ deliveryId: Number(r['id']), webhookId: Number(r['webhook_id']), attempt: Number(r['attempt_count']) })));
-  return rows.length;
+async function liveJobKeys(boss: PgBoss, queueSchema: string, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const result = await boss
+    .getDb()
+    .executeSql(`SELECT singleton_key FROM ${queueSchema}.job WHERE name = $1 AND singleton_key = ANY($2::text[]) AND state <= 'active'`, [deliverWebhookJob.name, keys]);
+  return new Set((result.rows as Array<{ singleton_key: string }>).map((r) => r.singleton_key));
+}
+
+/**
+ * Re-sends deliveries whose job was lost: pending and overdue by more than the grace period, or
+ * claimed by a worker whose lease ran out, and in either case with no job for that attempt left
+ * in the queue. A delivery that is only waiting its turn (behind a slow endpoint, or a backlog)
+ * has its job in the queue and is left alone. Returns how many were re-sent.
+ */
+export async function sweepDeliveries(pool: mysql.Pool, boss: PgBoss, settings: Pick<WebhookSettings, 'sweepGraceSeconds' | 'queueSchema'>): Promise<number> {
+  let resent = 0;
+  for (const condition of ["status = 'pending' AND next_attempt_at < NOW(3) - INTERVAL ? SECOND", "status = 'delivering' AND lease_until < NOW(3) - INTERVAL ? SECOND"]) {
+    let afterId = 0;
+    for (let page = 0; page < SWEEP_PAGES; page += 1) {
+      const [rows] = await pool.query<mysql.RowDataPacket[]>(
+        `SELECT id, webhook_id, attempt_count FROM webhook_deliveries WHERE ${condition} AND id > ? ORDER BY id LIMIT ?`,
+        [condition.startsWith("status = 'pending'") ? settings.sweepGraceSeconds : 0, afterId, SWEEP_PAGE],
+      );
+      if (rows.length === 0) break;
+      afterId = Number(rows.at(-1)!['id']);
+      const candidates = rows.map((r) => ({ deliveryId: Number(r['id']), webhookId: Number(r['webhook_id']), attempt: Number(r['attempt_count']) }));
+      const live = await liveJobKeys(boss, settings.queueSchema, candidates.map((c) => deliveryJobKey(c.deliveryId, c.attempt)));
+      const lost = candidates.filter((c) => !live.has(deliveryJobKey(c.deliveryId, c.attempt)));
+      await sendDeliveries(boss, lost);
+      resent += lost.length;
+      if (rows.length < SWEEP_PAGE) break;
+    }
+  }
+  return resent;
 }
 
 /** The relay loop of one worker process: a pass, then a pause when the outbox was drained. */

@@ -12,6 +12,8 @@ export interface WebhookSettings {
   endpointConcurrency: number;
   outboxPollMs: number;
   sweepGraceSeconds: number;
+  /** The pg-boss schema, where the sweeper looks up the jobs of deliveries. */
+  queueSchema: string;
 }
 
 export function webhookSettings(config: Config): WebhookSettings {
@@ -23,6 +25,7 @@ export function webhookSettings(config: Config): WebhookSettings {
     endpointConcurrency: config.WEBHOOK_ENDPOINT_CONCURRENCY,
     outboxPollMs: config.WEBHOOK_OUTBOX_POLL_MS,
     sweepGraceSeconds: config.WEBHOOK_SWEEP_GRACE_S,
+    queueSchema: config.QUEUE_SCHEMA,
   };
 }
 

@@ -62,7 +62,7 @@ export async function startWebhookWorker(deps: DeliveryDeps): Promise<{ stop(): 
   await registerWorker(boss, logger, {
     job: sweepWebhooksJob,
     handler: async () => {
-      const resent = await sweepDeliveries(deps.pool, boss, settings.sweepGraceSeconds);
+      const resent = await sweepDeliveries(deps.pool, boss, settings);
       if (resent) logger.warn({ resent }, 're-sent webhook deliveries whose job was lost');
     },
   });
