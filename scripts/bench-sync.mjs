@@ -17,6 +17,7 @@
 // Env: BENCH_SYNC_OBJECTS (20000), BENCH_SYNC_LATENCY_MS (100), BENCH_SYNC_CHANGES (100), DATABASE_URL.
 // Everything created (a MariaDB database, the bundled simulator) is removed at the end.
 import { fork } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { freshDatabase, loadDist, machineInfo, onCleanup, positiveInt, printTable, ROOT, runBench, seconds, stopProcess, tempDir } from './bench-support.mjs';
@@ -56,7 +57,8 @@ async function startSimulator() {
 }
 
 async function main() {
-  console.log(`bench:sync — ${machineInfo()}`);
+  const loadAt = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`bench:sync — ${machineInfo()}; load average at start ${loadAt()}`);
   const { call, info: sim } = await startSimulator();
   const seeded = sim;
 
@@ -111,7 +113,7 @@ async function main() {
   });
   let fetched = 0;
   const fetchStarted = performance.now();
-  for (const entity of connector.sync.entities) for await (const page of api.listAll(entity.remote)) fetched += page.length;
+  for (const entity of connector.sync.entities) for await (const page of api.listAll(entity.remote)) fetched += page.objects.length;
   const fetchMs = performance.now() - fetchStarted;
   const fetchRequests = api.requestCount();
   // A fresh minute window for the measured pull.
@@ -164,6 +166,9 @@ async function main() {
     outside > 0
       ? `the pull spends ${(outside * 100).toFixed(0)} % of its time outside the HTTP exchange (mapping, MariaDB writes of records and links)`
       : 'mapping and MariaDB writes hide entirely behind the fetching of the next pages';
+  const fellBack = (incLog.error_log ?? []).filter((e) => e.code === 'full_pull');
+  if (fellBack.length) console.log(`\nthe incremental sync fell back to a full pull: ${fellBack[0].message}`);
+  console.log(`\nload average at end ${loadAt()}`);
   console.log(`\nratio goal ≤ 1.2: ${fullMs / floorMs <= 1.2 ? 'met' : 'not met'}; ${where}.`);
   if (!ok) console.error('unexpected counts: see the table');
   return ok ? 0 : 1;

@@ -452,4 +452,40 @@ describe('QuickBooks Online sync', () => {
     expect(await vendorByOrigin(ctx, org.id, realmId, ids.beton)).toMatchObject({ name: 'Beton In QuickBooks', phone: null });
     expect(sim.get(realmId, 'Vendor', ids.beton)!['PrimaryPhone']).toBeUndefined();
   });
+  // Last in the file: it moves the shared simulator's clock forward by months.
+  test('the calendar moves on: quiet syncs keep the cursor at QuickBooks\' time, so syncs stay incremental past 30 days', async ({ app, org, key }) => {
+    const ctx = { app, key };
+    const { id, realmId, ids } = await connectedAndPulled(ctx);
+    // Answered CDC requests (an access token an hour old is refused with 401 first, then refreshed).
+    const cdcAnswers = () => sim.stats().requestLog.filter((r) => r.route === 'GET /cdc' && r.status === 200).length;
+    // No change for 40 days, a sync every 20: each stays one CDC request, no query of everything.
+    for (const days of [20, 20]) {
+      sim.advanceTime(days * 86_400_000);
+      sim.resetStats();
+      const quiet = await syncAndWait(app, key, id, 'PULL', 'INCREMENTAL');
+      expect(quiet, `after ${days} more days`).toMatchObject({ status: 'completed', recordsCreated: 0, recordsUpdated: 0, recordsFailed: 0 });
+      expect(quiet.entries).not.toContainEqual(expect.objectContaining({ code: 'full_pull' }));
+      expect(cdcAnswers()).toBe(1);
+      expect(sim.stats().byRoute['GET /query']).toBeUndefined();
+    }
+    // 40 days after the full pull and after the last change, a change still arrives through CDC.
+    sim.change(realmId, 'Vendor', ids.acme, { DisplayName: 'Acme Forty Days On' });
+    sim.resetStats();
+    const changed = await syncAndWait(app, key, id, 'PULL', 'INCREMENTAL');
+    expect(changed).toMatchObject({ status: 'completed', recordsUpdated: 1 });
+    expect(cdcAnswers()).toBe(1);
+    expect(sim.stats().byRoute['GET /query']).toBeUndefined();
+    expect((await vendorByOrigin(ctx, org.id, realmId, ids.acme))['name']).toBe('Acme Forty Days On');
+
+    // Beyond the window by QuickBooks' clock (ours has not moved): QuickBooks refuses the CDC
+    // request, and the sync pulls everything instead of failing.
+    sim.advanceTime(31 * 86_400_000);
+    const late = await syncAndWait(app, key, id, 'PULL', 'INCREMENTAL');
+    expect(late).toMatchObject({ status: 'completed', recordsCreated: 0, recordsFailed: 0 });
+    expect(late.entries).toContainEqual(expect.objectContaining({ level: 'info', code: 'full_pull' }));
+    sim.resetStats();
+    const after = await syncAndWait(app, key, id, 'PULL', 'INCREMENTAL');
+    expect(after).toMatchObject({ status: 'completed', recordsUpdated: 0 });
+    expect(sim.stats().byRoute['GET /query']).toBeUndefined();
+  });
 });

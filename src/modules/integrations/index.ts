@@ -14,6 +14,8 @@ export {
   type FileScope,
   type OAuthProviderSettings,
   type RemoteApi,
+  type RemoteChanges,
+  type RemotePage,
   type RemoteErrorKind,
   type RemoteObject,
   type SyncConnector,

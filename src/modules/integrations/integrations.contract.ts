@@ -113,12 +113,28 @@ export interface SyncSession<TConfig = unknown> {
   logger: Logger;
 }
 
+/**
+ * A page of remote objects and the provider's clock when it answered (null when the answer does
+ * not say). Cursors are taken from the provider's clock, never from ours nor from the newest
+ * object seen: a company without changes still moves its cursor forward with every sync.
+ */
+export interface RemotePage {
+  objects: Array<Record<string, unknown>>;
+  asOf: Date | null;
+}
+
+/** Objects changed since a cursor, and the provider's clock when it answered: the next cursor. */
+export interface RemoteChanges {
+  changes: Map<string, Array<Record<string, unknown>>>;
+  asOf: Date | null;
+}
+
 /** The remote API of a connector for one session. Every method may throw RemoteError. */
 export interface RemoteApi {
-  /** Every object of an entity, a page at a time. */
-  listAll(entity: string): AsyncIterable<Array<Record<string, unknown>>>;
-  /** Objects of these entities changed since `since`, or 'too_old' when `since` is beyond the provider's window. */
-  changesSince(entities: readonly string[], since: Date): Promise<Map<string, Array<Record<string, unknown>>> | 'too_old'>;
+  /** Every object of an entity, a page at a time; at least one page (empty when there are none), so the answer's time is known. */
+  listAll(entity: string): AsyncIterable<RemotePage>;
+  /** Objects of these entities changed since `since` (the provider's clock), or 'too_old' when `since` is beyond the provider's window. */
+  changesSince(entities: readonly string[], since: Date): Promise<RemoteChanges | 'too_old'>;
   read(entity: string, id: string): Promise<Record<string, unknown> | null>;
   /** `idempotencyKey` names the change: a retry or a re-run with the same key is applied once. */
   create(entity: string, body: Record<string, unknown>, idempotencyKey: string): Promise<Record<string, unknown>>;
@@ -126,8 +142,6 @@ export interface RemoteApi {
   update(entity: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** Requests sent so far (retries included). */
   requestCount(): number;
-  /** The provider's clock, as of the last answer (cursors use it rather than ours). */
-  serverTime(): Date | null;
 }
 
 export interface SyncConnector<TConfig = unknown> {
@@ -154,7 +168,7 @@ export class RemoteError extends Error {
   constructor(
     readonly kind: RemoteErrorKind,
     message: string,
-    readonly details: { status?: number; providerCode?: string; retryAfterMs?: number } = {},
+    readonly details: { status?: number; providerCode?: string; element?: string; retryAfterMs?: number } = {},
   ) {
     super(message);
     this.name = 'RemoteError';

@@ -7,7 +7,7 @@ import { emitEvent } from '../../platform/events/outbox.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { raiseAlert } from '../alerts/index.js';
 import { columnOf, entityDef, RECORD_TABLES, recordIdsByOrigin, upsertRecords, type RecordScope } from '../records/index.js';
-import { RemoteError, type RemoteApi, type RemoteObject, type SyncConnector, type SyncEntity, type SyncReferences } from './integrations.contract.js';
+import { RemoteError, type RemoteApi, type RemoteObject, type RemotePage, type SyncConnector, type SyncEntity, type SyncReferences } from './integrations.contract.js';
 import { integrationConflicts } from './integration-conflicts.table.js';
 import { integrationConnections, type ConflictPolicy, type IntegrationConnectionRow } from './integration-connections.table.js';
 import { integrationCursors } from './integration-cursors.table.js';
@@ -52,7 +52,11 @@ export interface EngineDeps {
   onAlert?: () => void;
 }
 
-/** Overlap of incremental windows: changes at the boundary are seen twice rather than missed (hashes make the second look a no-op). */
+/**
+ * Overlap of incremental windows, on the provider's clock: changes at the boundary (committed as
+ * the answer was made, or stamped in whole seconds) are seen twice rather than missed; hashes
+ * make the second look a no-op.
+ */
 const CURSOR_OVERLAP_MS = 5_000;
 const MAX_LOG_ENTRIES = 200;
 const PUSH_BATCH = 500;
@@ -115,8 +119,8 @@ async function insertLinks(tx: DbOrTx, links: ReadonlyArray<typeof integrationLi
 }
 
 /** Starts reading `pages` now, buffering them until they are consumed. */
-function prefetch(pages: AsyncIterable<Raw[]>): AsyncIterable<Raw[]> {
-  const buffer: Raw[][] = [];
+function prefetch(pages: AsyncIterable<RemotePage>): AsyncIterable<RemotePage> {
+  const buffer: RemotePage[] = [];
   let done = false;
   let failure: { error: unknown } | null = null;
   let wake: (() => void) | undefined;
@@ -270,8 +274,10 @@ class SyncRun {
     });
     const cursors = await this.db.select().from(integrationCursors).where(eq(integrationCursors.connectionId, this.connection.id));
     const cursorOf = new Map(cursors.map((c) => [c.entityType, c]));
+    // Our clock before the first request: the cursor of an answer that does not tell the provider's time.
+    const before = new Date();
     let full = active;
-    let changes: Map<string, Raw[]> | null = null;
+    let changes: { changes: Map<string, Raw[]>; until: Date } | null = null;
     if (this.request.mode === 'incremental') {
       const withCursor = active.filter((e) => cursorOf.get(e.remote)?.pulledUntil);
       if (withCursor.length) {
@@ -283,20 +289,18 @@ class SyncRun {
         if (answer === 'too_old') {
           this.note({ level: 'info', code: 'full_pull', message: 'the incremental window was exceeded (over 30 days, or over 1,000 changes): pulled everything instead' });
         } else {
-          changes = answer;
+          changes = { changes: answer.changes, until: answer.asOf ?? before };
           full = active.filter((e) => !withCursor.includes(e));
         }
       }
     }
-    // The earlier of the provider's clock (its last answer) and ours: whichever clock lags, no
-    // change made during this pull falls before the next run's window.
-    const now = new Date();
-    const serverTime = this.api.serverTime();
-    const startedAt = serverTime && serverTime < now ? serverTime : now;
+    // Each entity's next cursor is the provider's clock when it answered: for changes, the time of
+    // that answer; for a listing, the earliest page's (a change after it is the next run's).
+    const until = new Map<string, Date>();
     // The next entity's pages are fetched while this one's are written (one entity ahead, so
     // memory stays bounded); mapping waits for its turn, when what it refers to is linked.
     const listed = full.filter((e) => active.includes(e));
-    const sources = new Map<SyncEntity, AsyncIterable<Raw[]>>();
+    const sources = new Map<SyncEntity, AsyncIterable<RemotePage>>();
     const fetchAhead = (index: number) => {
       const entity = listed[index];
       if (entity && !sources.has(entity)) sources.set(entity, prefetch(this.api.listAll(entity.remote)));
@@ -306,16 +310,21 @@ class SyncRun {
       this.entityName = entity.remote;
       const source = sources.get(entity);
       if (!source) {
-        const raws = changes?.get(entity.remote) ?? [];
+        const raws = changes?.changes.get(entity.remote) ?? [];
         for (let i = 0; i < raws.length; i += 1000) await this.applyPulled(entity, raws.slice(i, i + 1000));
+        until.set(entity.remote, changes?.until ?? before);
       } else {
         fetchAhead(listed.indexOf(entity) + 1);
-        for await (const page of source) await this.applyPulled(entity, page);
+        let earliest: Date | null = null;
+        for await (const page of source) {
+          if (page.asOf && (!earliest || page.asOf < earliest)) earliest = page.asOf;
+          await this.applyPulled(entity, page.objects);
+        }
+        until.set(entity.remote, earliest ?? before);
       }
       await this.progress();
     }
-    // Changes after this instant are the next run's.
-    for (const entity of active) await this.saveCursor(entity.remote, { pulledUntil: startedAt });
+    for (const entity of active) await this.saveCursor(entity.remote, { pulledUntil: until.get(entity.remote) ?? before });
   }
 
   private async saveCursor(entityType: string, values: { pulledUntil?: Date; pushedUntil?: Date }): Promise<void> {

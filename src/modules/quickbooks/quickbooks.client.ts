@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { RemoteError, type RemoteApi, type SyncSession } from '../integrations/index.js';
+import { RemoteError, type RemoteApi, type RemoteChanges, type RemotePage, type SyncSession } from '../integrations/index.js';
 import type { RequestLimiter } from './quickbooks.limiter.js';
 
 /**
@@ -32,15 +32,24 @@ const CDC_WINDOW_MS = 30 * 24 * 3600 * 1000;
 interface Fault {
   type: string | undefined;
   code: string | undefined;
+  /** The request element Intuit names as the cause, e.g. changedSince. */
+  element: string | undefined;
   message: string;
 }
 
 function faultOf(body: unknown): Fault | null {
-  const fault = (body as { Fault?: { type?: string; Error?: Array<{ Message?: string; Detail?: string; code?: string }> } } | null)?.Fault;
+  const fault = (body as { Fault?: { type?: string; Error?: Array<{ Message?: string; Detail?: string; code?: string; element?: string }> } } | null)?.Fault;
   if (!fault || typeof fault !== 'object') return null;
   const first = Array.isArray(fault.Error) ? fault.Error[0] : undefined;
   const message = [first?.Message, first?.Detail].filter((part) => typeof part === 'string' && part).join(': ');
-  return { type: fault.type, code: first?.code, message: message.slice(0, 500) || 'no detail' };
+  return { type: fault.type, code: first?.code, element: typeof first?.element === 'string' ? first.element : undefined, message: message.slice(0, 500) || 'no detail' };
+}
+
+/** The `time` of an answer: Intuit's clock when it answered. */
+function timeOf(answer: Record<string, unknown>): Date | null {
+  if (typeof answer['time'] !== 'string') return null;
+  const time = new Date(answer['time']);
+  return Number.isNaN(time.getTime()) ? null : time;
 }
 
 /** Retry-After as seconds or an HTTP date, in milliseconds; undefined when absent or unreadable. */
@@ -55,7 +64,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class QuickBooksClient implements RemoteApi {
   private requests = 0;
-  private lastServerTime: Date | null = null;
 
   constructor(
     private readonly session: SyncSession,
@@ -65,10 +73,6 @@ export class QuickBooksClient implements RemoteApi {
 
   requestCount(): number {
     return this.requests;
-  }
-
-  serverTime(): Date | null {
-    return this.lastServerTime;
   }
 
   private url(path: string, params: Record<string, string> = {}): string {
@@ -146,7 +150,12 @@ export class QuickBooksClient implements RemoteApi {
     }
     const retryAfter = retryAfterMs(response.headers.get('retry-after'));
     const fault = parsed === undefined ? null : faultOf(parsed);
-    const details = { status, ...(fault?.code ? { providerCode: fault.code } : {}), ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }) };
+    const details = {
+      status,
+      ...(fault?.code ? { providerCode: fault.code } : {}),
+      ...(fault?.element ? { element: fault.element } : {}),
+      ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
+    };
     if (status === 401) return new RemoteError('unauthorized', `QuickBooks refused the access token (401${fault ? `: ${fault.message}` : ''})`, details);
     if (status === 403) return new RemoteError('forbidden', `QuickBooks refused access to the company (403${fault ? `: ${fault.message}` : ''}); the connected user may lack permissions`, details);
     if (status === 429 || fault?.code === '003001') return new RemoteError('rate_limited', 'QuickBooks rate limit reached (429)', details);
@@ -158,56 +167,64 @@ export class QuickBooksClient implements RemoteApi {
     if (status === 404 || fault?.code === '610') return new RemoteError('not_found', `QuickBooks: ${fault?.message ?? 'not found'}`, details);
     if (fault || status >= 400) return new RemoteError('validation', `QuickBooks refused the request (${status}${fault?.code ? `, code ${fault.code}` : ''}): ${fault?.message ?? 'no detail'}`, details);
     if (status >= 300) return new RemoteError('malformed', `QuickBooks answered with an unexpected redirect (${status})`, details);
-    const record = parsed as Record<string, unknown>;
-    if (typeof record['time'] === 'string') {
-      const time = new Date(record['time']);
-      if (!Number.isNaN(time.getTime())) this.lastServerTime = time;
-    }
-    return record;
+    return parsed as Record<string, unknown>;
   }
 
-  private async query(statement: string): Promise<Record<string, unknown>> {
+  private async query(statement: string): Promise<{ response: Record<string, unknown>; asOf: Date | null }> {
     const answer = await this.call('GET', this.url('query', { query: statement }));
     const response = answer['QueryResponse'];
     if (!response || typeof response !== 'object') throw new RemoteError('malformed', 'QuickBooks answered a query without QueryResponse');
-    return response as Record<string, unknown>;
+    return { response: response as Record<string, unknown>, asOf: timeOf(answer) };
   }
 
-  private async page(entity: string, start: number): Promise<Array<Record<string, unknown>>> {
-    const response = await this.query(`SELECT * FROM ${entity} STARTPOSITION ${start} MAXRESULTS ${PAGE_SIZE}`);
+  private async page(entity: string, start: number): Promise<RemotePage> {
+    const { response, asOf } = await this.query(`SELECT * FROM ${entity} STARTPOSITION ${start} MAXRESULTS ${PAGE_SIZE}`);
     const items = response[entity] ?? [];
     if (!Array.isArray(items)) throw new RemoteError('malformed', `QuickBooks answered a ${entity} query without a list`);
-    return items as Array<Record<string, unknown>>;
+    return { objects: items as Array<Record<string, unknown>>, asOf };
   }
 
   /**
    * Pages of every object: the count first, then the pages it implies at once (the limiter
    * keeps them within Intuit's limits), then further pages one by one while they come back full
-   * (objects added meanwhile).
+   * (objects added meanwhile). The first page carries the time of the count's answer, which
+   * precedes every page: a change after it is the next sync's.
    */
-  async *listAll(entity: string): AsyncIterable<Array<Record<string, unknown>>> {
+  async *listAll(entity: string): AsyncIterable<RemotePage> {
     const counted = await this.query(`SELECT COUNT(*) FROM ${entity}`);
-    const total = typeof counted['totalCount'] === 'number' ? counted['totalCount'] : 0;
+    const total = typeof counted.response['totalCount'] === 'number' ? counted.response['totalCount'] : 0;
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     const pending = Array.from({ length: pages }, (_, i) => this.page(entity, i * PAGE_SIZE + 1));
     // Rejections are handled when each page's turn comes; this keeps early ones from going unhandled.
     for (const p of pending) p.catch(() => undefined);
-    let last: Array<Record<string, unknown>> = [];
+    let first = true;
+    let last: RemotePage = { objects: [], asOf: counted.asOf };
     for (const p of pending) {
       last = await p;
-      if (last.length) yield last;
+      if (first || last.objects.length) yield first ? { objects: last.objects, asOf: counted.asOf ?? last.asOf } : last;
+      first = false;
     }
     let start = pages * PAGE_SIZE + 1;
-    while (last.length === PAGE_SIZE) {
+    while (last.objects.length === PAGE_SIZE) {
       last = await this.page(entity, start);
-      if (last.length) yield last;
+      if (last.objects.length) yield last;
       start += PAGE_SIZE;
     }
   }
 
-  async changesSince(entities: readonly string[], since: Date): Promise<Map<string, Array<Record<string, unknown>>> | 'too_old'> {
+  /**
+   * CDC since `since`. Beyond the 30-day window by our clock, no request is sent; beyond it by
+   * Intuit's (the clocks differ), Intuit refuses changedSince: both are 'too_old'.
+   */
+  async changesSince(entities: readonly string[], since: Date): Promise<RemoteChanges | 'too_old'> {
     if (Date.now() - since.getTime() > CDC_WINDOW_MS - 60_000) return 'too_old';
-    const answer = await this.call('GET', this.url('cdc', { entities: entities.join(','), changedSince: since.toISOString() }));
+    let answer: Record<string, unknown>;
+    try {
+      answer = await this.call('GET', this.url('cdc', { entities: entities.join(','), changedSince: since.toISOString() }));
+    } catch (error) {
+      if (error instanceof RemoteError && error.kind === 'validation' && error.details.element === 'changedSince') return 'too_old';
+      throw error;
+    }
     const cdc = answer['CDCResponse'];
     if (!Array.isArray(cdc)) throw new RemoteError('malformed', 'QuickBooks answered a CDC request without CDCResponse');
     const changes = new Map<string, Array<Record<string, unknown>>>(entities.map((e) => [e, []]));
@@ -226,7 +243,7 @@ export class QuickBooksClient implements RemoteApi {
     }
     // A full answer may have been cut at 1,000 objects: the caller pulls everything instead.
     if (count >= CDC_LIMIT) return 'too_old';
-    return changes;
+    return { changes, asOf: timeOf(answer) };
   }
 
   async read(entity: string, id: string): Promise<Record<string, unknown> | null> {
