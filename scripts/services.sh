@@ -6,10 +6,16 @@
 #   scripts/services.sh status    show state; exit 0 if both running, else 3
 #   scripts/services.sh reset     stop, delete all local data, start fresh
 #   scripts/services.sh env       print DATABASE_URL=... / QUEUE_DATABASE_URL=... for these servers
+#   scripts/services.sh start|stop|status mariadb|postgres   one server only
+#   scripts/services.sh kill mariadb|postgres                SIGKILL one server (a crash), for
+#                                 fault tests; refused unless TRESTLE_DATA_DIR is set
 #
 # Env:  TRESTLE_MYSQL_PORT (default 53306), TRESTLE_PG_PORT (default 55432).
+#       TRESTLE_DATA_DIR (default <repo>/.data): another directory gives a second,
+#       independent pair (use other ports too), e.g. for tests that kill their servers.
 #       If DATABASE_URL is set, MariaDB is not started; if QUEUE_DATABASE_URL is
-#       set, PostgreSQL is not started (you are pointing at other servers).
+#       set, PostgreSQL is not started (you are pointing at other servers); naming
+#       the server (start mariadb) starts it regardless.
 #
 # Both servers listen on 127.0.0.1 only. The system instances on 3306/5432 (if
 # any) are never used or touched.
@@ -17,7 +23,8 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
 ROOT="$(cd -- "$SCRIPT_DIR/.." && pwd -P)"
-DATA="$ROOT/.data"
+DATA="${TRESTLE_DATA_DIR:-$ROOT/.data}"
+mkdir -p "$DATA"; DATA="$(cd -- "$DATA" && pwd -P)"
 
 MY_PORT="${TRESTLE_MYSQL_PORT:-53306}"
 PG_PORT="${TRESTLE_PG_PORT:-55432}"
@@ -32,8 +39,10 @@ ME="$(id -un)"
 # refuses to run as root); as a normal user everything runs as that user.
 if (( IS_ROOT )); then MY_USER=mysql; PG_USER=postgres; else MY_USER="$ME"; PG_USER="$ME"; fi
 
-# Short, stable id for this checkout (used for fallback dirs outside the repo).
-REPO_HASH="$(printf '%s' "$ROOT" | sha1sum | cut -c1-10)"
+# Short, stable id for this checkout (used for fallback dirs outside the repo); another
+# data directory gets its own id, so two pairs never share a run or fallback directory.
+if [[ $DATA == "$ROOT/.data" ]]; then HASH_OF="$ROOT"; else HASH_OF="$DATA"; fi
+REPO_HASH="$(printf '%s' "$HASH_OF" | sha1sum | cut -c1-10)"
 
 # Run a command as a daemon account, from "/" (cwd may be unreadable for it,
 # e.g. /root). fd 9 (our lock) is closed so daemons don't keep holding it.
@@ -354,29 +363,80 @@ pg_stop() {
   log "postgres: stopped"
 }
 
+# A crash, as fault tests want it: SIGKILL, no shutdown. PostgreSQL's backends are killed
+# with their postmaster so the next start is not refused for shared memory still in use.
+my_kill() {
+  local pid
+  if ! pid="$(my_pid)"; then log "mariadb: not running"; return 0; fi
+  log "mariadb: killing (pid $pid)"
+  kill -KILL "$pid" 2>/dev/null || true
+  local i; for (( i = 0; i < 80; i++ )); do alive "$pid" || break; sleep 0.25; done
+  rm -f "$MY_PID"
+  log "mariadb: killed"
+}
+
+pg_kill() {
+  local pid
+  pid="$(head -n1 "$PG_DATADIR/postmaster.pid" 2>/dev/null || true)"
+  if ! [[ $pid =~ ^[0-9]+$ ]] || ! alive "$pid"; then log "postgres: not running"; return 0; fi
+  log "postgres: killing (pid $pid and its backends)"
+  local children; children="$(pgrep -P "$pid" || true)"
+  kill -KILL "$pid" $children 2>/dev/null || true
+  local i c; for (( i = 0; i < 80; i++ )); do
+    alive "$pid" && { sleep 0.25; continue; }
+    for c in $children; do alive "$c" && { sleep 0.25; continue 2; }; done
+    break
+  done
+  log "postgres: killed"
+}
+
 # --------------------------------------------------------------- commands ---
+# ONLY names one server (mariadb|postgres) or is empty for both.
 cmd_start() {
   NEED_MY=1; NEED_PG=1
-  if [[ -n ${DATABASE_URL:-} ]]; then NEED_MY=0; log "mariadb: skipped (DATABASE_URL is set)"; fi
-  if [[ -n ${QUEUE_DATABASE_URL:-} ]]; then NEED_PG=0; log "postgres: skipped (QUEUE_DATABASE_URL is set)"; fi
+  case "$ONLY" in
+    mariadb) NEED_PG=0 ;;
+    postgres) NEED_MY=0 ;;
+    *)
+      if [[ -n ${DATABASE_URL:-} ]]; then NEED_MY=0; log "mariadb: skipped (DATABASE_URL is set)"; fi
+      if [[ -n ${QUEUE_DATABASE_URL:-} ]]; then NEED_PG=0; log "postgres: skipped (QUEUE_DATABASE_URL is set)"; fi
+      ;;
+  esac
   ensure_installed
   (( NEED_MY )) && my_start
   (( NEED_PG )) && pg_start
   return 0
 }
 
-cmd_stop() { my_stop; pg_stop; }
+cmd_stop() {
+  [[ $ONLY == postgres ]] || my_stop
+  [[ $ONLY == mariadb ]] || pg_stop
+}
+
+cmd_kill() {
+  [[ -n ${TRESTLE_DATA_DIR:-} && $DATA != "$ROOT/.data" ]] \
+    || die "kill is for a pair of servers of their own: set TRESTLE_DATA_DIR (and other ports)"
+  case "$ONLY" in
+    mariadb) my_kill ;;
+    postgres) pg_kill ;;
+    *) die "kill needs a server: kill mariadb|postgres" ;;
+  esac
+}
 
 cmd_status() {
   local rc=0 pid port
-  if pid="$(my_pid)"; then
-    port="$(my_actual_port "$pid")"
-    log "mariadb:  running  127.0.0.1:${port:-$MY_PORT} (pid $pid, data $MY_DATADIR)$(port_note "$port" "$MY_PORT")"
-  else log "mariadb:  stopped  (port $MY_PORT)"; rc=3; fi
-  if pg_running; then
-    port="$(pg_actual_port)"
-    log "postgres: running  127.0.0.1:${port:-$PG_PORT} (data $PG_DATADIR)$(port_note "$port" "$PG_PORT")"
-  else log "postgres: stopped  (port $PG_PORT)"; rc=3; fi
+  if [[ $ONLY != postgres ]]; then
+    if pid="$(my_pid)"; then
+      port="$(my_actual_port "$pid")"
+      log "mariadb:  running  127.0.0.1:${port:-$MY_PORT} (pid $pid, data $MY_DATADIR)$(port_note "$port" "$MY_PORT")"
+    else log "mariadb:  stopped  (port $MY_PORT)"; rc=3; fi
+  fi
+  if [[ $ONLY != mariadb ]]; then
+    if pg_running; then
+      port="$(pg_actual_port)"
+      log "postgres: running  127.0.0.1:${port:-$PG_PORT} (data $PG_DATADIR)$(port_note "$port" "$PG_PORT")"
+    else log "postgres: stopped  (port $PG_PORT)"; rc=3; fi
+  fi
   return "$rc"
 }
 
@@ -399,11 +459,17 @@ cmd_env() {
 
 main() {
   local cmd="${1:-start}"
+  ONLY="${2:-}"
+  case "$ONLY" in
+    ''|mariadb|postgres) ;;
+    *) die "unknown server '$ONLY' (use mariadb|postgres)" ;;
+  esac
   case "$cmd" in
     env) cmd_env; return 0 ;;
-    -h|--help|help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; return 0 ;;
-    start|stop|status|reset) ;;
-    *) die "unknown command '$cmd' (use start|stop|status|reset|env)" ;;
+    -h|--help|help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; return 0 ;;
+    start|stop|status|kill) ;;
+    reset) [[ -z $ONLY ]] || die "reset works on both servers" ;;
+    *) die "unknown command '$cmd' (use start|stop|kill|status|reset|env)" ;;
   esac
   init_paths
   if [[ $cmd == status ]]; then cmd_status; return; fi

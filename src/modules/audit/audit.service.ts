@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, max } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../platform/db/mysql.js';
 import type { Page } from '../../platform/graphql/pagination.js';
 import type { PgPubSub } from '../../platform/queue/pubsub.js';
@@ -62,4 +62,20 @@ export async function listAuditEvents(
     )
     .orderBy(desc(auditEvents.id))
     .limit(page.limit + 1);
+}
+
+/** The newest audit event id of the organization (0 when none): where a live subscription starts. */
+export async function latestAuditEventId(db: Db, organizationId: number): Promise<number> {
+  const [row] = await db.select({ id: max(auditEvents.id) }).from(auditEvents).where(eq(auditEvents.organizationId, organizationId));
+  return row?.id ?? 0;
+}
+
+/** Audit events of the organization after `afterId`, oldest first: what a subscriber missed. */
+export async function auditEventsAfter(db: Db, organizationId: number, afterId: number, limit: number): Promise<AuditEventRow[]> {
+  return db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.organizationId, organizationId), gt(auditEvents.id, afterId)))
+    .orderBy(asc(auditEvents.id))
+    .limit(limit);
 }

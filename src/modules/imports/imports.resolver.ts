@@ -189,10 +189,13 @@ export class ImportsResolver {
       // Throws NOT_FOUND for another organization's job, before anything is streamed.
       const jobId: unknown = (args as Record<string, unknown>)['jobId'];
       const job = await getImportJob(ctx.services.db, ctx.principal.organizationId, parseId(String(jobId)));
-      const live = ctx.services.pubsub.subscribe(IMPORT_PROGRESS_TOPIC, job.id);
+      const current = async (): Promise<ImportProgress> => progressOfJob(await getImportJob(ctx.services.db, job.organizationId, job.id));
+      // After the listener was down (PostgreSQL restarting), the job's state now, from MariaDB:
+      // a COMPLETED or FAILED published meanwhile was lost with the connection.
+      const live = ctx.services.pubsub.subscribe(IMPORT_PROGRESS_TOPIC, job.id, { resync: async () => [await current()] });
       await ctx.services.pubsub.ensureListening();
       // Read again after listening, so no change falls between the snapshot and the stream.
-      const first: ImportProgress = progressOfJob(await getImportJob(ctx.services.db, job.organizationId, job.id));
+      const first = await current();
       return (async function* () {
         yield first;
         yield* live;

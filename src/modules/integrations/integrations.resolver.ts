@@ -202,23 +202,27 @@ export class IntegrationsResolver {
       const connectionId: unknown = (args as Record<string, unknown>)['connectionId'];
       // NOT_FOUND for another organization's integration, before anything is streamed.
       const connection = await getIntegration(ctx.services.db, ctx.principal.organizationId, parseId(String(connectionId), 'connectionId'));
-      const live = ctx.services.pubsub.subscribe(SYNC_PROGRESS_TOPIC, connection.id);
-      await ctx.services.pubsub.ensureListening();
-      const log = await latestSyncLog(ctx.services.db, connection.organizationId, connection.id);
-      const first: SyncProgress = {
-        connectionId: String(connection.id),
-        syncLogId: log ? String(log.id) : null,
-        status: log ? log.status : 'idle',
-        phase: null,
-        entity: null,
-        processed: log?.recordsProcessed ?? 0,
-        created: log?.recordsCreated ?? 0,
-        updated: log?.recordsUpdated ?? 0,
-        deleted: log?.recordsDeleted ?? 0,
-        failed: log?.recordsFailed ?? 0,
-        conflicts: log?.conflicts ?? 0,
-        error: log?.errorLog?.find((e) => e.level !== 'info')?.message ?? null,
+      const current = async (): Promise<SyncProgress> => {
+        const log = await latestSyncLog(ctx.services.db, connection.organizationId, connection.id);
+        return {
+          connectionId: String(connection.id),
+          syncLogId: log ? String(log.id) : null,
+          status: log ? log.status : 'idle',
+          phase: null,
+          entity: null,
+          processed: log?.recordsProcessed ?? 0,
+          created: log?.recordsCreated ?? 0,
+          updated: log?.recordsUpdated ?? 0,
+          deleted: log?.recordsDeleted ?? 0,
+          failed: log?.recordsFailed ?? 0,
+          conflicts: log?.conflicts ?? 0,
+          error: log?.errorLog?.find((e) => e.level !== 'info')?.message ?? null,
+        };
       };
+      // After the listener was down, the latest sync's state from MariaDB: its end may have been lost.
+      const live = ctx.services.pubsub.subscribe(SYNC_PROGRESS_TOPIC, connection.id, { resync: async () => [await current()] });
+      await ctx.services.pubsub.ensureListening();
+      const first = await current();
       return (async function* () {
         yield first;
         yield* live;

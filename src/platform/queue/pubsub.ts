@@ -9,8 +9,20 @@ import type { Logger } from '../logging/logger.js';
  * One listening connection per process; messages are fanned out in memory to local
  * subscribers. NOTIFY payloads are limited to 8000 bytes, so publish small events (ids,
  * counters) and let subscribers read anything larger from the database.
+ *
+ * NOTIFY is not durable: what is published while a process does not listen (PostgreSQL
+ * restarting, the network gone) never reaches it. So the listening connection is re-established
+ * with backoff for as long as it takes, and once it listens again every live subscription that
+ * gave a `resync` is sent what it returns: the current state, read from MariaDB, which is where
+ * the truth lives. A terminal state reached during the gap is delivered that way.
  */
 const MAX_PAYLOAD = 7900;
+
+/** Backoff between attempts to listen again: 0.5 s doubling to at most 15 s, with jitter. */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 15_000;
+/** A connection attempt to a host that does not answer gives up after this long (then retries). */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 interface Envelope {
   t: string;
@@ -18,14 +30,54 @@ interface Envelope {
   p: unknown;
 }
 
+export interface SubscribeOptions {
+  /**
+   * What the subscriber must see after events may have been lost (the listener was down):
+   * read from the system of record. Values are delivered in order; events that arrive while it
+   * runs are held and delivered after them, so a stale read never follows a newer event.
+   */
+  resync?: () => Promise<unknown[]>;
+}
+
 class Subscription implements AsyncIterableIterator<unknown> {
   private readonly buffer: unknown[] = [];
   private waiting: ((result: IteratorResult<unknown>) => void) | undefined;
   private done = false;
+  /** Events held while a resync runs; undefined when none runs. */
+  private held: unknown[] | undefined;
 
-  constructor(private readonly onClose: () => void) {}
+  constructor(
+    private readonly onClose: () => void,
+    readonly resync: SubscribeOptions['resync'],
+  ) {}
+
+  get closed(): boolean {
+    return this.done;
+  }
 
   push(value: unknown): void {
+    if (this.held) {
+      if (this.held.length < 1000) this.held.push(value);
+      return;
+    }
+    this.deliver(value);
+  }
+
+  /** Delivers what `read` returns, then what arrived meanwhile. Failures are the caller's to log. */
+  async catchUp(read: () => Promise<unknown[]>): Promise<void> {
+    if (this.done || this.held) return;
+    this.held = [];
+    let values: unknown[] = [];
+    try {
+      values = await read();
+    } finally {
+      const held = this.held;
+      this.held = undefined;
+      for (const value of [...values, ...held]) this.deliver(value);
+    }
+  }
+
+  private deliver(value: unknown): void {
     if (this.done) return;
     if (this.waiting) {
       const resolve = this.waiting;
@@ -49,6 +101,7 @@ class Subscription implements AsyncIterableIterator<unknown> {
     if (!this.done) {
       this.done = true;
       this.buffer.length = 0;
+      this.held = undefined;
       this.waiting?.({ value: undefined, done: true });
       this.waiting = undefined;
       this.onClose();
@@ -64,7 +117,12 @@ class Subscription implements AsyncIterableIterator<unknown> {
 export class PgPubSub {
   private readonly pool: pg.Pool;
   private listener: pg.Client | undefined;
-  private connecting: Promise<void> | undefined;
+  /** The attempt in progress; resolves true when it listens. */
+  private connecting: Promise<boolean> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  /** Set when events may have been lost (an attempt failed or the listener dropped). */
+  private missed = false;
   private readonly subscribers = new Map<string, Set<Subscription>>();
   private closed = false;
 
@@ -78,7 +136,7 @@ export class PgPubSub {
     if (!/^[a-z_][a-z0-9_]*$/.test(namespace)) throw new Error(`invalid pubsub namespace ${namespace}`);
     // PostgreSQL identifiers are at most 63 bytes.
     this.channel = `trestle_events_${namespace}`.slice(0, 63);
-    this.pool = new pg.Pool({ connectionString: url, max: 3 });
+    this.pool = new pg.Pool({ connectionString: url, max: 3, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     this.pool.on('error', (error) => this.logger.warn({ err: error }, 'pubsub pool error'));
   }
 
@@ -89,6 +147,11 @@ export class PgPubSub {
   /** Topic ids are organization or job ids: numbers or strings. */
   private static idText(id: unknown): string {
     return typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint' ? String(id) : JSON.stringify(id);
+  }
+
+  /** Whether this process listens now. */
+  get listening(): boolean {
+    return this.listener !== undefined;
   }
 
   /** Fire-and-forget, as type-graphql's PubSub requires; failures are logged. */
@@ -106,47 +169,132 @@ export class PgPubSub {
     await this.pool.query('SELECT pg_notify($1, $2)', [this.channel, text]);
   }
 
-  subscribe(topic: string, id?: unknown): AsyncIterable<unknown> {
+  subscribe(topic: string, id?: unknown, options: SubscribeOptions = {}): AsyncIterableIterator<unknown> {
     const key = PgPubSub.key(topic, id);
     const subscription = new Subscription(() => {
       const set = this.subscribers.get(key);
       set?.delete(subscription);
       if (set?.size === 0) this.subscribers.delete(key);
-    });
+    }, options.resync);
     let set = this.subscribers.get(key);
     if (!set) {
       set = new Set();
       this.subscribers.set(key, set);
     }
     set.add(subscription);
-    void this.ensureListening().catch((error: unknown) => this.logger.error({ err: error }, 'pubsub listen failed'));
+    void this.ensureListening();
     return subscription;
   }
 
-  /** Resolves once this process listens; subscriptions made earlier receive events from then on. */
-  ensureListening(): Promise<void> {
-    if (this.listener || this.closed) return Promise.resolve();
-    this.connecting ??= this.connect().finally(() => {
+  /**
+   * Starts listening unless this process already does. Resolves true once it listens, false if
+   * this attempt failed: attempts go on in the background, and subscribers are resynced when
+   * one succeeds, so callers may carry on either way. Never rejects.
+   */
+  ensureListening(): Promise<boolean> {
+    if (this.listener) return Promise.resolve(true);
+    if (this.closed) return Promise.resolve(false);
+    this.connecting ??= this.attempt().finally(() => {
       this.connecting = undefined;
     });
     return this.connecting;
   }
 
+  private async attempt(): Promise<boolean> {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    try {
+      await this.connect();
+    } catch (error) {
+      this.missed = true;
+      this.failures += 1;
+      this.logger.warn({ err: error, attempt: this.failures }, 'pubsub cannot listen; retrying');
+      this.scheduleRetry();
+      return false;
+    }
+    if (this.failures) this.logger.info({ attempts: this.failures }, 'pubsub listening again');
+    this.failures = 0;
+    if (this.missed) {
+      this.missed = false;
+      this.resyncAll();
+    }
+    return true;
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.retryTimer || this.listener) return;
+    const ceiling = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(this.failures, 10));
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.ensureListening();
+    }, delay);
+    // An HTTP server or the worker keeps the process alive; this timer alone must not.
+    this.retryTimer.unref();
+  }
+
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url });
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+    let lost = false;
+    const onLost = (error?: Error) => {
+      if (lost) return;
+      lost = true;
+      if (this.listener === client) this.listener = undefined;
+      void client.end().catch(() => undefined);
+      if (this.closed) return;
+      this.missed = true;
+      this.logger.warn({ err: error }, 'pubsub listener lost; reconnecting');
+      this.scheduleRetry();
+    };
     client.on('notification', (message) => {
       if (message.channel !== this.channel || !message.payload) return;
       this.dispatch(message.payload);
     });
+    // A failed connect rejects below; errors and ends after it mean the listener is gone.
     client.on('error', (error) => {
-      this.logger.warn({ err: error }, 'pubsub listener lost; reconnecting');
-      this.listener = undefined;
-      void client.end().catch(() => undefined);
-      if (!this.closed) setTimeout(() => void this.ensureListening().catch(() => undefined), 1000).unref();
+      if (this.listener === client) onLost(error);
     });
-    await client.connect();
-    await client.query(`LISTEN ${this.channel}`);
+    client.on('end', () => {
+      if (this.listener === client) onLost();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${this.channel}`);
+    } catch (error) {
+      lost = true;
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.listener = client;
+  }
+
+  /** After a gap: every live subscription that can resync gets the current state. */
+  private resyncAll(): void {
+    for (const set of this.subscribers.values()) {
+      for (const subscription of set) {
+        const read = subscription.resync;
+        if (!read || subscription.closed) continue;
+        void this.resyncOne(subscription, read);
+      }
+    }
+  }
+
+  /** The read may fail too (MariaDB restarting as well): it is retried with the same backoff. */
+  private async resyncOne(subscription: Subscription, read: () => Promise<unknown[]>): Promise<void> {
+    for (let attempt = 0; !this.closed && !subscription.closed; attempt += 1) {
+      try {
+        await subscription.catchUp(read);
+        return;
+      } catch (error) {
+        this.logger.warn({ err: error, attempt: attempt + 1 }, 'pubsub resync failed; retrying');
+        const ceiling = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(attempt + 1, 10));
+        await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)).unref());
+      }
+    }
   }
 
   private dispatch(raw: string): void {
@@ -163,8 +311,12 @@ export class PgPubSub {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.retryTimer);
     for (const set of this.subscribers.values()) for (const s of [...set]) void s.return();
-    await this.listener?.end().catch(() => undefined);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+    await this.connecting;
     await this.pool.end().catch(() => undefined);
   }
 }
