@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/mysql.js';
 import { cookieValue, type BrowserSessions } from '../../platform/http/browser-session.js';
+import { DEFAULT_RETURN_PATH, safeReturnPath } from '../../platform/http/return-path.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { activeMembership, organizations, users } from '../organizations/index.js';
 import { SsoLoginError } from './sso.errors.js';
@@ -11,7 +12,7 @@ import { accountPage, errorPage } from './sso.pages.js';
 import { provisionUser } from './sso.provisioning.js';
 import { consumeSamlResponse, MAX_SAML_RESPONSE_BYTES, samlLoginUrl, samlSpMetadata } from './sso.saml.js';
 import { findSsoConnection, type SsoConnection } from './sso.service.js';
-import { DEFAULT_RETURN_TO, safeReturnTo, ssoUrls, type PublicUrl } from './sso.urls.js';
+import { ssoUrls, type PublicUrl } from './sso.urls.js';
 
 /*
  * The browser side of SSO: /sso/<id>/login starts a sign-in, the IdP answers at the SAML ACS or
@@ -58,9 +59,10 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
     return connection;
   }
 
-  function signIn(res: Response, who: { userId: number; organizationId: number }, method: 'saml' | 'oidc', returnTo: string) {
+  /** Issues the session and sends the browser to `requested` when it is a path here, else /account. */
+  function signIn(res: Response, who: { userId: number; organizationId: number }, method: 'saml' | 'oidc', requested: unknown) {
     deps.sessions.issue(res, { ...who, method });
-    res.redirect(303, returnTo);
+    res.redirect(303, safeReturnPath(requested) ?? DEFAULT_RETURN_PATH);
   }
 
   router.get('/sso/:connectionId/login', async (req, res) => {
@@ -70,7 +72,7 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
       res.redirect(302, `${base.origin}${req.originalUrl}`);
       return;
     }
-    const returnTo = req.query['returnTo'] === undefined ? DEFAULT_RETURN_TO : safeReturnTo(req.query['returnTo']);
+    const returnTo = req.query['returnTo'] === undefined ? DEFAULT_RETURN_PATH : safeReturnPath(req.query['returnTo']);
     if (!returnTo) throw new SsoLoginError('BAD_REQUEST', 'returnTo must be a path on this server');
     const connection = await connectionOf(req);
     if (!connection.isEnabled) throw new SsoLoginError('CONNECTION_DISABLED', 'This sign-in method is disabled');
@@ -102,7 +104,7 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const { person } = await consumeSamlResponse(deps.db, connection, ssoUrls(deps.publicUrl(), connection.id), body['SAMLResponse']);
       const who = await provisionUser(deps.db, connection, person);
-      signIn(res, who, 'saml', safeReturnTo(body['RelayState']) ?? DEFAULT_RETURN_TO);
+      signIn(res, who, 'saml', body['RelayState']);
     },
   );
 
@@ -118,7 +120,7 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
       cookieValue(req.headers.cookie, STATE_COOKIE),
     );
     const who = await provisionUser(deps.db, connection, person);
-    signIn(res, who, 'oidc', safeReturnTo(returnTo) ?? DEFAULT_RETURN_TO);
+    signIn(res, who, 'oidc', returnTo);
   });
 
   router.get('/account', async (req, res) => {
