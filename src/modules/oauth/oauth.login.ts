@@ -24,7 +24,7 @@ export async function showLogin(kit: InteractionKit, found: Found, req: Request,
   // interaction counts: the one an SSO login just set before sending the browser back here
   // (times are whole seconds, so one from the very second the interaction began does not).
   const fresh = details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age');
-  const session = kit.deps.sessions.read(req);
+  const session = await kit.deps.sessions.current(req);
   const usable = session && (!fresh || session.issuedAt > details.iat);
   if (session && usable && (await activeMembership(kit.deps.db, session))) {
     return kit.finishLogin(found, req, res, { userId: session.userId, organizationId: session.organizationId });

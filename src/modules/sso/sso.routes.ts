@@ -32,6 +32,8 @@ export interface SsoRouterDeps {
   redirectToPublicHost: boolean;
   /** Accept http:// OIDC issuers (local development and tests only). */
   allowHttp: boolean;
+  /** Ends the person's other sessions on this server at sign-out (the authorization server's). */
+  onSignOut?: (userId: number) => Promise<unknown>;
   logger: Logger;
 }
 
@@ -124,7 +126,7 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
   });
 
   router.get('/account', async (req, res) => {
-    const session = deps.sessions.read(req);
+    const session = await deps.sessions.current(req);
     let view = null;
     // The same check as every sign-in: an active membership of an active user (SCIM may deactivate either).
     const membership = session ? await activeMembership(deps.db, session.userId, session.organizationId) : null;
@@ -139,11 +141,18 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
     res.status(view ? 200 : 401).set(HTML_HEADERS).send(accountPage(view));
   });
 
-  router.post('/account/sign-out', (req, res) => {
+  router.post('/account/sign-out', async (req, res) => {
     // A form of another site may not sign the browser out (Origin is sent with every POST form).
     const origin = req.get('origin');
     if (origin && origin !== new URL(deps.publicUrl()).origin && origin !== `${req.protocol}://${req.get('host')}`) {
       throw new SsoLoginError('BAD_REQUEST', 'Sign out from this site');
+    }
+    // Server-side: every session of the person ends (this cookie and its copies, other browsers,
+    // the authorization server's session and sign-ins in progress), not only this browser's cookie.
+    const session = deps.sessions.read(req);
+    if (session) {
+      await deps.sessions.revokeAll(session.userId);
+      await deps.onSignOut?.(session.userId);
     }
     deps.sessions.clear(res);
     res.redirect(303, '/account');
