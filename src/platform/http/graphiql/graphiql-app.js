@@ -4,6 +4,7 @@ import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
 import { createElement } from 'react';
 import { createRoot } from 'react-dom/client';
+import { headerFreeStorage, scrubExisting } from './graphiql-storage.js';
 // Not 'graphiql/style.css': that file is meant for CDN use and also carries all of
 // Monaco's CSS, which Monaco's own modules already import into this bundle. These
 // are its remaining parts, in the same order.
@@ -69,6 +70,8 @@ function withoutPlaceholderKey(headers) {
 const fetcher = (params, options) =>
   toolkitFetcher(params, options && { ...options, headers: withoutPlaceholderKey(options.headers) });
 
+scrubExisting(localStorage);
+
 createRoot(container).render(
   createElement(GraphiQL, {
     fetcher,
@@ -77,7 +80,9 @@ createRoot(container).render(
     isHeadersEditorEnabled: true,
     // Open the headers tab so users see where the API key goes.
     defaultEditorToolsVisibility: 'headers',
-    // Keep API keys out of localStorage (this is already GraphiQL's default).
+    // Keep API keys out of localStorage: the headers editor is not saved (GraphiQL's default),
+    // and the storage drops headers from everything else GraphiQL saves (history, favorites).
     shouldPersistHeaders: false,
+    storage: headerFreeStorage(localStorage),
   }),
 );
