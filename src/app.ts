@@ -18,7 +18,7 @@ import { credentialFrom, type Principal } from './platform/auth/principal.js';
 import { Router } from 'express';
 import { FileStore } from './platform/storage/file-store.js';
 import { isWellFormedKey, KeyVerifier } from './modules/keys/index.js';
-import { looksLikeAccessToken, OAuthServer, pruneExpiredArtifacts, verifyAccessToken, type FindSsoLogin } from './modules/oauth/index.js';
+import { endOAuthSessions, looksLikeAccessToken, OAuthServer, pruneExpiredArtifacts, verifyAccessToken, type FindSsoLogin } from './modules/oauth/index.js';
 import { filesRouter, pruneDownloadLinks } from './modules/files/index.js';
 import { importsRouter, startImportWorker } from './modules/imports/index.js';
 import { exportsRouter, startExportWorker } from './modules/exports/index.js';
@@ -84,7 +84,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     // PUBLIC_URL, or http://localhost:<the port actually listened on> (known once listen() ran).
     let listenedPort = config.PORT;
     const publicUrl = () => (config.PUBLIC_URL ?? `http://localhost:${listenedPort}`).replace(/\/+$/, '');
-    const sessions = new BrowserSessions(secrets.deriveKey('browser-session'), { secure: config.PUBLIC_URL?.startsWith('https:') ?? false });
+    const sessions = new BrowserSessions(secrets.deriveKey('browser-session'), { secure: config.PUBLIC_URL?.startsWith('https:') ?? false, db: mysql.db });
     // Integrations (issue 6): every connector this deployment offers (src/connectors.ts).
     const connectors = buildConnectorRegistry(config);
     const integrations = integrationSettings(config);
@@ -209,7 +209,16 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       server = await createHttpServer({
         restRouter: rest,
         docsRouter: docsRouter(),
-        browserRouter: ssoRouter({ db: mysql.db, secrets, sessions, publicUrl, redirectToPublicHost: !config.PUBLIC_URL, allowHttp: config.SSO_ALLOW_INSECURE_IDPS, logger }),
+        browserRouter: ssoRouter({
+          db: mysql.db,
+          secrets,
+          sessions,
+          publicUrl,
+          redirectToPublicHost: !config.PUBLIC_URL,
+          allowHttp: config.SSO_ALLOW_INSECURE_IDPS,
+          onSignOut: (userId) => endOAuthSessions(mysql.db, userId),
+          logger,
+        }),
         oauthRouter: oauth.router(),
         hooksRouter: callbacksRouter({ db: mysql.db, boss, secrets, logger, settings: callbackSettings(config) }),
         // SCIM 2.0 for identity providers: its own bearer tokens (createScimToken), not API keys.

@@ -230,6 +230,26 @@ describe.skipIf(!chromiumPath)('GraphiQL in Chromium', () => {
     await page.screenshot({ path: '/tmp/graphiql.png' });
   }, 90_000);
 
+  it('keeps the key out of every storage the page writes, history included', async () => {
+    await typeOperation(page, 'query Again { viewer }', 'Again');
+    await page.locator('.graphiql-execute-button').click();
+    await expect.poll(() => editorText(page, RESPONSE), { timeout: 45_000 }).toContain(`"viewer": "${API_KEY}"`);
+    const stored = await page.evaluate(() => {
+      const dump = (storage: Storage) => Object.fromEntries(Object.keys(storage).map((key) => [key, storage.getItem(key)]));
+      return { local: dump(localStorage), session: dump(sessionStorage), cookies: (globalThis as unknown as { document: { cookie: string } }).document.cookie };
+    });
+    // History was written (two runs), but without the headers they ran with.
+    expect(stored.local['graphiql:queries']).toContain('query Again');
+    expect(stored.local['graphiql:queries']).toContain('query Viewer');
+    const everything = JSON.stringify(stored);
+    expect(everything).not.toContain('test-key-123');
+    expect(everything).not.toMatch(/authorization/i);
+    // A reload starts without the key in the headers editor, and the history still lists the runs.
+    await page.reload();
+    await expect.poll(() => editorText(page, QUERY_EDITOR), { timeout: 30_000 }).toContain('Again');
+    expect(await editorText(page, HEADERS_EDITOR)).not.toContain('test-key-123');
+  }, 90_000);
+
   it('loaded everything, workers included, from the local server only', () => {
     const local = new URL(baseUrl).host;
     const remote = requested.filter((url) => {

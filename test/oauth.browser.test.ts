@@ -89,4 +89,37 @@ describe.skipIf(!hasChromium)('OAuth in a real browser', () => {
     await context.close();
     expect(baseUrl(app)).toContain('localhost');
   });
+
+  test('the consent page names the organization that registered the app, marks another organization\'s, and shows the redirect host and the scopes in plain words', async ({ app, org }) => {
+    const publisher = await app.createOrganization('Acme Builders (official)');
+    const lookalike = await registerClient(app, publisher.id, { scopes: ['records:read'], name: 'Acme Builders (official)', redirectUris: [REDIRECT_URI] });
+    const own = await registerClient(app, org.id, { scopes: ['records:read'], name: 'Site Diary', redirectUris: [REDIRECT_URI] });
+    const person = await createUser(app, org.id);
+    const context = await browser!.newContext();
+    const page = await context.newPage();
+    for (const [registered, foreign] of [[lookalike, true], [own, false]] as const) {
+      const config = await discover(app, registered.clientId, registered.secret);
+      const verifier = client.randomPKCECodeVerifier();
+      const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'records:read', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state: 's' });
+      await page.goto(url.href);
+      if (await page.locator('#password').count()) {
+        await page.fill('#email', person.email);
+        await page.fill('#password', person.password);
+        await page.click('#sign-in');
+      }
+      await page.waitForSelector('#approve');
+      const publisherText = await page.locator('#publisher').innerText();
+      if (foreign) {
+        expect(publisherText).toContain('From another organization');
+        expect(publisherText).toContain('Acme Builders (official)');
+        expect(publisherText).toContain(org.name);
+      } else {
+        expect(publisherText).toBe(`Registered by your organization, ${org.name}.`);
+      }
+      expect(await page.locator('#redirect-host').innerText()).toBe(`Afterwards you will be sent to ${new URL(REDIRECT_URI).host}.`);
+      expect(await page.locator('li').first().innerText()).toMatch(/^Read platform records /);
+      await Promise.all([page.waitForURL(`${REDIRECT_URI}**`), page.click('#deny')]);
+    }
+    await context.close();
+  });
 });

@@ -12,3 +12,4 @@ export { createOAuthClient, type OAuthClientInput } from './oauth.service.js';
 export type { FindSsoLogin } from './oauth.interactions.js';
 export { OAUTH_ROUTES } from './oauth.provider.js';
 export { oauthErrorSchema, oauthOpenApiPaths } from './oauth.openapi.js';
+export { endOAuthSessions } from './oauth.sign-out.js';

@@ -1,13 +1,18 @@
 import type { Request, Response, Router } from 'express';
+import { eq } from 'drizzle-orm';
 import { SCOPES, isScope } from '../../platform/auth/scopes.js';
-import type { MembershipRole } from '../organizations/index.js';
+import type { Db } from '../../platform/db/mysql.js';
+import { organizations, type MembershipRole } from '../organizations/index.js';
+import { oauthClients } from './oauth-clients.table.js';
 import { activeMembership, parseAccountId, scopesForRole } from './oauth.accounts.js';
 import type { Found, InteractionKit } from './oauth.interaction-kit.js';
 import { renderConsentPage } from './oauth.pages.js';
 
 /*
- * The consent step: the requested scopes with their descriptions; those the person's role may not
- * grant are shown as not granted and rejected in the grant. Deny ends the flow with access_denied.
+ * The consent step: who asks (the app and the organization that registered it, marked when it is
+ * not the person's own), where the browser goes afterwards (the redirect URI's host), and the
+ * requested scopes in plain words; those the person's role may not grant are shown as not granted
+ * and rejected in the grant. Deny ends the flow with access_denied.
  */
 
 interface PromptDetails {
@@ -42,12 +47,33 @@ async function signInAgain({ provider }: Found, req: Request, res: Response): Pr
   await provider.interactionFinished(req, res, { error: 'login_required', error_description: 'Sign in again' }, { mergeWithLastSubmission: false });
 }
 
+/** The organization that registered the client (its name and id), or null for an unknown client. */
+async function clientOwner(db: Db, clientId: unknown): Promise<{ id: number; name: string } | null> {
+  if (typeof clientId !== 'string') return null;
+  const [row] = await db
+    .select({ id: organizations.id, name: organizations.name })
+    .from(oauthClients)
+    .innerJoin(organizations, eq(organizations.id, oauthClients.organizationId))
+    .where(eq(oauthClients.clientId, clientId));
+  return row ?? null;
+}
+
+/** The host a redirect URI sends the browser to (with its port when it has one). */
+function hostOf(redirectUri: unknown): string {
+  try {
+    return typeof redirectUri === 'string' ? new URL(redirectUri).host || redirectUri : 'the application';
+  } catch {
+    return 'the application';
+  }
+}
+
 /** GET of the interaction at the consent step. */
 export async function showConsent(kit: InteractionKit, found: Found, req: Request, res: Response): Promise<void> {
   const member = await memberOf(kit, found);
   if (!member) return signInAgain(found, req, res);
   const { granted, withheld } = requestedScopes(found.details.prompt.details, member.membership.role);
   const uid = found.details.uid;
+  const owner = await clientOwner(kit.deps.db, found.details.params['client_id']);
   kit.html(
     res,
     200,
@@ -55,6 +81,9 @@ export async function showConsent(kit: InteractionKit, found: Found, req: Reques
       action: `/oauth/interaction/${uid}/confirm`,
       csrf: kit.csrfFor(uid),
       clientName: await kit.clientName(found),
+      clientOrganization: owner?.name ?? 'an unknown organization',
+      fromAnotherOrganization: owner?.id !== member.account.organizationId,
+      redirectHost: hostOf(found.details.params['redirect_uri']),
       organizationName: member.membership.organizationName,
       scopes: granted.map((name) => ({ name, description: describe(name) })),
       withheld: withheld.map((name) => ({ name, description: describe(name) })),

@@ -15,7 +15,10 @@ import { renderErrorPage } from './oauth.pages.js';
  * guards every post, and the lookup of this browser's interaction.
  */
 
-/** Returns an SSO start URL for the address's domain, or null when the domain signs in locally. */
+/**
+ * The path on this server that starts SSO for the address's domain (and comes back to `returnTo`,
+ * a path too), or null when the domain signs in locally.
+ */
 export type FindSsoLogin = (email: string, returnTo: string) => Promise<string | null>;
 
 export interface LoginThrottle {

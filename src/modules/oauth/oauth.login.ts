@@ -1,5 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { constantTimeEqual, sha256Hex } from '../../platform/crypto/tokens.js';
+import { safeReturnPath } from '../../platform/http/return-path.js';
 import { activeMembership, findUserByEmail, organizationsOf } from './oauth.accounts.js';
 import type { Found, InteractionKit } from './oauth.interaction-kit.js';
 import { renderErrorPage, renderLoginPage, renderOrganizationPage } from './oauth.pages.js';
@@ -23,7 +24,7 @@ export async function showLogin(kit: InteractionKit, found: Found, req: Request,
   // interaction counts: the one an SSO login just set before sending the browser back here
   // (times are whole seconds, so one from the very second the interaction began does not).
   const fresh = details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age');
-  const session = kit.deps.sessions.read(req);
+  const session = await kit.deps.sessions.current(req);
   const usable = session && (!fresh || session.issuedAt > details.iat);
   if (session && usable && (await activeMembership(kit.deps.db, session))) {
     return kit.finishLogin(found, req, res, { userId: session.userId, organizationId: session.organizationId });
@@ -47,8 +48,10 @@ export function loginRoutes(router: Router, kit: InteractionKit): void {
       if (!email) return again(400, 'Enter your e-mail address.');
 
       if (deps.findSsoLogin) {
-        const ssoUrl = await deps.findSsoLogin(email, `${deps.publicUrl()}/oauth/interaction/${uid}`);
-        if (ssoUrl) return res.redirect(303, ssoUrl);
+        // A path, not an absolute URL: after SSO the browser comes back here and the authorization continues.
+        const ssoUrl = await deps.findSsoLogin(email, `/oauth/interaction/${uid}`);
+        const target = ssoUrl === null ? null : safeReturnPath(ssoUrl);
+        if (target) return res.redirect(303, target);
       }
       if (!password) return again(400, GENERIC_LOGIN_ERROR);
 

@@ -16,6 +16,7 @@ input[type=email],input[type=password],select{width:100%;box-sizing:border-box;p
 button{margin-top:1.2rem;padding:.6rem 1.2rem;border:0;border-radius:4px;font-size:1rem;cursor:pointer;background:#1f5fbf;color:#fff}
 button.secondary{background:#e3e6ec;color:#1d2330;margin-left:.5rem}
 .error{background:#fdecec;color:#8c1c1c;padding:.6rem;border-radius:4px}
+.warning{background:#fff4d6;color:#5c3d00;padding:.6rem;border-radius:4px;border:1px solid #e0b84c}
 ul{padding-left:1.2rem}li{margin:.3rem 0}code{font-size:.9em}
 .muted{color:#5b6475;font-size:.9rem}
 `;
@@ -55,17 +56,31 @@ export function renderConsentPage(input: {
   action: string;
   csrf: string;
   clientName: string;
+  /** The organization that registered the app. */
+  clientOrganization: string;
+  /** The app was registered by another organization than the one the person signs in for. */
+  fromAnotherOrganization: boolean;
+  /** Where the browser goes after the decision (the redirect URI's host). */
+  redirectHost: string;
   organizationName: string;
   scopes: Array<{ name: string; description: string }>;
   withheld: Array<{ name: string; description: string }>;
 }): string {
+  // Plain words first; the scope's technical name after it, for those who know it.
   const list = (items: Array<{ name: string; description: string }>) =>
-    `<ul>${items.map((s) => `<li><code>${escapeHtml(s.name)}</code>: ${escapeHtml(s.description)}</li>`).join('')}</ul>`;
+    `<ul>${items.map((s) => `<li>${escapeHtml(s.description)} <code class="muted">${escapeHtml(s.name)}</code></li>`).join('')}</ul>`;
+  const publisher = input.fromAnotherOrganization
+    ? `<p class="warning" id="publisher" role="alert"><strong>From another organization:</strong> this app was registered by ` +
+      `<strong>${escapeHtml(input.clientOrganization)}</strong>, not by ${escapeHtml(input.organizationName)}. ` +
+      `Its name is chosen by its publisher; allow it only if you expected it.</p>`
+    : `<p id="publisher">Registered by your organization, <strong>${escapeHtml(input.clientOrganization)}</strong>.</p>`;
   return page(
     'Authorize access',
-    `<h1>${escapeHtml(input.clientName)} wants access to ${escapeHtml(input.organizationName)}</h1>` +
+    `<h1>${escapeHtml(input.clientName)} wants access to your data in ${escapeHtml(input.organizationName)}</h1>` +
+      publisher +
       (input.scopes.length ? `<p>It asks to:</p>${list(input.scopes)}` : '<p>It asks for no access to your data beyond your identity.</p>') +
       (input.withheld.length ? `<p class="muted">Not granted (your role does not allow them):</p>${list(input.withheld)}` : '') +
+      `<p id="redirect-host">Afterwards you will be sent to <strong>${escapeHtml(input.redirectHost)}</strong>.</p>` +
       `<form method="post" action="${escapeHtml(input.action)}">` +
       `<input type="hidden" name="csrf" value="${escapeHtml(input.csrf)}">` +
       `<button type="submit" name="decision" value="approve" id="approve">Allow</button>` +

@@ -1,6 +1,6 @@
 import type { Db } from '../../platform/db/mysql.js';
 import { connectionForEmail } from './sso.service.js';
-import { safeReturnTo } from './sso.urls.js';
+import { DEFAULT_RETURN_PATH, safeReturnPath } from '../../platform/http/return-path.js';
 
 export { ssoConnections, type SsoConnectionRow } from './sso-connections.table.js';
 export { ssoDomains } from './sso-domains.table.js';
@@ -17,6 +17,6 @@ export { type PublicUrl } from './sso.urls.js';
 export async function ssoLoginUrlForEmail(db: Db, email: string, returnTo: string): Promise<string | null> {
   const connection = await connectionForEmail(db, email);
   if (!connection) return null;
-  const target = safeReturnTo(returnTo) ?? '/account';
+  const target = safeReturnPath(returnTo) ?? DEFAULT_RETURN_PATH;
   return `/sso/${connection.id}/login?returnTo=${encodeURIComponent(target)}`;
 }

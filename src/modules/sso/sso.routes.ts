@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/mysql.js';
 import { cookieValue, type BrowserSessions } from '../../platform/http/browser-session.js';
+import { DEFAULT_RETURN_PATH, safeReturnPath } from '../../platform/http/return-path.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { activeMembership, organizations, users } from '../organizations/index.js';
 import { SsoLoginError } from './sso.errors.js';
@@ -11,7 +12,7 @@ import { accountPage, errorPage } from './sso.pages.js';
 import { provisionUser } from './sso.provisioning.js';
 import { consumeSamlResponse, MAX_SAML_RESPONSE_BYTES, samlLoginUrl, samlSpMetadata } from './sso.saml.js';
 import { findSsoConnection, type SsoConnection } from './sso.service.js';
-import { DEFAULT_RETURN_TO, safeReturnTo, ssoUrls, type PublicUrl } from './sso.urls.js';
+import { ssoUrls, type PublicUrl } from './sso.urls.js';
 
 /*
  * The browser side of SSO: /sso/<id>/login starts a sign-in, the IdP answers at the SAML ACS or
@@ -31,6 +32,8 @@ export interface SsoRouterDeps {
   redirectToPublicHost: boolean;
   /** Accept http:// OIDC issuers (local development and tests only). */
   allowHttp: boolean;
+  /** Ends the person's other sessions on this server at sign-out (the authorization server's). */
+  onSignOut?: (userId: number) => Promise<unknown>;
   logger: Logger;
 }
 
@@ -58,9 +61,10 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
     return connection;
   }
 
-  function signIn(res: Response, who: { userId: number; organizationId: number }, method: 'saml' | 'oidc', returnTo: string) {
+  /** Issues the session and sends the browser to `requested` when it is a path here, else /account. */
+  function signIn(res: Response, who: { userId: number; organizationId: number }, method: 'saml' | 'oidc', requested: unknown) {
     deps.sessions.issue(res, { ...who, method });
-    res.redirect(303, returnTo);
+    res.redirect(303, safeReturnPath(requested) ?? DEFAULT_RETURN_PATH);
   }
 
   router.get('/sso/:connectionId/login', async (req, res) => {
@@ -70,7 +74,7 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
       res.redirect(302, `${base.origin}${req.originalUrl}`);
       return;
     }
-    const returnTo = req.query['returnTo'] === undefined ? DEFAULT_RETURN_TO : safeReturnTo(req.query['returnTo']);
+    const returnTo = req.query['returnTo'] === undefined ? DEFAULT_RETURN_PATH : safeReturnPath(req.query['returnTo']);
     if (!returnTo) throw new SsoLoginError('BAD_REQUEST', 'returnTo must be a path on this server');
     const connection = await connectionOf(req);
     if (!connection.isEnabled) throw new SsoLoginError('CONNECTION_DISABLED', 'This sign-in method is disabled');
@@ -102,7 +106,7 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const { person } = await consumeSamlResponse(deps.db, connection, ssoUrls(deps.publicUrl(), connection.id), body['SAMLResponse']);
       const who = await provisionUser(deps.db, connection, person);
-      signIn(res, who, 'saml', safeReturnTo(body['RelayState']) ?? DEFAULT_RETURN_TO);
+      signIn(res, who, 'saml', body['RelayState']);
     },
   );
 
@@ -118,11 +122,11 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
       cookieValue(req.headers.cookie, STATE_COOKIE),
     );
     const who = await provisionUser(deps.db, connection, person);
-    signIn(res, who, 'oidc', safeReturnTo(returnTo) ?? DEFAULT_RETURN_TO);
+    signIn(res, who, 'oidc', returnTo);
   });
 
   router.get('/account', async (req, res) => {
-    const session = deps.sessions.read(req);
+    const session = await deps.sessions.current(req);
     let view = null;
     // The same check as every sign-in: an active membership of an active user (SCIM may deactivate either).
     const membership = session ? await activeMembership(deps.db, session.userId, session.organizationId) : null;
@@ -137,11 +141,18 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
     res.status(view ? 200 : 401).set(HTML_HEADERS).send(accountPage(view));
   });
 
-  router.post('/account/sign-out', (req, res) => {
+  router.post('/account/sign-out', async (req, res) => {
     // A form of another site may not sign the browser out (Origin is sent with every POST form).
     const origin = req.get('origin');
     if (origin && origin !== new URL(deps.publicUrl()).origin && origin !== `${req.protocol}://${req.get('host')}`) {
       throw new SsoLoginError('BAD_REQUEST', 'Sign out from this site');
+    }
+    // Server-side: every session of the person ends (this cookie and its copies, other browsers,
+    // the authorization server's session and sign-ins in progress), not only this browser's cookie.
+    const session = deps.sessions.read(req);
+    if (session) {
+      await deps.sessions.revokeAll(session.userId);
+      await deps.onSignOut?.(session.userId);
     }
     deps.sessions.clear(res);
     res.redirect(303, '/account');

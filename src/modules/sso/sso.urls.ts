@@ -28,23 +28,3 @@ export function ssoUrls(base: string, connectionId: number): SsoUrls {
     oidcCallback: `${root}/sso/oidc/${connectionId}/callback`,
   };
 }
-
-export const DEFAULT_RETURN_TO = '/account';
-
-/**
- * `returnTo` when it is a path on this server, else null: no scheme, no host, no `//` or `/\`
- * (browsers read both as another host), no control characters.
- */
-export function safeReturnTo(value: unknown): string | null {
-  if (typeof value !== 'string' || value.length < 1 || value.length > 2000) return null;
-  if (!value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return null;
-  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(value)) return null;
-  try {
-    const url = new URL(value, 'http://trestle.invalid');
-    if (url.origin !== 'http://trestle.invalid') return null;
-    return `${url.pathname}${url.search}${url.hash}`;
-  } catch {
-    return null;
-  }
-}

@@ -1,11 +1,16 @@
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { eq, sql } from 'drizzle-orm';
 import { constantTimeEqual } from '../crypto/tokens.js';
+import type { Db } from '../db/mysql.js';
+import { browserSessionRevocations } from './browser-session-revocations.table.js';
 
 /**
  * The person signed in to a browser: set by a login (local password, SAML or OIDC SSO) and read
  * by pages that act for a person (the OAuth consent page). The cookie holds the session itself,
- * HMAC-SHA256-signed and expiring, so any server process can read it without a shared store.
+ * HMAC-SHA256-signed and expiring, so any server process can read it; sign-out is recorded in
+ * MySQL (browser_session_revocations), and `current` refuses every session of that person issued
+ * before it, so a replayed cookie opens nothing.
  *
  * Format: base64url(JSON) + '.' + base64url(HMAC(key, base64url(JSON))).
  */
@@ -15,6 +20,8 @@ export interface BrowserSession {
   method: 'password' | 'saml' | 'oidc';
   /** Seconds since the epoch. */
   issuedAt: number;
+  /** The same instant in milliseconds (compared with a sign-out). */
+  issuedAtMs: number;
   expiresAt: number;
 }
 
@@ -24,6 +31,8 @@ export interface BrowserSessionOptions {
   /** Send the cookie over HTTPS only; true whenever the public URL is https. */
   secure: boolean;
   cookieName?: string;
+  /** Where sign-outs are recorded; without it (unit tests) `current` is `read`. */
+  db?: Db;
 }
 
 export class BrowserSessions {
@@ -41,7 +50,7 @@ export class BrowserSessions {
   /** Signs `who` in on this browser, replacing any earlier session. */
   issue(res: ServerResponse, who: Pick<BrowserSession, 'userId' | 'organizationId' | 'method'>, now = Date.now()): BrowserSession {
     const issuedAt = Math.floor(now / 1000);
-    const session: BrowserSession = { ...who, issuedAt, expiresAt: issuedAt + this.ttlSeconds };
+    const session: BrowserSession = { ...who, issuedAt, issuedAtMs: now, expiresAt: issuedAt + this.ttlSeconds };
     const body = Buffer.from(JSON.stringify(session)).toString('base64url');
     this.setCookie(res, `${body}.${this.sign(body)}`, this.ttlSeconds);
     return session;
@@ -64,7 +73,29 @@ export class BrowserSessions {
     }
   }
 
-  /** Signs the browser out. */
+  /** The browser's session as `read` finds it, unless its person signed out after it was issued. */
+  async current(req: IncomingMessage, now = Date.now()): Promise<BrowserSession | null> {
+    const session = this.read(req, now);
+    if (!session || !this.options.db) return session;
+    const [row] = await this.options.db
+      .select({ revokedBefore: browserSessionRevocations.revokedBefore })
+      .from(browserSessionRevocations)
+      .where(eq(browserSessionRevocations.userId, session.userId));
+    // Cookies from before issuedAtMs existed count as issued at their whole second.
+    const issuedAtMs = Number.isSafeInteger(session.issuedAtMs) ? session.issuedAtMs : session.issuedAt * 1000;
+    return row && issuedAtMs <= row.revokedBefore ? null : session;
+  }
+
+  /** Ends every session of `userId` on the server (any browser, any copy of the cookie). */
+  async revokeAll(userId: number, now = Date.now()): Promise<void> {
+    if (!this.options.db) throw new Error('BrowserSessions.revokeAll needs a database');
+    await this.options.db
+      .insert(browserSessionRevocations)
+      .values({ userId, revokedBefore: now })
+      .onDuplicateKeyUpdate({ set: { revokedBefore: sql`GREATEST(${browserSessionRevocations.revokedBefore}, VALUES(${browserSessionRevocations.revokedBefore}))` } });
+  }
+
+  /** Clears the cookie in this browser (pair it with `revokeAll` to sign out). */
   clear(res: ServerResponse): void {
     this.setCookie(res, '', 0);
   }

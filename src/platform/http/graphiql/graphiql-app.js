@@ -4,6 +4,7 @@ import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
 import { createElement, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
+import { headerFreeStorage, scrubExisting } from './graphiql-storage.js';
 // Not 'graphiql/style.css': that file is meant for CDN use and also carries all of
 // Monaco's CSS, which Monaco's own modules already import into this bundle. These
 // are its remaining parts, in the same order.
@@ -80,6 +81,9 @@ function credentialIn(text) {
   return found ? found[1].trim() : '';
 }
 
+scrubExisting(localStorage);
+const storage = headerFreeStorage(localStorage);
+
 // Introspection needs a credential (unless the server sets INTROSPECTION_PUBLIC). With none
 // entered, GraphiQL is given no schema and does not introspect; each time the credential changes
 // it gets a new fetcher, and GraphiQL introspects again with the headers now in the editor.
@@ -101,8 +105,10 @@ function App() {
     isHeadersEditorEnabled: true,
     // Open the headers tab so users see where the API key goes.
     defaultEditorToolsVisibility: 'headers',
-    // Keep API keys out of localStorage (this is already GraphiQL's default).
+    // Keep API keys out of localStorage: the headers editor is not saved (GraphiQL's default),
+    // and the storage drops headers from everything else GraphiQL saves (history, favorites).
     shouldPersistHeaders: false,
+    storage,
   });
 }
 

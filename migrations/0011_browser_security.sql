@@ -1,0 +1,5 @@
+CREATE TABLE `browser_session_revocations` (
+	`user_id` bigint unsigned NOT NULL,
+	`revoked_before` bigint unsigned NOT NULL,
+	CONSTRAINT `browser_session_revocations_user_id` PRIMARY KEY(`user_id`)
+);

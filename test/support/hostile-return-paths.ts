@@ -1,0 +1,36 @@
+/**
+ * Return paths an attacker would try, each of which a browser (or a proxy that decodes) could
+ * read as another host or scheme. Every redirect the server makes is tested against all of them.
+ */
+export const HOSTILE_RETURN_PATHS: string[] = [
+  'https://evil.test/x',
+  'http:evil.test',
+  '//evil.test/x',
+  '///evil.test/x',
+  '/\\evil.test/x',
+  '\\\\evil.test/x',
+  '\\/evil.test/x',
+  '/..//evil.test/x',
+  '/.//evil.test/x',
+  '/a/../..//evil.test/x',
+  '/%2e%2e//evil.test/x',
+  '/%2E%2E//evil.test/x',
+  '/.%2e//evil.test/x',
+  '/%2f%2fevil.test/x',
+  '/%2F/evil.test/x',
+  '/%5cevil.test/x',
+  '/%5C%5Cevil.test',
+  '/%252f%252fevil.test/x',
+  '/\t/evil.test/x',
+  '/\n/evil.test/x',
+  '/\r\n/evil.test/x',
+  '/%09/evil.test/x',
+  '/%0a/evil.test',
+  '/\u0000/evil.test',
+  ' //evil.test',
+  'evil.test',
+  'javascript:alert(1)',
+  'JaVaScRiPt:alert(1)',
+  'data:text/html,<script>alert(1)</script>',
+  '/%',
+];
