@@ -6,7 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { describe, expect, test } from './support/fixtures.js';
+import { appFixtures, describe, expect } from './support/fixtures.js';
+import { WebhookReceiver } from './support/webhook-receiver.js';
 import { chromiumAvailable, launchChromium } from './support/browser.js';
 import { baseUrl, createUser, graphql, registerClient } from './support/oauth-driver.js';
 import type { TestApp } from './support/test-app.js';
@@ -16,16 +17,22 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const hasChromium = chromiumAvailable('console.browser.test');
 const SYSTEM = { type: 'system' as const, id: 'test' };
 
+// The webhooks page's receiver listens on loopback, refused unless allowed; deliveries start fast.
+const test = appFixtures({ WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_OUTBOX_POLL_MS: '50', WEBHOOK_RETRY_SCHEDULE: '0,1,1,1', WEBHOOK_TIMEOUT_MS: '3000' });
+
 let browser: Browser | undefined;
+let receiver: WebhookReceiver;
 
 beforeAll(async () => {
   if (!existsSync(path.join(repoRoot, 'dist', 'console', 'manifest.json'))) {
     execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-console.mjs')], { stdio: 'inherit' });
   }
   if (hasChromium) browser = await launchChromium();
+  receiver = await WebhookReceiver.start();
 });
 afterAll(async () => {
   await browser?.close();
+  await receiver.close();
 });
 
 /** Registers the console's client in this app's database and points the running app at it. */
@@ -293,5 +300,53 @@ describe.skipIf(!hasChromium)('the console in Chromium', { timeout: 180_000 }, (
     const stranger = await openConsole(app, await createUser(app, other.id, 'admin'), '#/keys');
     await stranger.page.getByText('No keys yet.').waitFor();
     await stranger.context.close();
+  });
+
+  test('webhooks: add an endpoint (secret once), send a test, read the attempts log, redeliver a message', async ({ app, org }) => {
+    await setUpConsole(app, org.id);
+    const session = await openConsole(app, await createUser(app, org.id, 'admin'), '#/webhooks');
+    const { page } = session;
+    // Made before the endpoint exists, so that only the key made below is an event for it.
+    const key = await app.createKey(org.id, ['keys:write', 'records:read']);
+
+    await page.fill('#webhook-name', 'ERP sync');
+    await page.fill('#webhook-url', receiver.url);
+    await page.locator('input[value="api_key.created"]').check();
+    await page.getByText('Schema of api_key.created').click();
+    expect(await page.locator('details.schema[open] pre').innerText()).toContain('"type"');
+    await page.getByRole('button', { name: 'Add the endpoint' }).click();
+    expect(await page.getByTestId('new-secret').innerText()).toMatch(/^whsec_/);
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    const row = page.locator('tr', { hasText: 'ERP sync' });
+    expect(await row.getByTestId('webhook-status').innerText()).toBe('ACTIVE');
+
+    await row.getByRole('button', { name: 'Attempts of ERP sync' }).click();
+    const tests = receiver.ofType('webhook.test').length;
+    await page.getByRole('button', { name: 'Send a test event' }).click();
+    expect(await page.getByTestId('webhook-note').innerText()).toBe('Test delivered: HTTP 200.');
+    expect(receiver.ofType('webhook.test').length).toBe(tests + 1);
+
+    // A real event (a key created over the API), in the log with its request and answer; then again.
+    const made = await graphql(app, key.plaintext, 'mutation { createApiKey(input: { name: "from the ERP", scopes: ["records:read"] }) { apiKey { id } } }');
+    expect(made.body.errors).toBeUndefined();
+    await expect.poll(() => receiver.ofType('api_key.created').filter((d) => JSON.stringify(d.json.data).includes('from the ERP')).length, { timeout: 30_000 }).toBe(1).catch((error: unknown) => {
+      throw new Error(`received: ${receiver.received.map((d) => d.body.slice(0, 300)).join(' | ')}`, { cause: error });
+    });
+    const attempts = page.getByRole('table', { name: 'Delivery attempts' });
+    await expect
+      .poll(async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        return attempts.locator('tr', { hasText: 'api_key.created' }).count();
+      }, { timeout: 30_000 })
+      .toBe(1);
+    const delivered = attempts.locator('tr', { hasText: 'api_key.created' });
+    expect(await delivered.getByTestId('attempt-answer').innerText()).toMatch(/^OK 200/);
+    await delivered.getByText('Show').click();
+    expect(await delivered.locator('pre').first().innerText()).toContain('from the ERP');
+    await delivered.getByRole('button', { name: 'Redeliver' }).click();
+    expect(await page.getByTestId('webhook-note').innerText()).toMatch(/^Redelivery queued/);
+    await expect.poll(() => receiver.ofType('api_key.created').filter((d) => JSON.stringify(d.json.data).includes('from the ERP')).length, { timeout: 30_000 }).toBe(2);
+    expect(session.problems).toEqual([]);
+    await session.context.close();
   });
 });

@@ -3,6 +3,7 @@ import type { Api } from './api.js';
 import type { Auth } from './auth.js';
 import { ImportWizard } from './imports.js';
 import { KeysPage } from './keys.js';
+import { WebhooksPage } from './webhooks.js';
 import { ErrorMessage, useLoad } from './ui.js';
 
 interface Viewer {
@@ -12,6 +13,7 @@ interface Viewer {
 const PAGES = [
   { route: '#/imports', title: 'Import' },
   { route: '#/keys', title: 'API keys' },
+  { route: '#/webhooks', title: 'Webhooks' },
 ] as const;
 
 function currentRoute(): string {
@@ -70,7 +72,7 @@ export function App({ auth, api, signInProblem }: { auth: Auth; api: Api; signIn
       <main>
         <h1>{page.title}</h1>
         <ErrorMessage error={viewer.error} />
-        {route === '#/keys' ? <KeysPage api={api} /> : <ImportWizard api={api} />}
+        {route === '#/keys' ? <KeysPage api={api} /> : route === '#/webhooks' ? <WebhooksPage api={api} /> : <ImportWizard api={api} />}
       </main>
     </>
   );

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { SCOPES } from '../platform/auth/scopes.js';
 import type { Api } from './api.js';
-import { ErrorMessage, formatDate, Section, useLoad } from './ui.js';
+import { ErrorMessage, formatDate, SecretOnce, Section, useLoad } from './ui.js';
 
 /*
  * API keys: the list (never a secret), create with scopes (the secret is shown once, with a copy
@@ -41,7 +41,7 @@ export function KeysPage({ api }: { api: Api }) {
           keys.reload();
         }}
       />
-      {secret && <SecretOnce name={secret.name} plaintext={secret.plaintext} onDone={() => setSecret(null)} />}
+      {secret && <SecretOnce title={`Key “${secret.name}” created`} plaintext={secret.plaintext} onDone={() => setSecret(null)} />}
       <Section title="Keys">
         <ErrorMessage error={keys.error} />
         {keys.data && <KeyTable api={api} keys={keys.data.apiKeys.nodes} onChange={keys.reload} />}
@@ -123,36 +123,6 @@ function CreateKey({ api, onCreated }: { api: Api; onCreated: (name: string, pla
         </div>
       </form>
     </Section>
-  );
-}
-
-function SecretOnce({ name, plaintext, onDone }: { name: string; plaintext: string; onDone: () => void }) {
-  const [copied, setCopied] = useState<string | null>(null);
-  return (
-    <section className="card secret" aria-label="New key" role="region">
-      <h2>Key “{name}” created</h2>
-      <p>Copy it now: it is never shown again.</p>
-      <p>
-        <code data-testid="new-secret">{plaintext}</code>
-      </p>
-      <div className="actions">
-        <button
-          type="button"
-          onClick={() =>
-            void navigator.clipboard.writeText(plaintext).then(
-              () => setCopied('Copied to the clipboard.'),
-              () => setCopied('The browser did not allow copying: select the key and copy it.'),
-            )
-          }
-        >
-          Copy
-        </button>
-        <button type="button" className="secondary" onClick={onDone}>
-          I have stored it
-        </button>
-      </div>
-      {copied && <p role="status">{copied}</p>}
-    </section>
   );
 }
 

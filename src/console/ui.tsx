@@ -41,3 +41,34 @@ export function Section({ title, children }: { title: string; children: ReactNod
 export function formatDate(value: string | null | undefined): string {
   return value ? new Date(value).toLocaleString() : '—';
 }
+
+/** A secret the server shows once (an API key, a webhook signing secret), with a copy button. */
+export function SecretOnce({ title, plaintext, onDone }: { title: string; plaintext: string; onDone: () => void }) {
+  const [copied, setCopied] = useState<string | null>(null);
+  return (
+    <section className="card secret" aria-label={title}>
+      <h2>{title}</h2>
+      <p>Copy it now: it is never shown again.</p>
+      <p>
+        <code data-testid="new-secret">{plaintext}</code>
+      </p>
+      <div className="actions">
+        <button
+          type="button"
+          onClick={() =>
+            void navigator.clipboard.writeText(plaintext).then(
+              () => setCopied('Copied to the clipboard.'),
+              () => setCopied('The browser did not allow copying: select the key and copy it.'),
+            )
+          }
+        >
+          Copy
+        </button>
+        <button type="button" className="secondary" onClick={onDone}>
+          I have stored it
+        </button>
+      </div>
+      {copied && <p role="status">{copied}</p>}
+    </section>
+  );
+}
