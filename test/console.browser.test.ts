@@ -2,6 +2,7 @@
 // like a person would: sign in through /oauth, import a CSV through the wizard, manage API keys.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -152,6 +153,11 @@ async function openConsole(app: TestApp, person: { email: string; password: stri
   return session;
 }
 
+/** Screenshots of each page, kept as test artifacts in test-results/console/. */
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(repoRoot, 'test-results', 'console', `${name}.png`), fullPage: true });
+}
+
 /** What the page keeps in Web Storage, and whether any token or secret is in it or in cookies. */
 async function storageOf(page: Page): Promise<{ local: string; session: string; cookies: string }> {
   // A string: this file is type-checked without the DOM library.
@@ -216,6 +222,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', { timeout: 180_000 }, (
     expect(await page.inputValue('#header-row')).toBe('2');
     expect(await page.locator('tr.header-row').innerText()).toContain('Vendor Number');
     expect(await page.getByTestId('headers').innerText()).toBe('Vendor Number, Company, E-mail, Terms');
+    await shoot(page, 'import-header-row');
     await page.getByRole('button', { name: 'Continue to the columns' }).click();
 
     // Suggested matches (aliases), with their confidence; every required field is mapped.
@@ -232,6 +239,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', { timeout: 180_000 }, (
 
     // The dry run: counts, then the problems by row and column.
     await page.getByTestId('check-result').waitFor();
+    await shoot(page, 'import-check');
     expect(await page.getByTestId('check-result').innerText()).toBe('5 rows checked: 2 with errors, 0 warnings.');
     const problems = await page.getByRole('table', { name: 'Problems by row' }).innerText();
     expect(problems).toContain('not-an-address');
@@ -247,6 +255,28 @@ describe.skipIf(!hasChromium)('the console in Chromium', { timeout: 180_000 }, (
     // The progress came live over graphql-ws, up to COMPLETED.
     expect(session.progress.map((p) => p.status)).toContain('COMPLETED');
     expect(session.progress.at(-1)).toMatchObject({ status: 'COMPLETED', processedRows: 5 });
+
+    await shoot(page, 'import-summary');
+
+    // The error report: the failed rows with their errors, downloaded by the browser.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the error report (CSV)' }).click()]);
+    const report = await readFile((await download.path())!, 'utf8');
+    expect(report).toContain('not-an-address');
+    expect(report).toContain('Delta Glass');
+    expect(report).not.toContain('Acme Concrete');
+
+    // A second file with the same columns, dropped on the page: the saved mapping is offered again.
+    await page.getByRole('button', { name: 'Import another file' }).click();
+    const dropped = await page.evaluateHandle(
+      `(() => { const dt = new DataTransfer(); dt.items.add(new File([${JSON.stringify(VENDORS_CSV)}], 'vendors-again.csv', { type: 'text/csv' })); return dt; })()`,
+    );
+    await page.dispatchEvent('[data-testid="dropzone"]', 'drop', { dataTransfer: dropped });
+    await page.getByRole('heading', { name: 'Sheet and header row' }).waitFor();
+    expect(await page.locator('strong', { hasText: 'vendors-again.csv' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Continue to the columns' }).click();
+    await page.getByText('The mapping saved for files with these columns was applied again').waitFor();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shoot(page, 'import-mapping-phone');
 
     // The records exist, for this organization.
     const key = await app.createKey(org.id, ['records:read']);
@@ -277,6 +307,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', { timeout: 180_000 }, (
     expect(viewer.body.data).toEqual({ viewer: { scopes: ['imports:read', 'org:read'] } });
     const row = page.locator('tr', { hasText: 'Nightly export' });
     expect(await row.getByTestId('key-status').innerText()).toBe('ACTIVE');
+    await shoot(page, 'api-keys');
     // Shown once: gone from the page once stored.
     await page.getByRole('button', { name: 'I have stored it' }).click();
     expect(await page.getByText(secret).count()).toBe(0);
@@ -321,6 +352,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', { timeout: 180_000 }, (
     expect(await row.getByTestId('webhook-status').innerText()).toBe('ACTIVE');
 
     await row.getByRole('button', { name: 'Attempts of ERP sync' }).click();
+    await shoot(page, 'webhooks');
     const tests = receiver.ofType('webhook.test').length;
     await page.getByRole('button', { name: 'Send a test event' }).click();
     expect(await page.getByTestId('webhook-note').innerText()).toBe('Test delivered: HTTP 200.');
