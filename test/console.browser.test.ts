@@ -260,7 +260,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', { timeout: 180_000 }, (
 
     // The error report: the failed rows with their errors, downloaded by the browser.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the error report (CSV)' }).click()]);
-    const report = await readFile((await download.path())!, 'utf8');
+    const report = await readFile(await download.path(), 'utf8');
     expect(report).toContain('not-an-address');
     expect(report).toContain('Delta Glass');
     expect(report).not.toContain('Acme Concrete');
