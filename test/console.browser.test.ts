@@ -43,7 +43,8 @@ async function setUpConsole(app: TestApp, organizationId: number): Promise<strin
   return clientId;
 }
 
-describe('/console over HTTP', () => {
+// The first test also starts the file's app (databases, migrations, queue): minutes on a busy machine.
+describe('/console over HTTP', { timeout: 120_000 }, () => {
   test('503 with the way out until a public client is configured', async ({ app, org }) => {
     const missing = await fetch(`${baseUrl(app)}/console`);
     expect(missing.status).toBe(503);
