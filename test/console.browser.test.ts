@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ExcelJS from 'exceljs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { appFixtures, describe, expect } from './support/fixtures.js';
@@ -284,6 +285,39 @@ describe.skipIf(!hasChromium)('the console in Chromium', { timeout: 180_000 }, (
     const vendors = await graphql(app, key.plaintext, '{ vendors(first: 10) { nodes { code } } }');
     expect((vendors.body.data?.['vendors'] as { nodes: Array<{ code: string }> }).nodes.map((v) => v.code).sort()).toEqual(['V-001', 'V-003', 'V-005']);
     await expectNothingStored(session);
+    expect(session.problems).toEqual([]);
+    await session.context.close();
+  });
+
+  test('the wizard with a workbook: sheets listed with the hidden one marked, another sheet read on request', async ({ app, org }) => {
+    await setUpConsole(app, org.id);
+    const session = await openConsole(app, await createUser(app, org.id, 'member'));
+    const { page } = session;
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('Old vendors', { state: 'hidden' }).addRows([
+      ['Supplier Code', 'Vendor Name'],
+      ['OLD-1', 'Old One'],
+    ]);
+    workbook.addWorksheet('Vendors').addRows([['Vendors as of December'], ['Vendor Number', 'Company', 'E-mail'], ['X-1', 'Xylo Steel', 'ap@xylo.example']]);
+    const buffer = Buffer.from(await workbook.xlsx.writeBuffer());
+
+    await page.locator('#import-type option[value="VENDORS"]').waitFor({ state: 'attached' });
+    await page.selectOption('#import-type', 'VENDORS');
+    await page.setInputFiles('#import-file', { name: 'vendors.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer });
+    await page.getByRole('heading', { name: 'Sheet and header row' }).waitFor();
+    // The first visible sheet with data is read, its header found on row 2; the hidden one is marked.
+    expect(await page.getByRole('radio', { name: /^Vendors/ }).isChecked()).toBe(true);
+    expect(await page.locator('label.radio', { hasText: 'Old vendors' }).innerText()).toContain('hidden');
+    expect(await page.inputValue('#header-row')).toBe('2');
+    expect(await page.getByTestId('headers').innerText()).toBe('Vendor Number, Company, E-mail');
+
+    await page.getByRole('radio', { name: /^Old vendors/ }).check();
+    await page.fill('#header-row', '1');
+    await page.getByRole('button', { name: 'Read the file again' }).click();
+    await expect.poll(() => page.getByTestId('headers').innerText()).toBe('Supplier Code, Vendor Name');
+    await page.getByRole('button', { name: 'Continue to the columns' }).click();
+    expect(await page.getByLabel('Supplier Code').inputValue()).toBe('code');
+    expect(await page.getByLabel('Vendor Name').inputValue()).toBe('name');
     expect(session.problems).toEqual([]);
     await session.context.close();
   });
