@@ -35,6 +35,7 @@ import { ssoLoginUrlForEmail, ssoRouter } from './modules/sso/index.js';
 import { scimBaseUrl, scimRouter } from './modules/scim/index.js';
 import { ensureSyncQueue, integrationSettings, integrationsRouter, startSyncWorker, syncOnCallback } from './modules/integrations/index.js';
 import { buildConnectorRegistry } from './connectors.js';
+import { consoleRouter } from './modules/console/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -209,16 +210,20 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       server = await createHttpServer({
         restRouter: rest,
         docsRouter: docsRouter(),
-        browserRouter: ssoRouter({
-          db: mysql.db,
-          secrets,
-          sessions,
-          publicUrl,
-          redirectToPublicHost: !config.PUBLIC_URL,
-          allowHttp: config.SSO_ALLOW_INSECURE_IDPS,
-          onSignOut: (userId) => endOAuthSessions(mysql.db, userId),
-          logger,
-        }),
+        browserRouter: Router().use(
+          ssoRouter({
+            db: mysql.db,
+            secrets,
+            sessions,
+            publicUrl,
+            redirectToPublicHost: !config.PUBLIC_URL,
+            allowHttp: config.SSO_ALLOW_INSECURE_IDPS,
+            onSignOut: (userId) => endOAuthSessions(mysql.db, userId),
+            logger,
+          }),
+          // The web console (/console): a public OAuth client of /oauth, calling /graphql.
+          consoleRouter({ db: mysql.db, assetsDir: config.CONSOLE_ASSETS_DIR ?? path.join(ROOT, 'dist', 'console'), clientId: () => config.CONSOLE_CLIENT_ID, publicUrl, redirectToPublicHost: !config.PUBLIC_URL }),
+        ),
         oauthRouter: oauth.router(),
         hooksRouter: callbacksRouter({ db: mysql.db, boss, secrets, logger, settings: callbackSettings(config) }),
         // SCIM 2.0 for identity providers: its own bearer tokens (createScimToken), not API keys.

@@ -10,6 +10,7 @@ import { createOrganization, getOrganization } from './modules/organizations/ind
 import { createApiKey } from './modules/keys/index.js';
 import { createLocalUser, rotateSigningKey } from './modules/oauth/index.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
+import { registerConsoleClient } from './modules/console/index.js';
 import { buildDetachedSchema, printAppSchema } from './schema.js';
 
 const USAGE = `Usage: npm run trestle -- <command>
@@ -22,6 +23,9 @@ const USAGE = `Usage: npm run trestle -- <command>
               [--password <pw>] [--name <name>] when absent, from the TRESTLE_PASSWORD variable
   oauth rotate-keys [--retire-after <s>]    New ID-token signing key; older keys stay in the JWKS
                                             for --retire-after seconds (default 86400)
+  console register --org <id>               Register the web console as a public OAuth client
+                   [--public-url <url>]       owned by that organization; prints CONSOLE_CLIENT_ID
+                                            (default URL: PUBLIC_URL, else http://localhost:PORT)
   migrate                                   Apply database migrations
   schema print [--out <file>]               Print the GraphQL schema (SDL)
 
@@ -123,6 +127,20 @@ async function main(argv: string[]): Promise<number> {
       const { kid } = await withDb((db) => rotateSigningKey(db, secrets, retireAfter));
       console.log(kid);
       console.error(`New signing key ${kid}; running servers sign with it within a minute`);
+      return 0;
+    }
+    case 'console register': {
+      const { values } = parseArgs({ args: rest, options: { org: { type: 'string' }, 'public-url': { type: 'string' } }, strict: true });
+      const orgId = Number(values.org);
+      if (!values.org || !Number.isSafeInteger(orgId) || orgId < 1) throw new UsageError('console register needs --org <organization id>');
+      const config = loadConfig();
+      const publicUrl = values['public-url'] ?? config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
+      const registered = await withDb(async (db) => {
+        await getOrganization(db, orgId);
+        return registerConsoleClient(db, SYSTEM, orgId, publicUrl);
+      });
+      console.log(`CONSOLE_CLIENT_ID=${registered.clientId}`);
+      console.error(`Registered the console (redirect URI ${registered.redirectUri}); set CONSOLE_CLIENT_ID and restart the server`);
       return 0;
     }
     case 'migrate': {

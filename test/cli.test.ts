@@ -44,6 +44,20 @@ describe('operator CLI', () => {
     expect(rows).toEqual([{ organization_id: Number(org.stdout), scopes: ['keys:read', 'imports:write'], key_hash: sha256Hex(key.stdout) }]);
   });
 
+  it('registers the web console as a public OAuth client and prints CONSOLE_CLIENT_ID', async () => {
+    const org = cli('org', 'create', 'Operator');
+    const registered = cli('console', 'register', '--org', org.stdout, '--public-url', 'https://trestle.example.com/ignored-path');
+    expect(registered.code).toBe(0);
+    const clientId = /^CONSOLE_CLIENT_ID=(tco_\w+)$/.exec(registered.stdout)?.[1];
+    expect(clientId).toBeDefined();
+    const conn = await mysql.createConnection(databases.mysqlUrl);
+    const [rows] = await conn.query('SELECT organization_id, redirect_uris, is_confidential, client_secret FROM oauth_clients WHERE client_id = ?', [clientId]);
+    await conn.end();
+    expect(rows).toEqual([{ organization_id: Number(org.stdout), redirect_uris: ['https://trestle.example.com/console/callback'], is_confidential: 0, client_secret: '' }]);
+    expect(cli('console', 'register').code).toBe(2);
+    expect(cli('console', 'register', '--org', '987654').code).toBe(1);
+  });
+
   it('explains bad usage with exit code 2', () => {
     const missing = cli('key', 'create');
     expect(missing.code).toBe(2);

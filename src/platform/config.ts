@@ -125,6 +125,10 @@ const ConfigSchema = z.object({
   RUN_WORKER: boolean.default(true),
   /** Where the GraphiQL bundle was built. */
   GRAPHIQL_ASSETS_DIR: z.string().optional(),
+  /** The public OAuth client the web console signs in as (`npm run trestle -- console register`); /console answers 503 without it. */
+  CONSOLE_CLIENT_ID: z.string().max(100).optional(),
+  /** Where the console bundle was built (default dist/console). */
+  CONSOLE_ASSETS_DIR: z.string().optional(),
   /**
    * Key that seals secrets stored for later use (webhook signing secrets, provider tokens):
    * 32 bytes, base64. Required when NODE_ENV=production; elsewhere a fixed development key is used.

@@ -98,7 +98,9 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     interactions: { url: (_ctx, interaction) => `/oauth/interaction/${interaction.uid}` },
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-    clientBasedCORS: () => false,
+    // Browsers send Origin on every POST, same-origin ones too: the web console (/console, a
+    // public client on this very origin) redeems its code here. Any other origin stays refused.
+    clientBasedCORS: (_ctx, origin) => origin === new URL(options.issuer).origin,
     renderError: (ctx: KoaContextWithOIDC, out) => {
       ctx.type = 'html';
       ctx.set({ 'Content-Security-Policy': PAGE_CSP, 'X-Frame-Options': 'DENY' });
