@@ -17,12 +17,11 @@
 // not a test); 1 when something failed or any request got a non-2xx / wrong answer.
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
-import { dropQueueSchemas, freshDatabase, isStopping, machineInfo, onCleanup, positiveInt, POSTGRES_URL, ROOT, runBench, stopProcess, suffix } from './bench-support.mjs';
+import { dropQueueSchemas, freePort, freshDatabase, isStopping, machineInfo, onCleanup, positiveInt, POSTGRES_URL, ROOT, runBench, stopProcess, suffix } from './bench-support.mjs';
 
 const CONNECTIONS = positiveInt('BENCH_CONNECTIONS', 20);
 const DURATION_S = positiveInt('BENCH_DURATION', 10);
@@ -70,18 +69,6 @@ function dropSchemasAtCleanup() {
   onCleanup('drop the pg-boss schemas', () => dropQueueSchemas(schemas));
 }
 
-/** A port nothing listens on right now (the server binds it a moment later). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function tail(file, lines = 40) {
   try {

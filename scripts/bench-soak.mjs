@@ -25,13 +25,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
-import { dropQueueSchemas, freshDatabase, isStopping, onCleanup, positiveInt, POSTGRES_URL, ROOT, runBench, stopProcess, suffix } from './bench-support.mjs';
+import { dropQueueSchemas, freePort, freshDatabase, isStopping, onCleanup, positiveInt, POSTGRES_URL, ROOT, runBench, stopProcess, suffix } from './bench-support.mjs';
 
 const MINUTES = Number(process.argv[2] ?? process.env.BENCH_SOAK_MINUTES ?? 2);
 const RATE = positiveInt('BENCH_SOAK_RATE', 20);
@@ -65,17 +64,6 @@ function slope(points) {
   return den ? num / den : NaN;
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function cli(databaseUrl, ...args) {
   const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], {

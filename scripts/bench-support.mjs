@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,19 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const MYSQL_URL = process.env.DATABASE_URL || 'mysql://trestle:trestle@127.0.0.1:53306/trestle';
 export const POSTGRES_URL = process.env.QUEUE_DATABASE_URL || 'postgres://postgres@127.0.0.1:55432/trestle';
 export const MB = 1024 * 1024;
+
+/** A port nothing listens on right now (a server binds it a moment later). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 export function positiveInt(name, fallback) {
   const raw = process.env[name];
