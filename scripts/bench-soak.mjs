@@ -227,10 +227,15 @@ async function main() {
   onCleanup('stop sampling', () => clearInterval(sampler));
 
   const imports = [];
+  const importFailures = [];
   const importer = (async () => {
     for (let n = 0; n < Math.ceil(MINUTES) && !isStopping(); n += 1) {
       const startedAt = Date.now();
-      imports.push({ n, startedAt, id: await startImport(url, key, n) });
+      // A server too busy to take the upload is a finding, not the end of the run.
+      await startImport(url, key, n).then(
+        (id) => imports.push({ n, startedAt, id }),
+        (error) => importFailures.push(`#${n + 1}: ${error.message}`),
+      );
       const next = t0 + (n + 1) * 60_000;
       if (n + 1 < Math.ceil(MINUTES)) await sleep(Math.max(0, next - Date.now()));
     }
@@ -248,9 +253,9 @@ async function main() {
   const drainDeadline = Date.now() + DRAIN_S * 1000;
   let done = 0;
   while (Date.now() < drainDeadline && !isStopping()) {
-    const states = await Promise.all(imports.map((i) => graphql(url, key, IMPORT_JOB, { id: i.id }).then((d) => d.importJob.status)));
+    const states = await Promise.all(imports.map((i) => graphql(url, key, IMPORT_JOB, { id: i.id }).then((d) => d.importJob.status, () => 'unknown')));
     done = states.filter((s) => s === 'COMPLETED').length;
-    if (done === imports.length && receiver.stats.ids.size >= expectedEvents && (await backlog()) === 0) break;
+    if (done === imports.length && receiver.stats.ids.size >= expectedEvents && (await backlog().catch(() => 1)) === 0) break;
     await sleep(2_000);
   }
   const drainedAfter = (Date.now() - t0) / 60_000 - MINUTES;
@@ -275,6 +280,7 @@ async function main() {
     const row = await stats.query('SELECT status, inserted_rows, TIMESTAMPDIFF(MICROSECOND, started_at, completed_at) / 1e6 AS secs FROM import_jobs WHERE id = ?', [i.id]).then(([r]) => r[0]);
     console.log(`  #${i.n + 1}: ${row.status}, ${row.inserted_rows} rows${row.secs ? ` in ${round(Number(row.secs))} s (${Math.round(row.inserted_rows / Number(row.secs))} rows/s)` : ''}`);
   }
+  for (const failure of importFailures) console.log(`  not started ${failure}`);
   console.log('\nWebhook deliveries (vendor.* events, one per imported row)');
   console.log(`  events ${expectedEvents}, distinct received ${receiver.stats.ids.size}, receipts ${receiver.stats.receipts} (${receiver.stats.receipts - receiver.stats.ids.size} duplicates)`);
   console.log(`  drained ${done === imports.length && receiver.stats.ids.size >= expectedEvents ? `${round(Math.max(0, drainedAfter), 2)} min after the load stopped` : `NOT within ${DRAIN_S} s`}`);
