@@ -20,6 +20,19 @@ export const MYSQL_URL = process.env.DATABASE_URL || 'mysql://trestle:trestle@12
 export const POSTGRES_URL = process.env.QUEUE_DATABASE_URL || 'postgres://postgres@127.0.0.1:55432/trestle';
 export const MB = 1024 * 1024;
 
+/** A port nothing listens on right now (a server binds it a moment later). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 export function positiveInt(name, fallback) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -318,19 +331,6 @@ export async function benchCli(databaseUrl, ...args) {
 const serverSchemas = [];
 export function dropServerSchemasAtCleanup() {
   onCleanup('drop the pg-boss schemas', () => dropQueueSchemas(serverSchemas));
-}
-
-/** A port nothing listens on right now (the server binds it a moment later). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function tail(file, lines = 40) {

@@ -42,14 +42,16 @@ beforeAll(async () => {
 
 afterAll(async () => {
   proxy?.restore();
-  await app?.close({ dropData: passed === 1 });
+  await app?.close({ dropData: passed === 2 });
   await proxy?.close();
 });
 
 /** Events until one satisfies `done`; fails if none does in time. */
-async function until<T>(sub: Subscribed<T>, done: (event: T) => boolean): Promise<T> {
+async function until<T>(sub: Subscribed<T>, done: (event: T) => boolean, what = 'event'): Promise<T> {
   for (;;) {
-    const event = await sub.next(60_000);
+    const event = await sub.next(60_000).catch((error: unknown) => {
+      throw new Error(`waiting for ${what}: ${String(error)}; listening: ${app.app.services.pubsub.listening}`);
+    });
     if (done(event)) return event;
   }
 }
@@ -68,11 +70,14 @@ describe('subscriptions after the listening connection was lost', () => {
     const syncs = subscribe(wsClient(app.wsUrl, params), SyncProgressDocument, { connectionId });
     expect((await syncs.next()).syncProgress).toMatchObject({ status: 'idle', syncLogId: null });
 
+    const listeners = app.app.services.pubsub.subscriptionCount;
     const audits = subscribe(wsClient(app.wsUrl, params), AuditEventAddedDocument);
+    // auditEventAdded sends nothing first: wait until the server has it, or the event could come before.
+    await eventually(async () => app.app.services.pubsub.subscriptionCount > listeners, 20_000, 20);
     // Live before the cut: an audit event recorded and announced reaches the subscriber.
     await recordAndAnnounce('before.cut');
     // (Events of the setup may come first.)
-    await until(audits, (e) => e.auditEventAdded.action === 'before.cut');
+    await until(audits, (e) => e.auditEventAdded.action === 'before.cut', 'audit before.cut');
 
     proxy.outage();
     await eventually(async () => !app.app.services.pubsub.listening, 20_000, 50);
@@ -89,11 +94,11 @@ describe('subscriptions after the listening connection was lost', () => {
     await pause(OUTAGE_MS);
     proxy.restore();
 
-    const done = await until(imports, (e) => e.importProgress.status === 'COMPLETED');
+    const done = await until(imports, (e) => e.importProgress.status === 'COMPLETED', 'import COMPLETED');
     expect(done.importProgress).toMatchObject({ jobId, processedRows: 2, insertedRows: 2, totalRows: 2 });
-    const synced = await until(syncs, (e) => e.syncProgress.status === 'completed');
+    const synced = await until(syncs, (e) => e.syncProgress.status === 'completed', 'sync completed');
     expect(synced.syncProgress).toMatchObject({ syncLogId: String(log.insertId), created: 3 });
-    expect((await audits.next(60_000)).auditEventAdded).toMatchObject({ action: 'during.cut' });
+    await until(audits, (e) => e.auditEventAdded.action === 'during.cut', 'audit during.cut');
 
     // Listening again: live events flow, and a replayed event is not sent twice.
     await recordAndAnnounce('after.cut');
@@ -104,6 +109,25 @@ describe('subscriptions after the listening connection was lost', () => {
     await Promise.all([imports.close(), syncs.close(), audits.close()]);
     passed += 1;
   }, 180_000);
+
+  it('a client that unsubscribes leaves no subscription behind, though no further event comes on its topic', async () => {
+    const params = { Authorization: `Bearer ${key}` };
+    const pubsub = app.app.services.pubsub;
+    // The previous test's clients have unsubscribed: nothing of theirs is left.
+    await eventually(async () => pubsub.subscriptionCount === 0, 20_000, 50);
+    const before = 0;
+    const created = await executeWithFile(app.url, CreateImportDocument, { input: { type: 'VENDORS' } as never }, { name: 'w.csv', content: 'Vendor Code,Name\nW1,One\n' }, { key });
+    const imports = subscribe(wsClient(app.wsUrl, params), ImportProgressDocument, { jobId: created.data!.createImport.importJob.id });
+    const audits = subscribe(wsClient(app.wsUrl, params), AuditEventAddedDocument);
+    await imports.next();
+    await eventually(async () => pubsub.subscriptionCount === before + 2, 20_000, 20);
+    await recordAndAnnounce('unsubscribe.check');
+    await until(audits, (e) => e.auditEventAdded.action === 'unsubscribe.check');
+    await Promise.all([imports.close(), audits.close()]);
+    // (Before, each stayed in memory, with its request, until the next event on its topic.)
+    await eventually(async () => pubsub.subscriptionCount === before, 20_000, 50);
+    passed += 1;
+  }, 60_000);
 });
 
 async function recordAndAnnounce(action: string): Promise<void> {

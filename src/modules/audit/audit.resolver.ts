@@ -5,6 +5,7 @@ import { AUDIT_TOPIC, auditEventsAfter, latestAuditEventId, listAuditEvents } fr
 import { AuditEvent, AuditEventConnection, toAuditEvent } from './audit.types.js';
 import type { AuditEventRow } from './audit-events.table.js';
 import { AuthenticationError } from '../../platform/errors/app-error.js';
+import { liveStream } from '../../platform/queue/pubsub.js';
 
 /** An audit event as published: the row with its time as ISO text. */
 type AuditPayload = Omit<AuditEventRow, 'createdAt'> & { createdAt: string };
@@ -51,17 +52,15 @@ export class AuditResolver {
         watermark = rows.at(-1)?.id ?? watermark;
         return rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString() }));
       };
-      const live = ctx.services.pubsub.subscribe(AUDIT_TOPIC, organizationId, { resync }) as AsyncIterableIterator<AuditPayload>;
+      const live = ctx.services.pubsub.subscribe(AUDIT_TOPIC, organizationId, { resync }) ;
       await ctx.services.pubsub.ensureListening();
-      return (async function* () {
-        for await (const event of live) {
-          if (sent.has(event.id)) continue;
-          sent.add(event.id);
-          if (sent.size > RECENT_IDS) sent.delete(sent.values().next().value!);
-          watermark = Math.max(watermark, event.id);
-          yield event;
-        }
-      })();
+      return liveStream<AuditPayload>([], live, (event) => {
+        if (sent.has(event.id)) return false;
+        sent.add(event.id);
+        if (sent.size > RECENT_IDS) sent.delete(sent.values().next().value!);
+        watermark = Math.max(watermark, event.id);
+        return true;
+      });
     },
   })
   auditEventAdded(@Root() event: AuditPayload): AuditEvent {

@@ -8,6 +8,7 @@ import { AuthenticationError, BadInputError } from '../../platform/errors/app-er
 import { createDownloadLink } from '../files/index.js';
 import { Readable } from 'node:stream';
 import { openUpload } from '../../platform/graphql/upload.js';
+import { liveStream } from '../../platform/queue/pubsub.js';
 import { entityDef, type EntityType } from '../records/index.js';
 import type { ImportOptions } from './import-jobs.table.js';
 import { buildImportTemplate, TEMPLATE_CONTENT_TYPES, templateFileName } from './templates/template.builder.js';
@@ -196,10 +197,7 @@ export class ImportsResolver {
       await ctx.services.pubsub.ensureListening();
       // Read again after listening, so no change falls between the snapshot and the stream.
       const first = await current();
-      return (async function* () {
-        yield first;
-        yield* live;
-      })();
+      return liveStream([first], live);
     },
   })
   importProgress(@Arg('jobId', () => ID) _jobId: string, @Root() event: ImportProgress): ImportProgressEvent {

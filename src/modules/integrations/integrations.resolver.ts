@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver, Root, Subscription, UseMiddleware } from 'type-graphql';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import { AuthenticationError } from '../../platform/errors/app-error.js';
+import { liveStream } from '../../platform/queue/pubsub.js';
 import type { GraphQLContext } from '../../platform/graphql/context.js';
 import { actorOf } from '../../platform/graphql/actor.js';
 import { fieldRateLimit } from '../../platform/graphql/field-rate-limit.js';
@@ -223,10 +224,7 @@ export class IntegrationsResolver {
       const live = ctx.services.pubsub.subscribe(SYNC_PROGRESS_TOPIC, connection.id, { resync: async () => [await current()] });
       await ctx.services.pubsub.ensureListening();
       const first = await current();
-      return (async function* () {
-        yield first;
-        yield* live;
-      })();
+      return liveStream([first], live);
     },
   })
   syncProgress(@Arg('connectionId', () => ID) _connectionId: string, @Root() event: SyncProgress): SyncProgressEvent {

@@ -114,6 +114,37 @@ class Subscription implements AsyncIterableIterator<unknown> {
   }
 }
 
+/**
+ * What a subscription resolver returns: `first` (the state now), then the live events `keep`
+ * accepts. Written out rather than as an async generator on purpose: a generator's return()
+ * waits behind its pending next(), so a client that unsubscribed kept its subscription (and the
+ * request it came with) in memory until one more event arrived on the topic, which for a
+ * finished import is never. Here return() ends the live subscription at once.
+ */
+export function liveStream<T>(first: readonly T[], live: AsyncIterator<unknown>, keep: (value: T) => boolean = () => true): AsyncIterableIterator<T> {
+  const queue = [...first];
+  const stream: AsyncIterableIterator<T> = {
+    async next(): Promise<IteratorResult<T>> {
+      const queued = queue.shift();
+      if (queued !== undefined) return { value: queued, done: false };
+      for (;;) {
+        const result = await live.next();
+        if (result.done) return { value: undefined, done: true };
+        if (keep(result.value as T)) return { value: result.value as T, done: false };
+      }
+    },
+    async return(): Promise<IteratorResult<T>> {
+      queue.length = 0;
+      await live.return?.();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return stream;
+    },
+  };
+  return stream;
+}
+
 export class PgPubSub {
   private readonly pool: pg.Pool;
   private listener: pg.Client | undefined;
@@ -147,6 +178,13 @@ export class PgPubSub {
   /** Topic ids are organization or job ids: numbers or strings. */
   private static idText(id: unknown): string {
     return typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint' ? String(id) : JSON.stringify(id);
+  }
+
+  /** Live subscriptions in this process (all topics). */
+  get subscriptionCount(): number {
+    let n = 0;
+    for (const set of this.subscribers.values()) n += set.size;
+    return n;
   }
 
   /** Whether this process listens now. */
