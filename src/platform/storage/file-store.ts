@@ -112,7 +112,8 @@ export function organizationOfKey(key: string): number | null {
 
 /** Counts and hashes the bytes passing through; fails with FileTooLargeError past `maxBytes`. */
 export class ByteMeter extends Transform {
-  size = 0;
+  /** Not `size`: lib-storage reads a body's `size` as its length before any byte has passed. */
+  byteCount = 0;
   tooLarge = false;
   private readonly hash: Hash = createHash('sha256');
 
@@ -122,8 +123,8 @@ export class ByteMeter extends Transform {
 
   override _transform(chunk: Buffer | string, _encoding: BufferEncoding, done: (error?: Error | null, data?: Buffer) => void): void {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    this.size += bytes.length;
-    if (this.size > this.maxBytes) {
+    this.byteCount += bytes.length;
+    if (this.byteCount > this.maxBytes) {
       this.tooLarge = true;
       done(new FileTooLargeError(this.maxBytes));
       return;
@@ -152,6 +153,8 @@ export class ByteMeter extends Transform {
  */
 export function writableOnto(store: Pick<FileStore, 'write'>, key: string, maxBytes?: number): Writable {
   const pass = new PassThrough();
+  // Its errors reach the caller through `stored` (the store may not be reading it yet).
+  pass.on('error', () => undefined);
   const stored = store.write(key, pass, maxBytes);
   let settled = false;
   const outcome = stored.then(

@@ -56,7 +56,7 @@ export class LocalFileStore implements FileStore {
       await rm(partial, { force: true });
       throw meter.failure(error);
     }
-    return { key, size: meter.size, sha256: meter.digest() };
+    return { key, size: meter.byteCount, sha256: meter.digest() };
   }
 
   createWriteStream(key: string, maxBytes?: number): Writable {

@@ -124,7 +124,7 @@ export class S3FileStore implements FileStore {
       const cause: unknown = results[0].status === 'rejected' ? results[0].reason : failure.reason;
       throw meter.failure(cause);
     }
-    return { key, size: meter.size, sha256: meter.digest() };
+    return { key, size: meter.byteCount, sha256: meter.digest() };
   }
 
   createWriteStream(key: string, maxBytes?: number): Writable {
