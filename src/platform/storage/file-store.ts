@@ -185,3 +185,31 @@ export function writableOnto(store: Pick<FileStore, 'write'>, key: string, maxBy
   });
   return target;
 }
+
+/** What both backends share: key making, the write stream over `write`, and `exists` over `size`. */
+export abstract class BaseFileStore implements FileStore {
+  abstract write(key: string, source: Readable | AsyncIterable<Buffer | string>, maxBytes?: number): Promise<StoredFile>;
+  abstract read(key: string, range?: ByteRange): Promise<Readable>;
+  abstract size(key: string): Promise<number>;
+  abstract remove(key: string): Promise<void>;
+  abstract localFile(key: string): Promise<LocalFile>;
+  abstract directDownloadUrl(key: string, options: { fileName: string; contentType: string; expiresInSeconds: number }): Promise<string | null>;
+
+  newKey(organizationId: number, kind: FileKind, extension: string): string {
+    return newFileKey(organizationId, kind, extension);
+  }
+
+  createWriteStream(key: string, maxBytes?: number): Writable {
+    return writableOnto(this, key, maxBytes);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.size(key);
+      return true;
+    } catch (error) {
+      if (error instanceof FileNotFoundError) return false;
+      throw error;
+    }
+  }
+}

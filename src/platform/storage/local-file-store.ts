@@ -2,22 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  ByteMeter,
-  checkKey,
-  checkRange,
-  FileKeyError,
-  FileNotFoundError,
-  newFileKey,
-  writableOnto,
-  type ByteRange,
-  type FileKind,
-  type FileStore,
-  type LocalFile,
-  type StoredFile,
-} from './file-store.js';
+import { BaseFileStore, ByteMeter, checkKey, checkRange, FileKeyError, FileNotFoundError, type ByteRange, type LocalFile, type StoredFile } from './file-store.js';
 
 const notFound = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
@@ -25,10 +12,11 @@ const notFound = (error: unknown) => (error as NodeJS.ErrnoException).code === '
  * Files in a local folder (the default backend). A write goes to a `.partial-*` file beside its
  * target and is renamed into place when complete, so a reader sees the whole file or none.
  */
-export class LocalFileStore implements FileStore {
+export class LocalFileStore extends BaseFileStore {
   private readonly root: string;
 
   constructor(root: string) {
+    super();
     this.root = path.resolve(root);
   }
 
@@ -38,10 +26,6 @@ export class LocalFileStore implements FileStore {
     const full = path.resolve(this.root, key);
     if (!full.startsWith(this.root + path.sep)) throw new FileKeyError(key);
     return full;
-  }
-
-  newKey(organizationId: number, kind: FileKind, extension: string): string {
-    return newFileKey(organizationId, kind, extension);
   }
 
   async write(key: string, source: Readable | AsyncIterable<Buffer | string>, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredFile> {
@@ -59,10 +43,6 @@ export class LocalFileStore implements FileStore {
     return { key, size: meter.byteCount, sha256: meter.digest() };
   }
 
-  createWriteStream(key: string, maxBytes?: number): Writable {
-    return writableOnto(this, key, maxBytes);
-  }
-
   async read(key: string, range?: ByteRange): Promise<Readable> {
     const file = this.resolve(key);
     if (range) checkRange(range);
@@ -76,16 +56,6 @@ export class LocalFileStore implements FileStore {
       return (await stat(this.resolve(key))).size;
     } catch (error) {
       if (notFound(error)) throw new FileNotFoundError(key);
-      throw error;
-    }
-  }
-
-  async exists(key: string): Promise<boolean> {
-    try {
-      await stat(this.resolve(key));
-      return true;
-    } catch (error) {
-      if (notFound(error)) return false;
       throw error;
     }
   }

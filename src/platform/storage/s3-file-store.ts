@@ -1,24 +1,12 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import {
-  ByteMeter,
-  checkKey,
-  checkRange,
-  FileNotFoundError,
-  newFileKey,
-  writableOnto,
-  type ByteRange,
-  type FileKind,
-  type FileStore,
-  type LocalFile,
-  type StoredFile,
-} from './file-store.js';
+import { BaseFileStore, ByteMeter, checkKey, checkRange, FileNotFoundError, type ByteRange, type LocalFile, type StoredFile } from './file-store.js';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -75,7 +63,7 @@ function missing(error: unknown): boolean {
  * Reads are GetObject streams, with a Range when asked. Readers that need a file on disk get a
  * temporary copy that `release` deletes.
  */
-export class S3FileStore implements FileStore {
+export class S3FileStore extends BaseFileStore {
   private readonly prefix: string;
   private readonly partSize: number;
   private readonly queueSize: number;
@@ -85,6 +73,7 @@ export class S3FileStore implements FileStore {
     private readonly client: S3Client,
     private readonly options: S3StoreOptions,
   ) {
+    super();
     this.prefix = options.prefix ?? '';
     this.partSize = options.partSizeBytes ?? 8 * 1024 * 1024;
     this.queueSize = options.queueSize ?? 2;
@@ -93,10 +82,6 @@ export class S3FileStore implements FileStore {
   /** The object key of a file key. */
   objectKey(key: string): string {
     return this.prefix + checkKey(key);
-  }
-
-  newKey(organizationId: number, kind: FileKind, extension: string): string {
-    return newFileKey(organizationId, kind, extension);
   }
 
   async write(key: string, source: Readable | AsyncIterable<Buffer | string>, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredFile> {
@@ -127,10 +112,6 @@ export class S3FileStore implements FileStore {
     return { key, size: meter.byteCount, sha256: meter.digest() };
   }
 
-  createWriteStream(key: string, maxBytes?: number): Writable {
-    return writableOnto(this, key, maxBytes);
-  }
-
   async read(key: string, range?: ByteRange): Promise<Readable> {
     const Key = this.objectKey(key);
     if (range) checkRange(range);
@@ -157,16 +138,6 @@ export class S3FileStore implements FileStore {
       return head.ContentLength ?? 0;
     } catch (error) {
       if (missing(error)) throw new FileNotFoundError(key);
-      throw error;
-    }
-  }
-
-  async exists(key: string): Promise<boolean> {
-    try {
-      await this.size(key);
-      return true;
-    } catch (error) {
-      if (error instanceof FileNotFoundError) return false;
       throw error;
     }
   }
