@@ -40,12 +40,18 @@ running_pid() {
 }
 
 start() {
+  mkdir -p "$DIR/data"
+  # Test files start it in parallel: one starts it, the others wait and find it answering.
+  exec 9>"$DIR/.lock"
+  flock -w 60 9 || die "another start of the S3 server holds $DIR/.lock"
   if answers; then log "already running on 127.0.0.1:$PORT"; return 0; fi
   [[ -d $ROOT/node_modules/@20minutes/s3rver ]] || die "@20minutes/s3rver is not installed: run npm install"
-  mkdir -p "$DIR/data"
   log "starting s3rver on 127.0.0.1:$PORT (data in $DIR/data)"
-  (cd "$ROOT" && setsid "$(node_bin)" scripts/s3-server.mjs --port "$PORT" --directory "$DIR/data" --bucket "$BUCKET" \
-    >"$LOG" 2>&1 < /dev/null & echo $! >"$PIDFILE")
+  cd "$ROOT"
+  # setsid: its own session, so it outlives the test run that started it; $! is the server itself.
+  setsid "$(node_bin)" scripts/s3-server.mjs --port "$PORT" --directory "$DIR/data" --bucket "$BUCKET" \
+    >"$LOG" 2>&1 </dev/null 9>&- &
+  echo $! >"$PIDFILE"
   for ((i = 0; i < WAIT_SECS * 10; i++)); do
     answers && { log "ready"; return 0; }
     running_pid >/dev/null || { cat "$LOG" >&2; die "s3rver exited during start-up"; }
