@@ -16,7 +16,7 @@ import { createHttpServer } from './platform/http/server.js';
 import type { Services } from './platform/graphql/context.js';
 import { credentialFrom, type Principal } from './platform/auth/principal.js';
 import { Router } from 'express';
-import { FileStore } from './platform/storage/file-store.js';
+import { createFileStore } from './platform/storage/create-file-store.js';
 import { isWellFormedKey, KeyVerifier } from './modules/keys/index.js';
 import { endOAuthSessions, looksLikeAccessToken, OAuthServer, pruneExpiredArtifacts, verifyAccessToken, type FindSsoLogin } from './modules/oauth/index.js';
 import { filesRouter, pruneDownloadLinks } from './modules/files/index.js';
@@ -81,7 +81,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       : SecretBox.fromPassphrase('trestle-development-key-not-for-production');
     const hooks = webhookSettings(config);
     const services: Services = { config, db: mysql.db, pool: mysql.pool, pubsub, boss, fieldLimiter, logger };
-    const store = new FileStore(config.STORAGE_DIR ?? path.join(ROOT, '.data', 'files'));
+    const store = createFileStore(config, path.join(ROOT, '.data', 'files'));
     // PUBLIC_URL, or http://localhost:<the port actually listened on> (known once listen() ran).
     let listenedPort = config.PORT;
     const publicUrl = () => (config.PUBLIC_URL ?? `http://localhost:${listenedPort}`).replace(/\/+$/, '');

@@ -9,7 +9,8 @@ import { MembersResolver, ProjectsResolver } from './modules/organizations/index
 import { RECORD_RESOLVERS } from './modules/records/index.js';
 import { ImportsResolver, type RunRetry } from './modules/imports/index.js';
 import { ExportsResolver } from './modules/exports/index.js';
-import { FileStore } from './platform/storage/file-store.js';
+import type { FileStore } from './platform/storage/file-store.js';
+import { LocalFileStore } from './platform/storage/local-file-store.js';
 import { ViewerResolver } from './modules/viewer/index.js';
 import { AlertsResolver } from './modules/alerts/index.js';
 import { subscribedEventNames, WebhooksResolver, webhookSettings, type WebhookSettings } from './modules/webhooks/index.js';
@@ -95,7 +96,7 @@ export function buildDetachedSchema(): Promise<GraphQLSchema> {
     verifier,
     pubsub: inert,
     defaultRateLimit: 1000,
-    store: new FileStore('/nonexistent'),
+    store: new LocalFileStore('/nonexistent'),
     maxUploadBytes: 1,
     secrets: SecretBox.fromPassphrase('detached'),
     sso: { secrets: SecretBox.fromPassphrase('detached'), publicUrl: () => 'http://localhost:4000', allowHttp: false, dnsServers: [] },

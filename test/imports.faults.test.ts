@@ -6,7 +6,7 @@ import { createApp, type App } from '../src/app.js';
 import { loadConfig, type Config } from '../src/platform/config.js';
 import { connectMySql, type MySql } from '../src/platform/db/mysql.js';
 import { createLogger } from '../src/platform/logging/logger.js';
-import { FileStore } from '../src/platform/storage/file-store.js';
+import { LocalFileStore } from '../src/platform/storage/local-file-store.js';
 import { createOrganization } from '../src/modules/organizations/index.js';
 import { createImport, importJobs, startImportRun, sweepImports } from '../src/modules/imports/index.js';
 import { createExport, exportJobs, sweepExports } from '../src/modules/exports/index.js';
@@ -61,7 +61,7 @@ afterAll(async () => {
   if (passed === 4) await databases.drop();
 });
 
-const store = () => new FileStore(config.STORAGE_DIR ?? '.data/files');
+const store = () => new LocalFileStore(config.STORAGE_DIR ?? '.data/files');
 
 async function vendorImport(name: string, rows: number): Promise<{ organizationId: number; id: number }> {
   const org = await createOrganization(direct.db, system, { name });

@@ -10,7 +10,7 @@ import { connectMySql, type MySql } from '../src/platform/db/mysql.js';
 import { runMigrations } from '../src/platform/db/migrate.js';
 import { createLogger } from '../src/platform/logging/logger.js';
 import { startQueue } from '../src/platform/queue/boss.js';
-import { FileStore } from '../src/platform/storage/file-store.js';
+import { LocalFileStore } from '../src/platform/storage/local-file-store.js';
 import { createOrganization } from '../src/modules/organizations/index.js';
 import { createImport, importJobs, startImportRun } from '../src/modules/imports/index.js';
 import { createTestDatabases, POSTGRES_URL, type TestDatabases } from './support/databases.js';
@@ -50,7 +50,7 @@ afterAll(async () => {
 describe('an import whose worker is killed', () => {
   it('resumes on a new worker and ends with exactly the right rows', async () => {
     const org = await createOrganization(mysql.db, system, { name: 'Crash Test GC' });
-    const store = new FileStore(storageDir);
+    const store = new LocalFileStore(storageDir);
     const lines = ['Vendor Code,Name'];
     for (let i = 0; i < ROWS; i += 1) lines.push(`V${i},Vendor ${i}`);
     const { job } = await createImport(

@@ -35,4 +35,32 @@ describe('loadConfig', () => {
   it('refuses the benchmark-only no-auth switch in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', INSECURE_NO_AUTH_ORG_ID: '1' })).toThrow(/INSECURE_NO_AUTH_ORG_ID/);
   });
+
+  it('keeps files in the local folder unless told otherwise', () => {
+    const config = loadConfig({});
+    expect(config.STORAGE_BACKEND).toBe('local');
+    expect(config.STORAGE_DOWNLOADS).toBe('server');
+  });
+
+  it('reads the S3 settings', () => {
+    const config = loadConfig({ STORAGE_BACKEND: 's3', S3_BUCKET: 'trestle-files', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'true', S3_PREFIX: 'prod/eu/', STORAGE_DOWNLOADS: 'presigned' });
+    expect(config).toMatchObject({ STORAGE_BACKEND: 's3', S3_BUCKET: 'trestle-files', S3_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: true, S3_PREFIX: 'prod/eu/', S3_PART_SIZE_MB: 8 });
+  });
+
+  it('refuses the S3 backend without a bucket, and every other bad storage setting, naming each', () => {
+    expect(() => loadConfig({ STORAGE_BACKEND: 's3' })).toThrow('S3_BUCKET: required when STORAGE_BACKEND=s3');
+    let error: unknown;
+    try {
+      loadConfig({ STORAGE_BACKEND: 's3', S3_ACCESS_KEY_ID: 'AKIA', STORAGE_DOWNLOADS: 'presigned' });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).problems).toEqual(['S3_BUCKET: required when STORAGE_BACKEND=s3', 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both or neither']);
+    expect(() => loadConfig({ STORAGE_DOWNLOADS: 'presigned' })).toThrow('STORAGE_DOWNLOADS: presigned needs STORAGE_BACKEND=s3');
+    expect(() => loadConfig({ STORAGE_BACKEND: 'gcs' })).toThrow(/STORAGE_BACKEND/);
+    expect(() => loadConfig({ S3_BUCKET: 'Not_A_Bucket' })).toThrow(/S3_BUCKET: must be an S3 bucket name/);
+    expect(() => loadConfig({ S3_PREFIX: 'no-slash' })).toThrow(/S3_PREFIX/);
+    expect(() => loadConfig({ S3_PREFIX: '../up/' })).toThrow(/S3_PREFIX/);
+    expect(() => loadConfig({ S3_PART_SIZE_MB: '4' })).toThrow(/S3_PART_SIZE_MB/);
+  });
 });

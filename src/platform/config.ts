@@ -45,6 +45,36 @@ const ConfigSchema = z.object({
   MAX_UPLOAD_BYTES: int(1, 100 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
   /** Folder of stored files (uploads, error reports, exports); default .data/files in the project. */
   STORAGE_DIR: z.string().min(1).optional(),
+  /** Where files are kept: `local` (the STORAGE_DIR folder) or `s3` (an S3-compatible bucket, S3_* below). */
+  STORAGE_BACKEND: z.enum(['local', 's3']).default('local'),
+  /**
+   * How download links deliver files: `server` streams them through /api/v1/files; `presigned`
+   * answers that URL with a redirect to a presigned S3 URL expiring with the link (s3 only).
+   */
+  STORAGE_DOWNLOADS: z.enum(['server', 'presigned']).default('server'),
+  /** Folder of the temporary local copies of S3 objects that readers needing a file on disk get; default the system's temp folder. */
+  STORAGE_TEMP_DIR: z.string().min(1).optional(),
+  /** S3 endpoint of a non-AWS server (MinIO, Ceph, s3rver…), e.g. http://127.0.0.1:54568; unset: AWS for S3_REGION. */
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Bucket of the files; required when STORAGE_BACKEND=s3. */
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3–63 lower-case letters, digits, dots, hyphens)')
+    .optional(),
+  /** Static credentials; unset: the AWS SDK's default chain (environment, profile, instance role). */
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Path-style URLs (endpoint/bucket/key), which most S3-compatible servers need. */
+  S3_FORCE_PATH_STYLE: boolean.default(false),
+  /** Prefix of every object key, e.g. `trestle/`, so deployments can share a bucket. */
+  S3_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, 'must be empty or path segments each ending in /, e.g. trestle/')
+    .refine((v) => !v.split('/').some((s) => s === '.' || s === '..'), 'must not contain . or .. segments')
+    .default(''),
+  /** Size of each part of a multipart upload, in MiB (S3's minimum is 5). */
+  S3_PART_SIZE_MB: int(5, 5120).default(8),
   /** Seconds between an import worker's heartbeats; a worker silent this long is presumed dead and its job resumes elsewhere (min 10). */
   IMPORT_HEARTBEAT_S: int(10, 3600).default(30),
   /**
@@ -266,6 +296,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.NODE_ENV === 'production' && config.ENCRYPTION_KEY === undefined) {
     throw new ConfigError(['ENCRYPTION_KEY: required when NODE_ENV=production (32 random bytes, base64)']);
   }
+  const storage: string[] = [];
+  if (config.STORAGE_BACKEND === 's3' && config.S3_BUCKET === undefined) storage.push('S3_BUCKET: required when STORAGE_BACKEND=s3');
+  if ((config.S3_ACCESS_KEY_ID === undefined) !== (config.S3_SECRET_ACCESS_KEY === undefined)) {
+    storage.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both or neither');
+  }
+  if (config.STORAGE_DOWNLOADS === 'presigned' && config.STORAGE_BACKEND !== 's3') storage.push('STORAGE_DOWNLOADS: presigned needs STORAGE_BACKEND=s3');
+  if (storage.length) throw new ConfigError(storage);
   return config;
 }
 

@@ -5,7 +5,7 @@ import { connectMySql, type MySql } from '../../src/platform/db/mysql.js';
 import { runMigrations } from '../../src/platform/db/migrate.js';
 import { createLogger, type Logger } from '../../src/platform/logging/logger.js';
 import { PgPubSub } from '../../src/platform/queue/pubsub.js';
-import { FileStore } from '../../src/platform/storage/file-store.js';
+import { LocalFileStore } from '../../src/platform/storage/local-file-store.js';
 import { createTestDatabases, POSTGRES_URL, type TestDatabases } from './databases.js';
 
 /** What tests that call runImport directly need: migrated databases, progress pub/sub, a file store. */
@@ -13,7 +13,7 @@ export interface ImportRunnerEnv {
   databases: TestDatabases;
   mysql: MySql;
   pubsub: PgPubSub;
-  store: FileStore;
+  store: LocalFileStore;
   logger: Logger;
   /** Closes everything; the databases are dropped only when `keepDatabases` is false (keep them to look at a failure). */
   close(keepDatabases?: boolean): Promise<void>;
@@ -30,7 +30,7 @@ export async function openImportRunnerEnv(name: string, poolSize = 4): Promise<I
     databases,
     mysql,
     pubsub,
-    store: new FileStore(storageDir),
+    store: new LocalFileStore(storageDir),
     logger,
     async close(keepDatabases = false) {
       await pubsub.close();

@@ -79,7 +79,7 @@ export function exportsRouter(deps: { db: Db; boss: PgBoss; store: FileStore; ga
       res.setHeader('Content-Disposition', `attachment; filename="export-${job.id}-${job.entityType}.zip"`);
       res.setHeader('Content-Length', String(await deps.store.size(job.fileKey)));
       if (job.fileSha256) res.setHeader('Digest', `sha-256=${Buffer.from(job.fileSha256, 'hex').toString('base64')}`);
-      deps.store.read(job.fileKey).pipe(res);
+      (await deps.store.read(job.fileKey)).pipe(res);
     }),
   );
   return router;

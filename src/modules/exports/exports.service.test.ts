@@ -11,7 +11,7 @@ import { createTestDatabases, type TestDatabases } from '../../../test/support/d
 import { connectMySql, type MySql } from '../../platform/db/mysql.js';
 import { runMigrations } from '../../platform/db/migrate.js';
 import { createLogger } from '../../platform/logging/logger.js';
-import { FileStore } from '../../platform/storage/file-store.js';
+import { LocalFileStore } from '../../platform/storage/local-file-store.js';
 import { upsertRecords } from '../records/index.js';
 import { exportJobs, type ExportFilters } from './export-jobs.table.js';
 import { EXPORT_STREAM_BATCH } from './exports.reader.js';
@@ -30,7 +30,7 @@ const hasUnzip = (() => {
 let databases: TestDatabases;
 let db: MySql;
 let dir: string;
-let store: FileStore;
+let store: LocalFileStore;
 const logger = createLogger('silent');
 const ACME = 1;
 const OTHER = 2;
@@ -50,7 +50,7 @@ beforeAll(async () => {
   db = connectMySql(databases.mysqlUrl, 3);
   await runMigrations(db.pool);
   dir = await mkdtemp(path.join(tmpdir(), 'trestle-exports-'));
-  store = new FileStore(dir);
+  store = new LocalFileStore(dir);
   for (let start = 1; start <= ROWS; start += 2000) {
     const batch = [];
     for (let i = start; i < start + 2000 && i <= ROWS; i++) batch.push(vendor(i));

@@ -1,5 +1,3 @@
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { PgBoss } from 'pg-boss';
@@ -160,14 +158,12 @@ async function runExportOnce(deps: ExportRunDeps, id: number, options: RunExport
 
   const dataName = `${type}.${EXPORT_FILE_TYPES[format].extension}`;
   const zipKey = deps.store.newKey(job.organizationId, 'exports', 'zip');
-  const zipPath = deps.store.resolve(zipKey);
   let zip: ZipStream | undefined;
   let writer: RecordWriter | undefined;
   try {
-    await mkdir(path.dirname(zipPath), { recursive: true });
     const createdAt = job.createdAt;
     const manifestBase = { exportId: id, organizationId: job.organizationId, entityType: type, filters: { ...job.filters } as Record<string, unknown>, createdAt, schemaVersion: RECORD_SCHEMA_VERSION, fields };
-    zip = ZipStream.open(zipPath);
+    zip = ZipStream.over(deps.store.createWriteStream(zipKey));
     const level = format === 'xlsx' ? 0 : (options.compressionLevel ?? EXPORT_DEFLATE_LEVEL);
     writer = await createWriter(format, fields, zip.entry(dataName, level), {
       entityLabel: entity.label,

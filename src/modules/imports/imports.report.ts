@@ -19,23 +19,26 @@ export async function reportFile(store: FileStore, job: ImportJobRow, format: 'c
   const base = `import-${job.id}-errors`;
   if (format === 'csv') return { fileKey: job.reportKey, fileName: `${base}.csv`, contentType: 'text/csv; charset=utf-8' };
   const xlsxKey = job.reportKey.replace(/\.csv$/, '.xlsx');
-  try {
-    await store.size(xlsxKey);
-  } catch {
-    const source = await openParsedFile(store.resolve(job.reportKey), { format: 'csv', encoding: 'utf-8' });
-    const fields = source.headers.map((label, i) => ({ key: `c${i}`, label, type: 'string' as const }));
-    const writer = await createWriter('xlsx', fields, store.resolve(`${xlsxKey}.partial`));
+  if (!(await store.exists(xlsxKey))) {
+    // Read from disk (a copy of the object on S3); the XLSX is stored only once complete, so a
+    // concurrent request sees it whole or not at all.
+    const local = await store.localFile(job.reportKey);
     try {
-      for await (const row of source.rows) {
-        await writer.write(Object.fromEntries(row.values.map((v, i) => [`c${i}`, v])));
+      const source = await openParsedFile(local.path, { format: 'csv', encoding: 'utf-8' });
+      const fields = source.headers.map((label, i) => ({ key: `c${i}`, label, type: 'string' as const }));
+      const writer = await createWriter('xlsx', fields, store.createWriteStream(xlsxKey));
+      try {
+        for await (const row of source.rows) {
+          await writer.write(Object.fromEntries(row.values.map((v, i) => [`c${i}`, v])));
+        }
+        await writer.close();
+      } catch (error) {
+        await writer.abort();
+        throw error;
       }
-      await writer.close();
-    } catch (error) {
-      await writer.abort();
-      throw error;
+    } finally {
+      await local.release();
     }
-    const { rename } = await import('node:fs/promises');
-    await rename(store.resolve(`${xlsxKey}.partial`), store.resolve(xlsxKey));
   }
   return {
     fileKey: xlsxKey,

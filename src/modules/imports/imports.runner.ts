@@ -1,5 +1,3 @@
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { isConnectionError, isLockConflict } from '../../platform/db/errors.js';
 import { waitForDatabase } from '../../platform/db/wait.js';
@@ -128,9 +126,7 @@ async function openReport(deps: RunnerDeps, job: ImportJobRow): Promise<{ key: s
     { key: 'errors', label: 'Errors', type: 'string' as const },
     { key: 'warnings', label: 'Warnings', type: 'string' as const },
   ];
-  const target = deps.store.resolve(key);
-  await mkdir(path.dirname(target), { recursive: true });
-  return { key, writer: await createWriter('csv', fields, target) };
+  return { key, writer: await createWriter('csv', fields, deps.store.createWriteStream(key)) };
 }
 
 function cellText(value: CellValue | undefined): string | null {
@@ -308,7 +304,12 @@ async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, prel
    * rows each async layer costs a promise and a turn of the microtask queue per row.
    */
   const pass = async (onChunk: (chunk: CheckedRow[], raw: CellValue[][]) => Promise<void>) => {
-    const file = await openParsedFile(deps.store.resolve(job.filePath), { format: job.format as never, ...(job.options ?? {}) });
+    // On disk for the readers (the file itself, or a copy of the object released after the pass).
+    const local = await deps.store.localFile(job.filePath);
+    const file = await openParsedFile(local.path, { format: job.format as never, ...(job.options ?? {}) }).catch(async (error: unknown) => {
+      await local.release();
+      throw error;
+    });
     const width = file.headers.length;
     const headers = syntheticOrigin ? [...file.headers, ORIGIN_COLUMN] : file.headers;
     const validator = new RowValidator(entity, headers, mapping, {
@@ -359,7 +360,11 @@ async function runAttempt(deps: RunnerDeps, jobId: number, dryRun: boolean, prel
     } finally {
       // Whatever stopped the pass, no lookup is left running against a job that moves on.
       await Promise.allSettled(pending.map((p) => p.looked));
-      await file.close();
+      try {
+        await file.close();
+      } finally {
+        await local.release();
+      }
     }
   };
 

@@ -95,8 +95,10 @@ export async function createImport(
   let headerRow = 0;
   let warnings: string[] = [];
   const options: ImportOptions = { ...input.options };
+  // The readers need a file on disk (XLSX and ZIP seek): the file itself, or a copy of the object.
+  const local = await deps.store.localFile(key);
   try {
-    const parsed = await openParsedFile(deps.store.resolve(key), {
+    const parsed = await openParsedFile(local.path, {
       declaredName: fileName,
       ...(input.format ? { format: input.format } : {}),
       ...input.options,
@@ -117,6 +119,8 @@ export async function createImport(
   } catch (error) {
     if (!(error instanceof ParseError)) throw error;
     failure = { message: error.message, code: error.reason };
+  } finally {
+    await local.release();
   }
 
   let mapping: HeaderMapping | null = null;
