@@ -9,7 +9,7 @@ import { raiseAlert } from '../alerts/index.js';
 import { columnOf, entityDef, RECORD_TABLES, recordIdsByOrigin, upsertRecords, type RecordScope } from '../records/index.js';
 import { RemoteError, type RemoteApi, type RemoteObject, type RemotePage, type SyncConnector, type SyncEntity, type SyncReferences } from './integrations.contract.js';
 import { integrationConflicts } from './integration-conflicts.table.js';
-import { integrationConnections, type ConflictPolicy, type IntegrationConnectionRow } from './integration-connections.table.js';
+import { integrationConnections, type IntegrationConnectionRow } from './integration-connections.table.js';
 import { integrationCursors } from './integration-cursors.table.js';
 import { integrationLinks, type IntegrationLinkRow } from './integration-links.table.js';
 import { integrationSyncLogs, type SyncLogError } from './integration-sync-logs.table.js';
@@ -18,6 +18,7 @@ import type { SyncCounters, SyncJobPayload, SyncProgress } from './integrations.
 import { accessTokenOf } from './integrations.oauth.js';
 import type { ConnectorRegistry } from './integrations.registry.js';
 import type { IntegrationSettings } from './integrations.settings.js';
+import { SyncPlan } from './integrations.sync-settings.js';
 import { isDuplicateKey } from '../../platform/db/errors.js';
 
 /**
@@ -208,15 +209,15 @@ class SyncRun {
     private readonly api: RemoteApi,
     private readonly logId: number,
     private readonly request: SyncJobPayload,
-  ) {}
+  ) {
+    this.plan = new SyncPlan(connection.syncSettings, connection.conflictPolicy);
+  }
 
   private get db(): Db {
     return this.deps.db;
   }
 
-  private get policy(): ConflictPolicy {
-    return this.connection.conflictPolicy;
-  }
+  private readonly plan: SyncPlan;
 
   private scopeOf(entity: SyncEntity): RecordScope | null {
     if (entityDef(entity.recordType).projectScoped && this.connection.projectId === null) return null;
@@ -268,6 +269,7 @@ class SyncRun {
   private async pull(entities: readonly SyncEntity[]): Promise<void> {
     this.phase = 'pull';
     const active = entities.filter((e) => {
+      if (!this.plan.pulls(e)) return false;
       if (this.scopeOf(e)) return true;
       this.note({ level: 'info', entity: e.remote, code: 'no_project', message: `${e.remote} objects need a project; the connection has none, so they are not synced` });
       return false;
@@ -363,8 +365,9 @@ class SyncRun {
   }
 
   /** Which side wins when both changed, or manual. */
-  private decide(localUpdatedAt: unknown, remoteUpdatedAt: Date | null): 'platform' | 'remote' | 'manual' {
-    switch (this.policy) {
+  private decide(entity: SyncEntity, localUpdatedAt: unknown, remoteUpdatedAt: Date | null): 'platform' | 'remote' | 'manual' {
+    const policy = this.plan.policy(entity);
+    switch (policy) {
       case 'platform_wins':
         return 'platform';
       case 'remote_wins':
@@ -376,7 +379,7 @@ class SyncRun {
       case 'manual':
         return 'manual';
       default: {
-        const unknown: never = this.policy;
+        const unknown: never = policy;
         throw new Error(`unknown conflict policy ${String(unknown)}`);
       }
     }
@@ -430,7 +433,7 @@ class SyncRun {
       remoteId: link.remoteId,
       localId: link.localId,
       code: 'conflict_resolved',
-      message: `changed on both sides: ${this.policy.toUpperCase()} kept the ${winner === 'platform' ? 'platform' : 'remote'} version`,
+      message: `changed on both sides: ${this.plan.policy(entity).toUpperCase()} kept the ${winner === 'platform' ? 'platform' : 'remote'} version`,
     });
   }
 
@@ -501,7 +504,7 @@ class SyncRun {
         }
         let winner: 'platform' | 'remote' | 'manual' = 'remote';
         if (localChanged) {
-          winner = this.decide(local['updatedAt'], object.updatedAt);
+          winner = this.decide(entity, local['updatedAt'], object.updatedAt);
           if (winner === 'manual') {
             await this.recordConflict(tx, entity, link, local, object, conflicts.get(link.id));
             continue;
@@ -519,7 +522,7 @@ class SyncRun {
         }
         this.counters.updated += 1;
         await tx.update(integrationLinks).set({ ...linkState, remoteHash, localHash: remoteHash }).where(eq(integrationLinks.id, link.id));
-        if (conflicts.has(link.id)) await tx.update(integrationConflicts).set({ status: 'resolved', resolution: 'remote', resolvedBy: `sync:${this.policy}`, resolvedAt: now }).where(eq(integrationConflicts.id, conflicts.get(link.id)!));
+        if (conflicts.has(link.id)) await tx.update(integrationConflicts).set({ status: 'resolved', resolution: 'remote', resolvedBy: `sync:${this.plan.policy(entity)}`, resolvedAt: now }).where(eq(integrationConflicts.id, conflicts.get(link.id)!));
         if (entity.naturalKey) newKeys.push([object.remoteId, object.fields![entity.naturalKey]]);
       }
       await this.createLocal(tx, entity, scope, creates, newKeys, now);
@@ -640,7 +643,7 @@ class SyncRun {
     const cursorOf = new Map(cursors.map((c) => [c.entityType, c]));
     for (const entity of entities) {
       const scope = this.scopeOf(entity);
-      if (!entity.push || !scope) continue;
+      if (!this.plan.pushes(entity) || !scope) continue;
       this.entityName = entity.remote;
       const since = this.request.mode === 'incremental' ? (cursorOf.get(entity.remote)?.pushedUntil ?? null) : null;
       await this.pushEntity(entity, scope, since);
@@ -747,7 +750,7 @@ class SyncRun {
       const remoteHash = contentHash(entity, current.fields);
       version = current.version;
       if (remoteHash === link.remoteHash) continue; // only the version moved: write over it
-      const winner = this.decide(row['updatedAt'], current.updatedAt);
+      const winner = this.decide(entity, row['updatedAt'], current.updatedAt);
       if (winner === 'platform') {
         this.conflictNote(entity, link, 'platform');
         link = { ...link, remoteHash };
