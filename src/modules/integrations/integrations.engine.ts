@@ -31,9 +31,9 @@ import { isDuplicateKey } from '../../platform/db/errors.js';
  * - Pulls write a page at a time in one transaction (records and links together), so a crash
  *   leaves whole pages; a re-run finds the links (or the records by origin id) and never
  *   duplicates. Cursors move only when a run succeeds.
- * - Pushes create with an idempotency key and update with the remote version (SyncToken); a
+ * - Pushes create with an idempotency key and update with the remote version the link holds (opaque: a SyncToken, an ETag); a
  *   stale version re-reads the remote object and applies the policy.
- * - Errors of one object (a record QuickBooks refuses) are counted and logged; errors of the
+ * - Errors of one object (a record the provider refuses) are counted and logged; errors of the
  *   exchange (401 after refresh, 403, 429 / 5xx / timeouts after their retries, malformed
  *   answers, a revoked grant) fail the run.
  */
@@ -61,7 +61,7 @@ export interface EngineDeps {
 const CURSOR_OVERLAP_MS = 5_000;
 const MAX_LOG_ENTRIES = 200;
 const PUSH_BATCH = 500;
-/** Re-tries of one update whose SyncToken went stale meanwhile. */
+/** Re-tries of one update whose remote version went stale meanwhile. */
 const MAX_STALE_RETRIES = 3;
 const DELETED = 'deleted';
 
@@ -289,7 +289,7 @@ class SyncRun {
           since,
         );
         if (answer === 'too_old') {
-          this.note({ level: 'info', code: 'full_pull', message: 'the incremental window was exceeded (over 30 days, or over 1,000 changes): pulled everything instead' });
+          this.note({ level: 'info', code: 'full_pull', message: 'the provider could not list every change since the last sync (beyond its window, or more than one answer holds): pulled everything instead' });
         } else {
           changes = { changes: answer.changes, until: answer.asOf ?? before };
           full = active.filter((e) => !withCursor.includes(e));
@@ -447,7 +447,7 @@ class SyncRun {
         const object = entity.toRemoteObject(raw, this.refs);
         objects.set(object.remoteId, object);
       } catch (error) {
-        this.fail(entity, error, { remoteId: typeof raw['Id'] === 'string' || typeof raw['Id'] === 'number' ? String(raw['Id']) : '' });
+        this.fail(entity, error, { remoteId: this.connector.idOf(raw) ?? '' });
       }
     }
     if (objects.size === 0) return;
@@ -727,9 +727,9 @@ class SyncRun {
   private async pushUpdate(entity: SyncEntity, row: Raw, link: IntegrationLinkRow, localHash: string): Promise<void> {
     let version = link.remoteVersion;
     for (let attempt = 0; ; attempt++) {
-      const body = { ...entity.toRemote(pick(entity, row), this.refs, this.connection.config ?? {}), Id: link.remoteId, SyncToken: version, sparse: true };
+      const changes = entity.toRemote(pick(entity, row), this.refs, this.connection.config ?? {});
       try {
-        const raw = await this.api.update(entity.remote, body);
+        const raw = await this.api.update(entity.remote, { remoteId: link.remoteId, version }, changes);
         const object = entity.toRemoteObject(raw, this.refs);
         const remoteHash = object.fields ? contentHash(entity, object.fields) : localHash;
         await this.db
@@ -742,7 +742,7 @@ class SyncRun {
       } catch (error) {
         if (!(error instanceof RemoteError) || error.kind !== 'stale' || attempt >= MAX_STALE_RETRIES) throw error;
       }
-      // Stale SyncToken (5010): the object changed in QuickBooks since we last saw it.
+      // A stale version: the object changed remotely since we last saw it.
       const raw = await this.api.read(entity.remote, link.remoteId);
       if (!raw) throw new RemoteError('not_found', `${entity.remote} ${link.remoteId} no longer exists remotely`);
       const current = entity.toRemoteObject(raw, this.refs);
@@ -763,7 +763,7 @@ class SyncRun {
           return;
         }
         this.conflictNote(entity, link, 'remote');
-        if (!(await this.writeLocal(tx, entity, link.localId, current.fields!))) throw new RemoteError('validation', `the QuickBooks version's ${entity.naturalKey ?? 'key'} is already used by another platform record`);
+        if (!(await this.writeLocal(tx, entity, link.localId, current.fields!))) throw new RemoteError('validation', `the remote version's ${entity.naturalKey ?? 'key'} is already used by another platform record`);
         await tx
           .update(integrationLinks)
           .set({ localHash: remoteHash, remoteHash, remoteVersion: current.version, remoteUpdatedAt: current.updatedAt, lastSyncedAt: new Date() })

@@ -1,7 +1,16 @@
-import { z } from 'zod';
-import { BadInputError } from '../../platform/errors/app-error.js';
-import type { ConnectorDefinition, SyncEntity } from './integrations.contract.js';
-import { CONFLICT_POLICIES, ENTITY_DIRECTIONS, type ConflictPolicy, type EntityDirection, type SyncSettings } from './integration-connections.table.js';
+import { z } from "zod";
+import { BadInputError } from "../../platform/errors/app-error.js";
+import type {
+  ConnectorDefinition,
+  SyncEntity,
+} from "./integrations.contract.js";
+import {
+  CONFLICT_POLICIES,
+  ENTITY_DIRECTIONS,
+  type ConflictPolicy,
+  type EntityDirection,
+  type SyncSettings,
+} from "./integration-connections.table.js";
 
 /**
  * Per-connection sync settings, stored in integration_connections.sync_settings: for each remote
@@ -12,7 +21,7 @@ import { CONFLICT_POLICIES, ENTITY_DIRECTIONS, type ConflictPolicy, type EntityD
  * Stored shape: `{ "entities": { "Vendor": { "direction": "pull" }, "Bill": { "direction": "both", "conflictPolicy": "manual" } } }`.
  */
 
-type EntitySetting = SyncSettings['entities'][string];
+type EntitySetting = SyncSettings["entities"][string];
 
 /** What a caller sends for one entity; it replaces that entity's setting (other entities stay). */
 export interface EntitySettingInput {
@@ -23,7 +32,15 @@ export interface EntitySettingInput {
 }
 
 const StoredSettings = z.object({
-  entities: z.record(z.string(), z.object({ direction: z.enum(ENTITY_DIRECTIONS), conflictPolicy: z.enum(CONFLICT_POLICIES).optional() })).default({}),
+  entities: z
+    .record(
+      z.string(),
+      z.object({
+        direction: z.enum(ENTITY_DIRECTIONS),
+        conflictPolicy: z.enum(CONFLICT_POLICIES).optional(),
+      }),
+    )
+    .default({}),
 });
 
 /** The stored settings; a row written before they existed (null) or unreadable has none. */
@@ -33,30 +50,68 @@ export function storedSyncSettings(raw: unknown): SyncSettings {
 }
 
 function defaultDirection(entity: SyncEntity): EntityDirection {
-  return entity.push ? 'both' : 'pull';
+  return entity.push ? "both" : "pull";
 }
 
 /**
  * Applies `input` to `current` after checking it against the connector: every entity must be one
  * it syncs, once; PUSH and BOTH only for entities it can write.
  */
-export function mergeSyncSettings(connector: ConnectorDefinition<unknown>, current: SyncSettings, input: readonly EntitySettingInput[]): SyncSettings {
-  const field = { field: 'entitySettings' };
-  if (!connector.sync) throw new BadInputError(`${connector.name} exchanges files and has no entity sync settings`, field);
+export function mergeSyncSettings(
+  connector: ConnectorDefinition<unknown>,
+  current: SyncSettings,
+  input: readonly EntitySettingInput[],
+): SyncSettings {
+  const field = { field: "entitySettings" };
+  if (!connector.sync)
+    throw new BadInputError(
+      `${connector.name} exchanges files and has no entity sync settings`,
+      field,
+    );
   const entities = connector.sync.entities;
   const next: Record<string, EntitySetting> = { ...current.entities };
   const seen = new Set<string>();
   for (const item of input) {
     const entity = entities.find((e) => e.remote === item.entity);
-    if (!entity) throw new BadInputError(`entitySettings: ${connector.name} has no entity ${item.entity}; it syncs ${entities.map((e) => e.remote).join(', ')}`, field);
-    if (seen.has(item.entity)) throw new BadInputError(`entitySettings: ${item.entity} is named twice`, field);
+    if (!entity)
+      throw new BadInputError(
+        `entitySettings: ${connector.name} has no entity ${item.entity}; it syncs ${entities.map((e) => e.remote).join(", ")}`,
+        field,
+      );
+    if (seen.has(item.entity))
+      throw new BadInputError(
+        `entitySettings: ${item.entity} is named twice`,
+        field,
+      );
     seen.add(item.entity);
-    if (!ENTITY_DIRECTIONS.includes(item.direction)) throw new BadInputError(`entitySettings: unknown direction for ${item.entity}`, field);
-    if (!entity.push && (item.direction === 'push' || item.direction === 'both')) {
-      throw new BadInputError(`entitySettings: ${connector.name} cannot write ${item.entity} objects; it can be PULL or NONE`, field);
+    if (!ENTITY_DIRECTIONS.includes(item.direction))
+      throw new BadInputError(
+        `entitySettings: unknown direction for ${item.entity}`,
+        field,
+      );
+    if (
+      !entity.push &&
+      (item.direction === "push" || item.direction === "both")
+    ) {
+      throw new BadInputError(
+        `entitySettings: ${connector.name} cannot write ${item.entity} objects; it can be PULL or NONE`,
+        field,
+      );
     }
-    if (item.conflictPolicy != null && !CONFLICT_POLICIES.includes(item.conflictPolicy)) throw new BadInputError(`entitySettings: unknown conflictPolicy for ${item.entity}`, field);
-    next[item.entity] = { direction: item.direction, ...(item.conflictPolicy == null ? {} : { conflictPolicy: item.conflictPolicy }) };
+    if (
+      item.conflictPolicy != null &&
+      !CONFLICT_POLICIES.includes(item.conflictPolicy)
+    )
+      throw new BadInputError(
+        `entitySettings: unknown conflictPolicy for ${item.entity}`,
+        field,
+      );
+    next[item.entity] = {
+      direction: item.direction,
+      ...(item.conflictPolicy == null
+        ? {}
+        : { conflictPolicy: item.conflictPolicy }),
+    };
   }
   return { entities: next };
 }
@@ -71,7 +126,10 @@ export interface EffectiveEntitySetting {
   canPush: boolean;
 }
 
-export function effectiveSyncSettings(connector: ConnectorDefinition<unknown> | undefined, raw: unknown): EffectiveEntitySetting[] {
+export function effectiveSyncSettings(
+  connector: ConnectorDefinition<unknown> | undefined,
+  raw: unknown,
+): EffectiveEntitySetting[] {
   const stored = storedSyncSettings(raw);
   return (connector?.sync?.entities ?? []).map((entity) => {
     const setting = stored.entities[entity.remote];
@@ -97,20 +155,26 @@ export class SyncPlan {
   }
 
   private direction(entity: SyncEntity): EntityDirection {
-    return this.settings.entities[entity.remote]?.direction ?? defaultDirection(entity);
+    return (
+      this.settings.entities[entity.remote]?.direction ??
+      defaultDirection(entity)
+    );
   }
 
   pulls(entity: SyncEntity): boolean {
     const direction = this.direction(entity);
-    return direction === 'both' || direction === 'pull';
+    return direction === "both" || direction === "pull";
   }
 
   pushes(entity: SyncEntity): boolean {
     const direction = this.direction(entity);
-    return entity.push && (direction === 'both' || direction === 'push');
+    return entity.push && (direction === "both" || direction === "push");
   }
 
   policy(entity: SyncEntity): ConflictPolicy {
-    return this.settings.entities[entity.remote]?.conflictPolicy ?? this.connectionPolicy;
+    return (
+      this.settings.entities[entity.remote]?.conflictPolicy ??
+      this.connectionPolicy
+    );
   }
 }
