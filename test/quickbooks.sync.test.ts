@@ -452,6 +452,43 @@ describe('QuickBooks Online sync', () => {
     expect(await vendorByOrigin(ctx, org.id, realmId, ids.beton)).toMatchObject({ name: 'Beton In QuickBooks', phone: null });
     expect(sim.get(realmId, 'Vendor', ids.beton)!['PrimaryPhone']).toBeUndefined();
   });
+  test('entity sync settings: a pull-only entity is never pushed, a NONE entity is left alone, an entity policy overrides the connection\'s', async ({ app, org, key }) => {
+    const ctx = { app, key };
+    const { id, realmId, ids, projectId } = await connectedAndPulled(ctx, 'PLATFORM_WINS');
+    const settings = [
+      { entity: 'Vendor', direction: 'PULL' as const, conflictPolicy: 'REMOTE_WINS' as const },
+      { entity: 'Bill', direction: 'NONE' as const },
+    ];
+    expect((await execute(app.url, UpdateIntegrationDocument, { id, input: { entitySettings: settings } }, { key })).errors).toBeUndefined();
+    const origin = (remoteId: string) => `quickbooks:${realmId}:Vendor:${remoteId}`;
+    // Vendors: a platform edit stays on the platform; an edit on both sides goes QuickBooks' way (the vendor's REMOTE_WINS, not the connection's PLATFORM_WINS).
+    await rows(ctx, "UPDATE vendors SET name = 'Beton Platform Only' WHERE organization_id = ? AND origin_id = ?", [org.id, origin(ids.beton)]);
+    await rows(ctx, "UPDATE vendors SET name = 'Acme (platform)' WHERE organization_id = ? AND origin_id = ?", [org.id, origin(ids.acme)]);
+    sim.change(realmId, 'Vendor', ids.acme, { DisplayName: 'Acme (QuickBooks)' });
+    // Bills: neither a new QuickBooks bill nor a new platform bill crosses over.
+    sim.seed(realmId, 'Bill', [{ VendorRef: { value: ids.acme }, DocNumber: 'B-900', TxnDate: '2024-06-01', Line: [{ Amount: 90, DetailType: 'AccountBasedExpenseLineDetail', AccountBasedExpenseLineDetail: ACCOUNT }] }]);
+    await rows(ctx, "INSERT INTO invoices (organization_id, project_id, kind, number, vendor_code, invoice_date, amount, status) VALUES (?, ?, 'payable', 'B-300', 'ACME', '2024-06-02', '30.00', 'open')", [org.id, projectId]);
+    sim.resetStats();
+
+    const log = await syncAndWait(app, key, id, 'BOTH', 'INCREMENTAL');
+    expect(log).toMatchObject({ status: 'completed', recordsFailed: 0, recordsCreated: 0, conflicts: 1 });
+    expect(log.entries).toContainEqual(expect.objectContaining({ code: 'conflict_resolved', remoteId: ids.acme, message: expect.stringMatching(/REMOTE_WINS kept the remote version/) }));
+    expect((await vendorByOrigin(ctx, org.id, realmId, ids.acme))['name']).toBe('Acme (QuickBooks)');
+    expect(sim.get(realmId, 'Vendor', ids.beton)!['DisplayName']).toBe('Beton Supply');
+    expect(sim.list(realmId, 'Bill').find((b) => b['DocNumber'] === 'B-300')).toBeUndefined();
+    expect(await rows(ctx, "SELECT id FROM invoices WHERE organization_id = ? AND number = 'B-900'", [org.id])).toEqual([]);
+    // Nothing was written to QuickBooks, and bills were not asked for.
+    expect(sim.stats().requestLog.filter((r) => r.method === 'POST' && r.route !== 'POST /oauth2/v1/tokens/bearer')).toEqual([]);
+    expect(sim.stats().requestLog.filter((r) => r.path.includes('Bill') && !r.path.includes('BillPayment'))).toEqual([]);
+
+    // Back to the defaults: the bills cross over on the next full sync.
+    await execute(app.url, UpdateIntegrationDocument, { id, input: { entitySettings: [{ entity: 'Bill', direction: 'BOTH' }] } }, { key });
+    const both = await syncAndWait(app, key, id, 'BOTH', 'FULL');
+    expect(both).toMatchObject({ status: 'completed', recordsFailed: 0 });
+    expect(sim.list(realmId, 'Bill').find((b) => b['DocNumber'] === 'B-300')).toBeDefined();
+    expect(await rows(ctx, "SELECT id FROM invoices WHERE organization_id = ? AND number = 'B-900'", [org.id])).toHaveLength(1);
+  });
+
   // Last in the file: it moves the shared simulator's clock forward by months.
   test('the calendar moves on: quiet syncs keep the cursor at QuickBooks\' time, so syncs stay incremental past 30 days', async ({ app, org, key }) => {
     const ctx = { app, key };

@@ -16,6 +16,7 @@ export {
   type RemoteApi,
   type RemoteChanges,
   type RemotePage,
+  type RemoteTarget,
   type RemoteErrorKind,
   type RemoteObject,
   type SyncConnector,

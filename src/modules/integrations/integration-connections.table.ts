@@ -4,6 +4,15 @@ import { createdAt, id, organizationId, ref, time, updatedAt } from '../../platf
 export const CONFLICT_POLICIES = ['platform_wins', 'remote_wins', 'newest_wins', 'manual'] as const;
 export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
 
+/** Which way one remote entity syncs (integration_connections.sync_settings). */
+export const ENTITY_DIRECTIONS = ['both', 'pull', 'push', 'none'] as const;
+export type EntityDirection = (typeof ENTITY_DIRECTIONS)[number];
+
+/** sync_settings: per remote entity, its direction and its own conflict policy (integrations.sync-settings.ts). */
+export interface SyncSettings {
+  entities: Record<string, { direction: EntityDirection; conflictPolicy?: ConflictPolicy | undefined }>;
+}
+
 /**
  * not_connected: never authorized; connected: tokens stored; needs_reauthorization: the provider
  * refused the refresh token (revoked, expired): a person must connect again.
@@ -22,7 +31,7 @@ export const integrationConnections = mysqlTable(
     name: varchar('name', { length: 255 }).notNull(),
     config: json('config').$type<Record<string, unknown>>(),
     credentials: json('credentials').$type<Record<string, unknown>>(),
-    syncSettings: json('sync_settings').$type<Record<string, unknown>>(),
+    syncSettings: json('sync_settings').$type<SyncSettings>(),
     lastSyncAt: time('last_sync_at'),
     lastSyncStatus: mysqlEnum('last_sync_status', ['success', 'failed', 'partial']),
     isActive: boolean('is_active').notNull().default(true),

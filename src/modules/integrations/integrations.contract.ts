@@ -54,13 +54,16 @@ export interface OAuthProviderSettings {
   timeoutMs: number;
 }
 
-/** A remote object as the engine sees it: identity, version and the platform fields it maps to. */
+/**
+ * A remote object as the engine sees it: identity, version and the platform fields it maps to.
+ * What the provider calls these is the connector's business; the engine stores them opaque.
+ */
 export interface RemoteObject {
   remoteId: string;
-  /** Optimistic-concurrency version (QuickBooks SyncToken). */
+  /** Optimistic-concurrency version, opaque: a SyncToken, an ETag, a modified timestamp. Sent back with updates. */
   version: string | null;
   updatedAt: Date | null;
-  /** Deleted remotely (CDC status Deleted). Inactive-but-present objects map to a status field instead. */
+  /** Deleted remotely (a tombstone in a change feed). Inactive-but-present objects map to a status field instead. */
   deleted: boolean;
   /** The platform record fields (no originId), or null when deleted. */
   fields: Record<string, unknown> | null;
@@ -138,16 +141,28 @@ export interface RemoteApi {
   read(entity: string, id: string): Promise<Record<string, unknown> | null>;
   /** `idempotencyKey` names the change: a retry or a re-run with the same key is applied once. */
   create(entity: string, body: Record<string, unknown>, idempotencyKey: string): Promise<Record<string, unknown>>;
-  /** Throws RemoteError('stale') when `body`'s version is not the current one. */
-  update(entity: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /**
+   * Writes `changes` (the entity's toRemote body) over the object `target` names, as a partial
+   * update: fields not in `changes` stay. Throws RemoteError('stale') when `target.version` is no
+   * longer the object's (the connector recognises its provider's way of saying so).
+   */
+  update(entity: string, target: RemoteTarget, changes: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** Requests sent so far (retries included). */
   requestCount(): number;
+}
+
+/** The object an update is for, at the version the engine last saw. */
+export interface RemoteTarget {
+  remoteId: string;
+  version: string | null;
 }
 
 export interface SyncConnector<TConfig = unknown> {
   oauth: OAuthProviderSettings;
   entities: readonly SyncEntity<TConfig>[];
   open(session: SyncSession<TConfig>): RemoteApi;
+  /** The id of a raw object, when it has one (for the log of an object its mapping refused). */
+  idOf(raw: Record<string, unknown>): string | null;
 }
 
 export type RemoteErrorKind =

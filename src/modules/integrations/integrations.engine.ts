@@ -9,7 +9,7 @@ import { raiseAlert } from '../alerts/index.js';
 import { columnOf, entityDef, RECORD_TABLES, recordIdsByOrigin, upsertRecords, type RecordScope } from '../records/index.js';
 import { RemoteError, type RemoteApi, type RemoteObject, type RemotePage, type SyncConnector, type SyncEntity, type SyncReferences } from './integrations.contract.js';
 import { integrationConflicts } from './integration-conflicts.table.js';
-import { integrationConnections, type ConflictPolicy, type IntegrationConnectionRow } from './integration-connections.table.js';
+import { integrationConnections, type IntegrationConnectionRow } from './integration-connections.table.js';
 import { integrationCursors } from './integration-cursors.table.js';
 import { integrationLinks, type IntegrationLinkRow } from './integration-links.table.js';
 import { integrationSyncLogs, type SyncLogError } from './integration-sync-logs.table.js';
@@ -18,6 +18,7 @@ import type { SyncCounters, SyncJobPayload, SyncProgress } from './integrations.
 import { accessTokenOf } from './integrations.oauth.js';
 import type { ConnectorRegistry } from './integrations.registry.js';
 import type { IntegrationSettings } from './integrations.settings.js';
+import { SyncPlan } from './integrations.sync-settings.js';
 import { isDuplicateKey } from '../../platform/db/errors.js';
 
 /**
@@ -30,9 +31,9 @@ import { isDuplicateKey } from '../../platform/db/errors.js';
  * - Pulls write a page at a time in one transaction (records and links together), so a crash
  *   leaves whole pages; a re-run finds the links (or the records by origin id) and never
  *   duplicates. Cursors move only when a run succeeds.
- * - Pushes create with an idempotency key and update with the remote version (SyncToken); a
+ * - Pushes create with an idempotency key and update with the remote version the link holds (opaque: a SyncToken, an ETag); a
  *   stale version re-reads the remote object and applies the policy.
- * - Errors of one object (a record QuickBooks refuses) are counted and logged; errors of the
+ * - Errors of one object (a record the provider refuses) are counted and logged; errors of the
  *   exchange (401 after refresh, 403, 429 / 5xx / timeouts after their retries, malformed
  *   answers, a revoked grant) fail the run.
  */
@@ -60,7 +61,7 @@ export interface EngineDeps {
 const CURSOR_OVERLAP_MS = 5_000;
 const MAX_LOG_ENTRIES = 200;
 const PUSH_BATCH = 500;
-/** Re-tries of one update whose SyncToken went stale meanwhile. */
+/** Re-tries of one update whose remote version went stale meanwhile. */
 const MAX_STALE_RETRIES = 3;
 const DELETED = 'deleted';
 
@@ -208,15 +209,15 @@ class SyncRun {
     private readonly api: RemoteApi,
     private readonly logId: number,
     private readonly request: SyncJobPayload,
-  ) {}
+  ) {
+    this.plan = new SyncPlan(connection.syncSettings, connection.conflictPolicy);
+  }
 
   private get db(): Db {
     return this.deps.db;
   }
 
-  private get policy(): ConflictPolicy {
-    return this.connection.conflictPolicy;
-  }
+  private readonly plan: SyncPlan;
 
   private scopeOf(entity: SyncEntity): RecordScope | null {
     if (entityDef(entity.recordType).projectScoped && this.connection.projectId === null) return null;
@@ -268,6 +269,7 @@ class SyncRun {
   private async pull(entities: readonly SyncEntity[]): Promise<void> {
     this.phase = 'pull';
     const active = entities.filter((e) => {
+      if (!this.plan.pulls(e)) return false;
       if (this.scopeOf(e)) return true;
       this.note({ level: 'info', entity: e.remote, code: 'no_project', message: `${e.remote} objects need a project; the connection has none, so they are not synced` });
       return false;
@@ -287,7 +289,7 @@ class SyncRun {
           since,
         );
         if (answer === 'too_old') {
-          this.note({ level: 'info', code: 'full_pull', message: 'the incremental window was exceeded (over 30 days, or over 1,000 changes): pulled everything instead' });
+          this.note({ level: 'info', code: 'full_pull', message: 'the provider could not list every change since the last sync (beyond its window, or more than one answer holds): pulled everything instead' });
         } else {
           changes = { changes: answer.changes, until: answer.asOf ?? before };
           full = active.filter((e) => !withCursor.includes(e));
@@ -363,8 +365,9 @@ class SyncRun {
   }
 
   /** Which side wins when both changed, or manual. */
-  private decide(localUpdatedAt: unknown, remoteUpdatedAt: Date | null): 'platform' | 'remote' | 'manual' {
-    switch (this.policy) {
+  private decide(entity: SyncEntity, localUpdatedAt: unknown, remoteUpdatedAt: Date | null): 'platform' | 'remote' | 'manual' {
+    const policy = this.plan.policy(entity);
+    switch (policy) {
       case 'platform_wins':
         return 'platform';
       case 'remote_wins':
@@ -376,7 +379,7 @@ class SyncRun {
       case 'manual':
         return 'manual';
       default: {
-        const unknown: never = this.policy;
+        const unknown: never = policy;
         throw new Error(`unknown conflict policy ${String(unknown)}`);
       }
     }
@@ -430,7 +433,7 @@ class SyncRun {
       remoteId: link.remoteId,
       localId: link.localId,
       code: 'conflict_resolved',
-      message: `changed on both sides: ${this.policy.toUpperCase()} kept the ${winner === 'platform' ? 'platform' : 'remote'} version`,
+      message: `changed on both sides: ${this.plan.policy(entity).toUpperCase()} kept the ${winner === 'platform' ? 'platform' : 'remote'} version`,
     });
   }
 
@@ -444,7 +447,7 @@ class SyncRun {
         const object = entity.toRemoteObject(raw, this.refs);
         objects.set(object.remoteId, object);
       } catch (error) {
-        this.fail(entity, error, { remoteId: typeof raw['Id'] === 'string' || typeof raw['Id'] === 'number' ? String(raw['Id']) : '' });
+        this.fail(entity, error, { remoteId: this.connector.idOf(raw) ?? '' });
       }
     }
     if (objects.size === 0) return;
@@ -501,7 +504,7 @@ class SyncRun {
         }
         let winner: 'platform' | 'remote' | 'manual' = 'remote';
         if (localChanged) {
-          winner = this.decide(local['updatedAt'], object.updatedAt);
+          winner = this.decide(entity, local['updatedAt'], object.updatedAt);
           if (winner === 'manual') {
             await this.recordConflict(tx, entity, link, local, object, conflicts.get(link.id));
             continue;
@@ -519,7 +522,7 @@ class SyncRun {
         }
         this.counters.updated += 1;
         await tx.update(integrationLinks).set({ ...linkState, remoteHash, localHash: remoteHash }).where(eq(integrationLinks.id, link.id));
-        if (conflicts.has(link.id)) await tx.update(integrationConflicts).set({ status: 'resolved', resolution: 'remote', resolvedBy: `sync:${this.policy}`, resolvedAt: now }).where(eq(integrationConflicts.id, conflicts.get(link.id)!));
+        if (conflicts.has(link.id)) await tx.update(integrationConflicts).set({ status: 'resolved', resolution: 'remote', resolvedBy: `sync:${this.plan.policy(entity)}`, resolvedAt: now }).where(eq(integrationConflicts.id, conflicts.get(link.id)!));
         if (entity.naturalKey) newKeys.push([object.remoteId, object.fields![entity.naturalKey]]);
       }
       await this.createLocal(tx, entity, scope, creates, newKeys, now);
@@ -640,7 +643,7 @@ class SyncRun {
     const cursorOf = new Map(cursors.map((c) => [c.entityType, c]));
     for (const entity of entities) {
       const scope = this.scopeOf(entity);
-      if (!entity.push || !scope) continue;
+      if (!this.plan.pushes(entity) || !scope) continue;
       this.entityName = entity.remote;
       const since = this.request.mode === 'incremental' ? (cursorOf.get(entity.remote)?.pushedUntil ?? null) : null;
       await this.pushEntity(entity, scope, since);
@@ -724,9 +727,9 @@ class SyncRun {
   private async pushUpdate(entity: SyncEntity, row: Raw, link: IntegrationLinkRow, localHash: string): Promise<void> {
     let version = link.remoteVersion;
     for (let attempt = 0; ; attempt++) {
-      const body = { ...entity.toRemote(pick(entity, row), this.refs, this.connection.config ?? {}), Id: link.remoteId, SyncToken: version, sparse: true };
+      const changes = entity.toRemote(pick(entity, row), this.refs, this.connection.config ?? {});
       try {
-        const raw = await this.api.update(entity.remote, body);
+        const raw = await this.api.update(entity.remote, { remoteId: link.remoteId, version }, changes);
         const object = entity.toRemoteObject(raw, this.refs);
         const remoteHash = object.fields ? contentHash(entity, object.fields) : localHash;
         await this.db
@@ -739,7 +742,7 @@ class SyncRun {
       } catch (error) {
         if (!(error instanceof RemoteError) || error.kind !== 'stale' || attempt >= MAX_STALE_RETRIES) throw error;
       }
-      // Stale SyncToken (5010): the object changed in QuickBooks since we last saw it.
+      // A stale version: the object changed remotely since we last saw it.
       const raw = await this.api.read(entity.remote, link.remoteId);
       if (!raw) throw new RemoteError('not_found', `${entity.remote} ${link.remoteId} no longer exists remotely`);
       const current = entity.toRemoteObject(raw, this.refs);
@@ -747,7 +750,7 @@ class SyncRun {
       const remoteHash = contentHash(entity, current.fields);
       version = current.version;
       if (remoteHash === link.remoteHash) continue; // only the version moved: write over it
-      const winner = this.decide(row['updatedAt'], current.updatedAt);
+      const winner = this.decide(entity, row['updatedAt'], current.updatedAt);
       if (winner === 'platform') {
         this.conflictNote(entity, link, 'platform');
         link = { ...link, remoteHash };
@@ -760,7 +763,7 @@ class SyncRun {
           return;
         }
         this.conflictNote(entity, link, 'remote');
-        if (!(await this.writeLocal(tx, entity, link.localId, current.fields!))) throw new RemoteError('validation', `the QuickBooks version's ${entity.naturalKey ?? 'key'} is already used by another platform record`);
+        if (!(await this.writeLocal(tx, entity, link.localId, current.fields!))) throw new RemoteError('validation', `the remote version's ${entity.naturalKey ?? 'key'} is already used by another platform record`);
         await tx
           .update(integrationLinks)
           .set({ localHash: remoteHash, remoteHash, remoteVersion: current.version, remoteUpdatedAt: current.updatedAt, lastSyncedAt: new Date() })

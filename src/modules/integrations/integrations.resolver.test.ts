@@ -326,4 +326,62 @@ describe('integrations GraphQL', () => {
     expect((await call(`/${integration.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await call(`/${integration.id}`)).status).toBe(404);
   });
+  test('entity sync settings: defaults, set per entity, merged on update, checked against the connector', async ({ app, org, key }) => {
+    const created = await execute(
+      app.url,
+      CreateIntegrationDocument,
+      { input: { type: 'quickbooks', name: 'Settings', conflictPolicy: 'PLATFORM_WINS', entitySettings: [{ entity: 'Vendor', direction: 'PULL', conflictPolicy: 'REMOTE_WINS' }] } },
+      { key },
+    );
+    const integration = created.data!.createIntegration;
+    const setting = (entity: string, settings = integration.entitySettings) => settings.find((s) => s.entity === entity);
+    expect(integration.entitySettings.map((s) => s.entity)).toEqual(['Vendor', 'Bill', 'Invoice', 'Payment', 'BillPayment']);
+    expect(setting('Vendor')).toEqual({ entity: 'Vendor', recordType: 'vendors', direction: 'PULL', conflictPolicy: 'REMOTE_WINS', canPush: true });
+    // Defaults: both ways where QuickBooks can be written, pull only where it cannot; the connection's policy.
+    expect(setting('Bill')).toEqual({ entity: 'Bill', recordType: 'invoices', direction: 'BOTH', conflictPolicy: null, canPush: true });
+    expect(setting('BillPayment')).toMatchObject({ direction: 'PULL', canPush: false });
+    const [row] = (await app.app.services.pool.query<RowDataPacket[]>('SELECT sync_settings FROM integration_connections WHERE id = ?', [integration.id]))[0];
+    expect(row!['sync_settings']).toEqual({ entities: { Vendor: { direction: 'pull', conflictPolicy: 'remote_wins' } } });
+
+    // An update replaces the entities it names; the others stay.
+    const updated = await execute(app.url, UpdateIntegrationDocument, { id: integration.id, input: { entitySettings: [{ entity: 'Bill', direction: 'NONE' }] } }, { key });
+    const after = updated.data!.updateIntegration.entitySettings;
+    expect(setting('Vendor', after)).toMatchObject({ direction: 'PULL', conflictPolicy: 'REMOTE_WINS' });
+    expect(setting('Bill', after)).toMatchObject({ direction: 'NONE', conflictPolicy: null });
+    const reset = await execute(app.url, UpdateIntegrationDocument, { id: integration.id, input: { entitySettings: [{ entity: 'Vendor', direction: 'BOTH', conflictPolicy: null }] } }, { key });
+    expect(setting('Vendor', reset.data!.updateIntegration.entitySettings)).toMatchObject({ direction: 'BOTH', conflictPolicy: null });
+
+    const cases: Array<[unknown, RegExp]> = [
+      [[{ entity: 'Estimate', direction: 'PULL' }], /has no entity Estimate; it syncs Vendor, Bill, Invoice, Payment, BillPayment/],
+      [[{ entity: 'BillPayment', direction: 'PUSH' }], /cannot write BillPayment objects; it can be PULL or NONE/],
+      [[{ entity: 'BillPayment', direction: 'BOTH' }], /cannot write BillPayment/],
+      [[{ entity: 'Vendor', direction: 'PULL' }, { entity: 'Vendor', direction: 'NONE' }], /Vendor is named twice/],
+    ];
+    for (const [entitySettings, message] of cases) {
+      const refused = await execute(app.url, UpdateIntegrationDocument, { id: integration.id, input: { entitySettings: entitySettings as never } }, { key });
+      expect(codes(refused), JSON.stringify(entitySettings)).toEqual(['BAD_USER_INPUT']);
+      expect(refused.errors![0]!.message).toMatch(message);
+    }
+    expect(codes(await execute(app.url, UpdateIntegrationDocument, { id: integration.id, input: { entitySettings: [{ entity: 'Vendor', direction: 'SIDEWAYS' as never }] } }, { key }))).toEqual(['BAD_USER_INPUT']);
+    const fileOnly = await execute(app.url, CreateIntegrationDocument, { input: { type: 'ms_project', name: 'Schedules', entitySettings: [{ entity: 'Task', direction: 'PULL' }] } }, { key });
+    expect(codes(fileOnly)).toEqual(['BAD_USER_INPUT']);
+    expect(fileOnly.errors![0]!.message).toMatch(/exchanges files and has no entity sync settings/);
+    // Nothing of a refused update was written.
+    expect(setting('Vendor', (await execute(app.url, IntegrationDocument, { id: integration.id }, { key })).data!.integration.entitySettings)).toMatchObject({ direction: 'BOTH' });
+
+    const { otherKey, reader } = await outsiders(app, org.id);
+    const input = { entitySettings: [{ entity: 'Vendor', direction: 'NONE' as const }] };
+    expect(codes(await execute(app.url, UpdateIntegrationDocument, { id: integration.id, input }, { key: reader }))).toEqual(['FORBIDDEN']);
+    expect(codes(await execute(app.url, UpdateIntegrationDocument, { id: integration.id, input }, { key: otherKey }))).toEqual(['NOT_FOUND']);
+    expect((await execute(app.url, UpdateIntegrationDocument, { id: integration.id, input })).status).toBe(401);
+
+    // REST takes the same settings, in the stored spelling.
+    const base = `${new URL(app.url).origin}/api/v1/integrations/${integration.id}`;
+    const put = (body: unknown) => fetch(base, { method: 'PUT', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const ok = await put({ entitySettings: [{ entity: 'Invoice', direction: 'pull', conflictPolicy: 'manual' }] });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { entitySettings: unknown[] }).entitySettings).toContainEqual({ entity: 'Invoice', recordType: 'invoices', direction: 'pull', conflictPolicy: 'manual', canPush: true });
+    expect((await put({ entitySettings: [{ entity: 'Invoice', direction: 'up' }] })).status).toBe(400);
+    expect((await put({ entitySettings: [{ entity: 'Nope', direction: 'pull' }] })).status).toBe(400);
+  });
 });

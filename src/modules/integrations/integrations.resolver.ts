@@ -10,6 +10,7 @@ import { parseId } from '../../platform/graphql/ids.js';
 import { toConnection, toPage } from '../../platform/graphql/pagination.js';
 import { announceAudit } from '../audit/index.js';
 import { SYNC_PROGRESS_TOPIC, type SyncProgress } from './integrations.jobs.js';
+import type { IntegrationConnectionRow } from './integration-connections.table.js';
 import type { ConnectorRegistry } from './integrations.registry.js';
 import {
   createIntegration,
@@ -59,6 +60,10 @@ const SYNC_LIMIT = { max: 20, window: '1m' };
 export class IntegrationsResolver {
   constructor(private readonly deps: { secrets: SecretBox; registry: ConnectorRegistry; settings: IntegrationSettings }) {}
 
+  private view(row: IntegrationConnectionRow): Integration {
+    return toIntegration(row, this.deps.registry.get(row.integrationType));
+  }
+
   private integrationDeps(ctx: GraphQLContext): IntegrationDeps {
     return { db: ctx.services.db, boss: ctx.services.boss, secrets: this.deps.secrets, registry: this.deps.registry, settings: this.deps.settings, logger: ctx.logger };
   }
@@ -86,13 +91,13 @@ export class IntegrationsResolver {
       projectId: args.projectId == null ? undefined : parseId(args.projectId, 'projectId'),
       type: args.type ?? undefined,
     });
-    return toConnection(rows, page, toIntegration);
+    return toConnection(rows, page, (row) => this.view(row));
   }
 
   @Authorized('integrations:read')
   @Query(() => Integration, { description: 'One integration. NOT_FOUND for integrations of other organizations.' })
   async integration(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Integration> {
-    return toIntegration(await getIntegration(ctx.services.db, ctx.principal!.organizationId, parseId(id)));
+    return this.view(await getIntegration(ctx.services.db, ctx.principal!.organizationId, parseId(id)));
   }
 
   @Authorized('integrations:read')
@@ -125,9 +130,10 @@ export class IntegrationsResolver {
       conflictPolicy: input.conflictPolicy ?? undefined,
       credentials: input.credentials ?? undefined,
       syncIntervalMinutes: input.syncIntervalMinutes ?? undefined,
+      entitySettings: input.entitySettings ?? undefined,
     });
     created.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
-    return toIntegration(created.connection);
+    return this.view(created.connection);
   }
 
   @Authorized('integrations:write')
@@ -146,9 +152,10 @@ export class IntegrationsResolver {
       isActive: input.isActive ?? undefined,
       credentials: input.credentials ?? undefined,
       syncIntervalMinutes: input.syncIntervalMinutes ?? undefined,
+      entitySettings: input.entitySettings ?? undefined,
     });
     updated.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
-    return toIntegration(updated.connection);
+    return this.view(updated.connection);
   }
 
   @Authorized('integrations:write')
@@ -178,7 +185,7 @@ export class IntegrationsResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<SyncIntegrationPayload> {
     const result = await requestSync(this.integrationDeps(ctx), ctx.principal!.organizationId, parseId(id), { direction, mode });
-    return { integration: toIntegration(result.connection), queued: result.queued };
+    return { integration: this.view(result.connection), queued: result.queued };
   }
 
   @Authorized('integrations:write')

@@ -5,7 +5,7 @@ import type { RequestGate } from '../../platform/http/request-gate.js';
 import { restActor, restHandler } from '../../platform/http/rest.js';
 import { toConnection, toPage } from '../../platform/graphql/pagination.js';
 import type { Logger } from '../../platform/logging/logger.js';
-import { CONFLICT_POLICIES } from './integration-connections.table.js';
+import { CONFLICT_POLICIES, ENTITY_DIRECTIONS, type IntegrationConnectionRow } from './integration-connections.table.js';
 import {
   completeConnect,
   createIntegration,
@@ -32,6 +32,10 @@ const IntegrationBody = z
     isActive: z.boolean().optional(),
     credentials: z.record(z.string(), z.unknown()).optional(),
     syncIntervalMinutes: z.number().int().optional(),
+    entitySettings: z
+      .array(z.object({ entity: z.string().min(1).max(100), direction: z.enum(ENTITY_DIRECTIONS), conflictPolicy: z.enum(CONFLICT_POLICIES).nullable().optional() }).strict())
+      .max(50)
+      .optional(),
   })
   .strict();
 const UpdateBody = IntegrationBody.omit({ type: true }).partial().strict();
@@ -76,6 +80,7 @@ function page(title: string, message: string): string {
  * a short HTML page (no tokens, no stack traces), with no caching and no referrer.
  */
 export function integrationsRouter(deps: IntegrationDeps & { logger: Logger; gate: RequestGate }): Router {
+  const view = (row: IntegrationConnectionRow) => toIntegration(row, deps.registry.get(row.integrationType));
   const router = Router();
   const json = express.json({ limit: '64kb' });
   router.get(OAUTH_CALLBACK_PATH.replace(/^\/api\/v1/, ''), async (req, res) => {
@@ -100,7 +105,7 @@ export function integrationsRouter(deps: IntegrationDeps & { logger: Logger; gat
     '/integrations',
     restHandler(deps, 'integrations:read', async (req, res, principal) => {
       const page = pageOf(req.query);
-      res.json(toConnection(await listIntegrations(deps.db, principal.organizationId, page), page, toIntegration));
+      res.json(toConnection(await listIntegrations(deps.db, principal.organizationId, page), page, view));
     }),
   );
   router.post(
@@ -112,13 +117,13 @@ export function integrationsRouter(deps: IntegrationDeps & { logger: Logger; gat
         ...body,
         projectId: body.projectId == null ? null : idOf(body.projectId, 'projectId'),
       });
-      res.status(201).json(toIntegration(created.connection));
+      res.status(201).json(view(created.connection));
     }),
   );
   router.get(
     '/integrations/:id',
     restHandler(deps, 'integrations:read', async (req, res, principal) => {
-      res.json(toIntegration(await getIntegration(deps.db, principal.organizationId, idOf(req.params['id']))));
+      res.json(view(await getIntegration(deps.db, principal.organizationId, idOf(req.params['id']))));
     }),
   );
   router.put(
@@ -131,7 +136,7 @@ export function integrationsRouter(deps: IntegrationDeps & { logger: Logger; gat
         ...body,
         projectId: body.projectId === undefined ? undefined : body.projectId === null ? null : idOf(body.projectId, 'projectId'),
       });
-      res.json(toIntegration(updated.connection));
+      res.json(view(updated.connection));
     }),
   );
   router.delete(
@@ -147,7 +152,7 @@ export function integrationsRouter(deps: IntegrationDeps & { logger: Logger; gat
     restHandler(deps, 'integrations:write', async (req, res, principal) => {
       const body = parse(SyncBody, req.body);
       const result = await requestSync(deps, principal.organizationId, idOf(req.params['id']), body);
-      res.status(202).json({ queued: result.queued, integration: toIntegration(result.connection) });
+      res.status(202).json({ queued: result.queued, integration: view(result.connection) });
     }),
   );
   router.get(

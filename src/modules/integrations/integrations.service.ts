@@ -31,6 +31,7 @@ import { runSyncJob, type SyncJobPayload } from './integrations.jobs.js';
 import { authorizeUrl, exchangeCode, newState, pruneStates, revokeToken, sealTokens } from './integrations.oauth.js';
 import type { ConnectorRegistry } from './integrations.registry.js';
 import { redirectUri, type IntegrationSettings } from './integrations.settings.js';
+import { mergeSyncSettings, storedSyncSettings, type EntitySettingInput } from './integrations.sync-settings.js';
 
 export interface IntegrationDeps {
   db: Db;
@@ -51,6 +52,8 @@ export interface IntegrationInput {
   credentials?: Record<string, unknown> | undefined;
   /** Minutes between scheduled syncs (SYNC_INTERVAL_MINUTES range); 0 turns scheduled syncs off. */
   syncIntervalMinutes?: number | undefined;
+  /** Per-entity direction and conflict policy; each replaces that entity's setting, the others stay. */
+  entitySettings?: readonly EntitySettingInput[] | undefined;
 }
 
 /** Scheduled syncs run at most every five minutes and at least once a week. */
@@ -149,6 +152,7 @@ export async function createIntegration(
   if (input.projectId != null) await getProject(deps.db, organizationId, input.projectId);
   const credentials = sealCredentials(deps.secrets, connector, {}, input.credentials ?? {});
   const schedule = checkInterval(connector, input.syncIntervalMinutes ?? 0);
+  const syncSettings = input.entitySettings?.length ? mergeSyncSettings(connector, { entities: {} }, input.entitySettings) : null;
   return deps.db.transaction(async (tx) => {
     const [result] = await tx.insert(integrationConnections).values({
       organizationId,
@@ -158,6 +162,7 @@ export async function createIntegration(
       config,
       credentials,
       conflictPolicy: input.conflictPolicy ?? 'newest_wins',
+      syncSettings,
       isActive: input.isActive ?? true,
       authStatus: connector.auth === 'oauth2' ? 'not_connected' : 'connected',
       ...schedule,
@@ -197,6 +202,7 @@ export async function updateIntegration(
   return deps.db.transaction(async (tx) => {
     const [current] = await tx.select().from(integrationConnections).where(eq(integrationConnections.id, id)).for('update');
     if (input.credentials !== undefined) changes.credentials = sealCredentials(deps.secrets, connector, current!.credentials ?? {}, input.credentials);
+    if (input.entitySettings !== undefined) changes.syncSettings = mergeSyncSettings(connector, storedSyncSettings(current!.syncSettings), input.entitySettings);
     if (input.isActive === true && !current!.isActive) changes.consecutiveFailures = 0;
     if (Object.keys(changes).length) await tx.update(integrationConnections).set(changes).where(eq(integrationConnections.id, id));
     const audit = await recordAudit(tx, actor, {

@@ -5,7 +5,9 @@ import type { IntegrationConflictRow } from './integration-conflicts.table.js';
 import type { IntegrationConnectionRow } from './integration-connections.table.js';
 import type { IntegrationSyncLogRow } from './integration-sync-logs.table.js';
 import type { SyncProgress } from './integrations.jobs.js';
+import type { ConnectorDefinition } from './integrations.contract.js';
 import { credentialNames } from './integrations.service.js';
+import { effectiveSyncSettings } from './integrations.sync-settings.js';
 
 export enum ConflictPolicyValue {
   PLATFORM_WINS = 'platform_wins',
@@ -46,6 +48,47 @@ export enum SyncMode {
   INCREMENTAL = 'incremental',
 }
 registerEnumType(SyncMode, { name: 'SyncMode', description: 'FULL reads everything; INCREMENTAL only what changed since the last sync (falls back to FULL when needed).' });
+
+export enum EntitySyncDirection {
+  BOTH = 'both',
+  PULL = 'pull',
+  PUSH = 'push',
+  NONE = 'none',
+}
+registerEnumType(EntitySyncDirection, {
+  name: 'EntitySyncDirection',
+  description: 'Which way one remote entity syncs: BOTH, PULL (remote → platform), PUSH (platform → remote) or NONE (not synced).',
+});
+
+@ObjectType({ description: 'How one remote entity of a connection syncs (integration_connections.sync_settings, or the defaults).' })
+export class EntitySyncSetting {
+  @Field(() => String, { description: 'Remote entity, e.g. Vendor.' })
+  entity!: string;
+
+  @Field(() => String, { description: 'Platform record type it pairs with, e.g. vendors.' })
+  recordType!: string;
+
+  @Field(() => EntitySyncDirection, { description: 'Default: BOTH when the connector can write the entity, else PULL.' })
+  direction!: EntitySyncDirection;
+
+  @Field(() => ConflictPolicyValue, { nullable: true, description: 'The entity’s own conflict policy; null: the connection’s conflictPolicy.' })
+  conflictPolicy!: ConflictPolicyValue | null;
+
+  @Field(() => Boolean, { description: 'Whether the connector can write this entity (PUSH and BOTH need it).' })
+  canPush!: boolean;
+}
+
+@InputType({ description: 'The setting of one remote entity; it replaces that entity’s setting, the others stay.' })
+export class EntitySyncSettingInput {
+  @Field(() => String, { description: 'A remote entity of the connector, e.g. Vendor (Integration.entitySettings lists them).' })
+  entity!: string;
+
+  @Field(() => EntitySyncDirection)
+  direction!: EntitySyncDirection;
+
+  @Field(() => ConflictPolicyValue, { nullable: true, description: 'Omitted or null: the connection’s conflictPolicy.' })
+  conflictPolicy?: ConflictPolicyValue | null;
+}
 
 export enum ConflictSide {
   PLATFORM = 'platform',
@@ -133,6 +176,9 @@ export class Integration {
   @Field(() => GraphQLDateTime, { nullable: true, description: 'When the next scheduled sync is queued (within a minute of it), if the connection is then active and connected.' })
   nextSyncAt!: Date | null;
 
+  @Field(() => [EntitySyncSetting], { description: 'Each remote entity the connector syncs, with its direction and conflict policy; empty for file connectors.' })
+  entitySettings!: EntitySyncSetting[];
+
   @Field(() => GraphQLDateTime)
   createdAt!: Date;
 
@@ -140,7 +186,7 @@ export class Integration {
   updatedAt!: Date;
 }
 
-export function toIntegration(row: IntegrationConnectionRow): Integration {
+export function toIntegration(row: IntegrationConnectionRow, connector: ConnectorDefinition<unknown> | undefined): Integration {
   return {
     id: String(row.id),
     type: row.integrationType,
@@ -157,6 +203,11 @@ export function toIntegration(row: IntegrationConnectionRow): Integration {
     consecutiveFailures: row.consecutiveFailures,
     syncIntervalMinutes: row.syncIntervalMinutes,
     nextSyncAt: row.nextSyncAt,
+    entitySettings: effectiveSyncSettings(connector, row.syncSettings).map((s) => ({
+      ...s,
+      direction: s.direction as EntitySyncDirection,
+      conflictPolicy: s.conflictPolicy as ConflictPolicyValue | null,
+    })),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -415,6 +466,9 @@ export class CreateIntegrationInput {
 
   @Field(() => Int, { nullable: true, description: 'Minutes between scheduled syncs, 5 to 10080 (a week); 0 or omitted: only when asked.' })
   syncIntervalMinutes?: number | null;
+
+  @Field(() => [EntitySyncSettingInput], { nullable: true, description: 'Per-entity direction and conflict policy; entities left out keep the defaults.' })
+  entitySettings?: EntitySyncSettingInput[] | null;
 }
 
 @InputType()
@@ -439,6 +493,9 @@ export class UpdateIntegrationInput {
 
   @Field(() => Int, { nullable: true, description: 'Minutes between scheduled syncs, 5 to 10080 (a week); 0 turns them off. The next one is due an interval from now.' })
   syncIntervalMinutes?: number | null;
+
+  @Field(() => [EntitySyncSettingInput], { nullable: true, description: 'Each item replaces the setting of its entity; entities left out stay as they are.' })
+  entitySettings?: EntitySyncSettingInput[] | null;
 }
 
 @ArgsType()

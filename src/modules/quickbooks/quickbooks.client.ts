@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { RemoteError, type RemoteApi, type RemoteChanges, type RemotePage, type SyncSession } from '../integrations/index.js';
+import { RemoteError, type RemoteApi, type RemoteChanges, type RemotePage, type RemoteTarget, type SyncSession } from '../integrations/index.js';
 import type { RequestLimiter } from './quickbooks.limiter.js';
 
 /**
@@ -261,7 +261,9 @@ export class QuickBooksClient implements RemoteApi {
     return objectOf(answer, entity);
   }
 
-  async update(entity: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /** A sparse update: the changed fields with the object's Id and SyncToken; a stale SyncToken is Fault 5010. */
+  async update(entity: string, target: RemoteTarget, changes: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const body = { ...changes, Id: target.remoteId, SyncToken: target.version, sparse: true };
     const answer = await this.call('POST', this.url(entity.toLowerCase(), { requestid: requestIdOf(this.session.connectionId, entity, JSON.stringify(body)) }), body);
     return objectOf(answer, entity);
   }

@@ -51,6 +51,7 @@ export function quickbooksConnector(settings: QuickBooksSettings, options: { bac
         timeoutMs: settings.QUICKBOOKS_TIMEOUT_MS,
       },
       entities: QUICKBOOKS_ENTITIES,
+      idOf: (raw) => (typeof raw['Id'] === 'string' || typeof raw['Id'] === 'number' ? String(raw['Id']) : null),
       open: (session) =>
         new QuickBooksClient(
           session,
