@@ -143,7 +143,17 @@ export async function createHttpServer(options: HttpServerOptions) {
     },
   };
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: options.bodyLimitBytes });
+  // Upgrades are handed over here rather than by attaching ws to the HTTP server: attached, ws
+  // re-emits the HTTP server's own errors (EADDRINUSE from listen()) and graphql-ws prints each as
+  // an "internal error" with a stack, although listen() reports them plainly.
+  const wsServer = new WebSocketServer({ noServer: true, maxPayload: options.bodyLimitBytes });
+  httpServer.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/graphql') {
+      socket.destroy();
+      return;
+    }
+    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
+  });
   const wsCleanup = useServer<Record<string, unknown>, { gate?: Awaited<ReturnType<RequestGate>>; requestId?: string }>(
     {
       schema,
