@@ -53,6 +53,9 @@ export interface HttpServerOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** A trestle (a beam on two splayed legs), 16 x 16, in the page's ink colour. */
+const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M1 4h14v2H1zM3 6h2l-2 9H1zM11 6h2l2 9h-2z" fill="#1f4e79"/></svg>`;
+
 function requestIdOf(header: string | string[] | undefined): string {
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
 }
@@ -275,6 +278,11 @@ export async function createHttpServer(options: HttpServerOptions) {
       );
     });
     next();
+  });
+
+  // A browser asks every site for /favicon.ico; answered so its console shows no 404.
+  app.get('/favicon.ico', (_req, res) => {
+    res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').send(FAVICON_SVG);
   });
 
   app.get('/healthz', (_req, res) => {
