@@ -15,9 +15,16 @@ import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 
+import { loadConfig, loadDotEnv } from '../src/platform/config.ts';
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const MYSQL_URL = process.env.DATABASE_URL || 'mysql://trestle:trestle@127.0.0.1:53306/trestle';
-export const POSTGRES_URL = process.env.QUEUE_DATABASE_URL || 'postgres://postgres@127.0.0.1:55432/trestle';
+// The server's own configuration code (run through Node's type stripping), so a bench reaches the
+// databases the server would: DATABASE_URL / QUEUE_DATABASE_URL, else the local servers on
+// TRESTLE_MYSQL_PORT / TRESTLE_PG_PORT, with .env beneath the environment.
+loadDotEnv();
+const benchConfig = loadConfig();
+export const MYSQL_URL = benchConfig.DATABASE_URL;
+export const POSTGRES_URL = benchConfig.QUEUE_DATABASE_URL;
 export const MB = 1024 * 1024;
 
 /** A port nothing listens on right now (a server binds it a moment later). */

@@ -17,7 +17,7 @@ import type { Services } from './platform/graphql/context.js';
 import { credentialFrom, type Principal } from './platform/auth/principal.js';
 import { Router } from 'express';
 import { createFileStore } from './platform/storage/create-file-store.js';
-import { isWellFormedKey, KeyVerifier } from './modules/keys/index.js';
+import { isWellFormedKey, KeyVerifier, keysRouter } from './modules/keys/index.js';
 import { endOAuthSessions, looksLikeAccessToken, OAuthServer, pruneExpiredArtifacts, verifyAccessToken, type FindSsoLogin } from './modules/oauth/index.js';
 import { filesRouter, pruneDownloadLinks } from './modules/files/index.js';
 import { importsRouter, startImportWorker } from './modules/imports/index.js';
@@ -205,6 +205,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       const rest = Router();
       rest.use(filesRouter({ db: mysql.db, store }));
       rest.use(importsRouter({ importDeps: { db: mysql.db, boss, store, maxUploadBytes: config.MAX_UPLOAD_BYTES, retry: jobRetry }, gate, logger }));
+      rest.use(keysRouter({ db: mysql.db, gate, logger, pubsub, verifier, defaultRateLimit: config.RATE_LIMIT_PER_HOUR }));
       rest.use(exportsRouter({ db: mysql.db, boss, store, gate, logger, retry: jobRetry }));
       rest.use(integrationsRouter({ db: mysql.db, boss, secrets, registry: connectors, settings: integrations, logger, gate }));
       server = await createHttpServer({

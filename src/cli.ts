@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './platform/config.js';
+import { ConfigError, loadConfig, loadDotEnv } from './platform/config.js';
 import { connectMySql, type Db } from './platform/db/mysql.js';
 import { runMigrations } from './platform/db/migrate.js';
 import { AppError } from './platform/errors/app-error.js';
@@ -156,14 +156,18 @@ async function main(argv: string[]): Promise<number> {
       else process.stdout.write(sdl);
       return 0;
     }
-    default:
+    default: {
+      const help = group === undefined || group === 'help' || group === '--help';
+      if (!help) console.error(`Unknown command "${argv.join(' ')}"\n`);
       console.error(USAGE);
-      return group === undefined || group === 'help' || group === '--help' ? 0 : 2;
+      return help ? 0 : 2;
+    }
   }
 }
 
 class UsageError extends Error {}
 
+loadDotEnv();
 main(process.argv.slice(2))
   .then((code) => process.exit(code))
   .catch((error: unknown) => {

@@ -12,13 +12,14 @@ import 'reflect-metadata';
  * 2 x 64 MB and the heap to several times what is live.
  */
 async function main(): Promise<void> {
-  const [{ createApp }, { ConfigError, loadConfig }, { createLogger }, { closeOnSignals }] = await Promise.all([
+  const [{ createApp }, { ConfigError, loadConfig, loadDotEnv }, { createLogger }, { closeOnSignals }] = await Promise.all([
     import('./app.js'),
     import('./platform/config.js'),
     import('./platform/logging/logger.js'),
     import('./platform/process.js'),
   ]);
   try {
+    loadDotEnv();
     const config = loadConfig();
     const logger = createLogger(config.LOG_LEVEL, { role: 'worker' });
     const app = await createApp(config, logger, { http: false, worker: true });

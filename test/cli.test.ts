@@ -63,7 +63,9 @@ describe('operator CLI', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('needs --org');
     expect(cli('org', 'create').code).toBe(2);
-    expect(cli('frobnicate').code).toBe(2);
+    const unknown = cli('frobnicate', 'now');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^Unknown command "frobnicate now"/);
     const unknownFlag = cli('key', 'create', '--org', '1', '--colour', 'red');
     expect(unknownFlag.code).toBe(2);
     expect(unknownFlag.stderr).toContain('--colour');

@@ -83,6 +83,13 @@ describe('HTTP surface', () => {
     expect(hostile.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  test('serves a favicon, so browsers log no 404', async ({ app }) => {
+    const res = await fetch(app.url.replace(/\/graphql$/, '/favicon.ico'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(await res.text()).toMatch(/^<svg /);
+  });
+
   test('unknown routes are JSON 404s', async ({ app }) => {
     const res = await fetch(app.url.replace(/\/graphql$/, '/nope'));
     expect(res.status).toBe(404);

@@ -31,6 +31,8 @@ describe('OpenAPI document of the REST shim', () => {
         'POST /api/v1/import/resume',
         'GET /api/v1/import/{id}/status',
         'GET /api/v1/import/templates/{type}',
+        'POST /api/v1/keys',
+        'PATCH /api/v1/keys/{id}',
         'POST /api/v1/export',
         'GET /api/v1/export/{id}',
         'GET /api/v1/export/{id}/download',
@@ -76,7 +78,7 @@ describe('OpenAPI document of the REST shim', () => {
       const url = base + template.replace('{id}', '1').replace('{type}', 'vendors').replace('{token}', 'x'.repeat(40)).replace('{connectionId}', '1');
       // Provider callbacks get a well-formed Graph notification: unsigned, and for no connection.
       const body = template.startsWith('/hooks/') ? JSON.stringify({ value: [{ changeType: 'created', clientState: 'x' }] }) : '{}';
-      const res = await fetch(url, { method, ...(method === 'POST' ? { body, headers: { 'content-type': 'application/json' } } : {}) });
+      const res = await fetch(url, { method, ...(method === 'POST' || method === 'PATCH' ? { body, headers: { 'content-type': 'application/json' } } : {}) });
       // SCIM discovery describes the service to anyone; OAuth endpoints answer in their own way
       // (metadata and keys 200, a bad request 400); the integrations' OAuth redirect takes no key,
       // so without a state it is a bad request; everything else wants a credential.

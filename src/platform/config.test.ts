@@ -1,5 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 
 describe('loadConfig', () => {
   it('applies defaults for an empty environment', () => {
@@ -20,6 +23,38 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
     for (const name of ['PORT', 'DATABASE_URL', 'RATE_LIMIT_PER_HOUR', 'RUN_WORKER']) expect(problems).toContain(name);
+  });
+
+  it('quotes the bad value, except where it may hold a secret', () => {
+    let problems: string[] = [];
+    try {
+      loadConfig({ PORT: 'abc', DATABASE_URL: 'postgres://u:hunter2@x/y', ENCRYPTION_KEY: 'short-secret' });
+    } catch (e) {
+      problems = (e as ConfigError).problems;
+    }
+    expect(problems.find((p) => p.startsWith('PORT:'))).toMatch(/\(got "abc"\)$/);
+    expect(problems.join('\n')).toContain('DATABASE_URL');
+    expect(problems.join('\n')).toContain('ENCRYPTION_KEY');
+    expect(problems.join('\n')).not.toMatch(/hunter2|short-secret/);
+  });
+
+  it('loads .env beneath the environment, and never under NODE_ENV=test', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'trestle-env-'));
+    const file = path.join(dir, '.env');
+    await writeFile(file, 'TRESTLE_ENV_FILE_A=from-file\nTRESTLE_ENV_FILE_B=from-file\n');
+    try {
+      process.env['TRESTLE_ENV_FILE_B'] = 'from-environment';
+      expect(loadDotEnv({ NODE_ENV: 'test' }, file)).toBe(false);
+      expect(process.env['TRESTLE_ENV_FILE_A']).toBeUndefined();
+      expect(loadDotEnv({}, file)).toBe(true);
+      expect(process.env['TRESTLE_ENV_FILE_A']).toBe('from-file');
+      expect(process.env['TRESTLE_ENV_FILE_B']).toBe('from-environment');
+      expect(loadDotEnv({}, path.join(dir, 'missing.env'))).toBe(false);
+    } finally {
+      delete process.env['TRESTLE_ENV_FILE_A'];
+      delete process.env['TRESTLE_ENV_FILE_B'];
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('follows the ports of the local servers when no URL is given', () => {

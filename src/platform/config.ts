@@ -1,9 +1,22 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
  * The environment, validated once at start-up. Every bad variable is named in one error,
  * so an operator fixes them all in a single pass instead of one crash at a time.
  */
+
+/**
+ * Loads `file` (default .env in the working directory) into process.env with Node's own
+ * process.loadEnvFile, beneath the environment: a variable already set keeps its value. Skipped
+ * when NODE_ENV=test, so a developer's .env never changes what a test sees. The server, worker,
+ * CLI, scripts/check-config.mjs and the bench scripts call it before loadConfig. True when loaded.
+ */
+export function loadDotEnv(env: NodeJS.ProcessEnv = process.env, file = '.env'): boolean {
+  if (env['NODE_ENV'] === 'test' || !existsSync(file)) return false;
+  process.loadEnvFile(file);
+  return true;
+}
 
 /** The servers scripts/services.sh starts, on its ports (TRESTLE_MYSQL_PORT / TRESTLE_PG_PORT move both). */
 export function localDatabaseUrls(env: NodeJS.ProcessEnv = process.env): { mysql: string; postgres: string } {
@@ -268,10 +281,25 @@ const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  readonly problems: string[];
+
+  // No parameter property: scripts/check-config.mjs runs this file with Node's type stripping.
+  constructor(problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
+    this.problems = problems;
   }
+}
+
+/** Variables whose value may hold a secret (a password in a URL, a key): never repeated in an error. */
+const SECRET_VARIABLE = /(KEY|SECRET|PASSWORD|TOKEN|_URL)$/;
+
+/** `NAME: problem (got "value")`, the value left out where it may be a secret. */
+function problemOf(issue: { path: PropertyKey[]; message: string }, env: Record<string, string | undefined>): string {
+  const name = issue.path.map(String).join('.') || '(root)';
+  const value = env[name];
+  const shown = value !== undefined && !SECRET_VARIABLE.test(name) ? ` (got ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)})` : '';
+  return `${name}: ${issue.message}${shown}`;
 }
 
 /** Parses the environment; empty strings count as unset. Throws ConfigError naming every bad variable. */
@@ -282,9 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   cleaned['QUEUE_DATABASE_URL'] ??= local.postgres;
   const parsed = ConfigSchema.safeParse(cleaned);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
-    );
+    throw new ConfigError(parsed.error.issues.map((issue) => problemOf(issue, cleaned)));
   }
   const config = parsed.data;
   if (config.NODE_ENV === 'production' && config.INSECURE_NO_AUTH_ORG_ID !== undefined) {

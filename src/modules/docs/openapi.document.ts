@@ -133,6 +133,7 @@ export function openApiDocument(): Record<string, unknown> {
           additionalProperties: false,
         },
         SyncLog: { type: 'object', description: 'One sync run, as the GraphQL SyncLog type.', additionalProperties: true },
+        ApiKey: { type: 'object', description: 'An API key, as the GraphQL ApiKey type (never its secret).', additionalProperties: true },
         Page: {
           type: 'object',
           properties: { nodes: { type: 'array', items: {} }, pageInfo: { type: 'object', properties: { hasNextPage: { type: 'boolean' }, endCursor: { type: ['string', 'null'] } } } },
@@ -247,6 +248,62 @@ export function openApiDocument(): Record<string, unknown> {
             },
             ...errors(400, 401, 403, 429),
           },
+        },
+      },
+      '/api/v1/keys': {
+        post: {
+          operationId: 'createApiKey',
+          summary: 'Create an API key',
+          description: 'As the GraphQL createApiKey; the secret is in the answer, once. Scope keys:write; never more scopes than the caller holds.',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['name', 'scopes'],
+                  properties: {
+                    name: { type: 'string', maxLength: 255 },
+                    scopes: { type: 'array', items: { type: 'string' } },
+                    environment: { type: 'string', enum: ['live', 'test'] },
+                    rateLimit: { type: ['integer', 'null'], minimum: 1, maximum: 1_000_000, description: 'Requests per hour (default RATE_LIMIT_PER_HOUR, 1000).' },
+                    burstLimit: { type: ['integer', 'null'], minimum: 1, maximum: 1_000_000, description: 'Requests per burst window of RATE_LIMIT_SPIKE_WINDOW_S (default RATE_LIMIT_SPIKE, 100 per 10 s).' },
+                    expiresAt: { type: ['string', 'null'], format: 'date-time' },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '201': json('The key and its secret', { type: 'object', properties: { apiKey: ref('ApiKey'), plaintextKey: { type: 'string' } } }),
+            ...errors(400, 401, 403, 429),
+          },
+        },
+      },
+      '/api/v1/keys/{id}': {
+        patch: {
+          operationId: 'updateApiKey',
+          summary: "Change an API key's name, hourly limit or burst limit",
+          description: 'As the GraphQL updateApiKey; omitted fields stay, burstLimit null returns to the deployment default. Scope keys:write.',
+          parameters: [idParam],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  properties: {
+                    name: { type: 'string', maxLength: 255 },
+                    rateLimit: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+                    burstLimit: { type: ['integer', 'null'], minimum: 1, maximum: 1_000_000 },
+                  },
+                },
+              },
+            },
+          },
+          responses: { '200': json('The key', holding('apiKey', 'ApiKey')), ...errors(400, 401, 403, 404, 429) },
         },
       },
       '/api/v1/export': {

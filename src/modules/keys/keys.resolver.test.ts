@@ -7,6 +7,7 @@ import {
   CreateApiKeyDocument,
   RegenerateApiKeyDocument,
   RevokeApiKeyDocument,
+  UpdateApiKeyDocument,
   ViewerDocument,
 } from '../../../test/generated/graphql.js';
 
@@ -230,5 +231,71 @@ describe('key authentication', () => {
     await app.app.verifier.flushLastUsed();
     const [after] = await app.app.services.pool.query('SELECT last_used_at FROM api_keys WHERE id = ?', [used.id]);
     expect((after as Array<{ last_used_at: Date | null }>)[0]?.last_used_at).toBeInstanceOf(Date);
+  });
+});
+
+describe('burst limit per key', () => {
+  test('set on create, enforced over the burst window, changed and reset by updateApiKey', async ({ app, key }) => {
+    const res = await execute(app.url, CreateApiKeyDocument, { input: { ...newKey, scopes: ['keys:read'], burstLimit: 3 } }, { key });
+    expect(res.errors).toBeUndefined();
+    const created = res.data!.createApiKey;
+    expect(created.apiKey).toMatchObject({ rateLimit: 1000, burstLimit: 3 });
+    const statuses = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await execute(app.url, ViewerDocument, {}, { key: created.plaintextKey })).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+
+    const updated = await execute(app.url, UpdateApiKeyDocument, { id: created.apiKey.id, input: { burstLimit: 50, rateLimit: 2000, name: 'renamed' } }, { key });
+    expect(updated.errors).toBeUndefined();
+    expect(updated.data?.updateApiKey).toMatchObject({ burstLimit: 50, rateLimit: 2000, name: 'renamed' });
+    const reset = await execute(app.url, UpdateApiKeyDocument, { id: created.apiKey.id, input: { burstLimit: null } }, { key });
+    expect(reset.data?.updateApiKey).toMatchObject({ burstLimit: null, rateLimit: 2000, name: 'renamed' });
+    const audit = await execute(app.url, AuditEventsDocument, { targetType: 'api_key', targetId: created.apiKey.id }, { key });
+    expect(audit.data?.auditEvents.nodes.map((e) => e.action)).toContain('api_key.updated');
+  });
+
+  test('rejects limits out of range and empty updates with BAD_USER_INPUT', async ({ app, key }) => {
+    for (const burstLimit of [0, -5, 1_000_001]) {
+      const res = await execute(app.url, CreateApiKeyDocument, { input: { ...newKey, burstLimit } }, { key });
+      expect(codes(res), String(burstLimit)).toEqual(['BAD_USER_INPUT']);
+      expect(res.errors?.[0]?.extensions?.['field']).toBe('burstLimit');
+    }
+    const created = (await execute(app.url, CreateApiKeyDocument, { input: newKey }, { key })).data!.createApiKey.apiKey;
+    expect(codes(await execute(app.url, UpdateApiKeyDocument, { id: created.id, input: { burstLimit: 0 } }, { key }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await execute(app.url, UpdateApiKeyDocument, { id: created.id, input: { rateLimit: 0 } }, { key }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await execute(app.url, UpdateApiKeyDocument, { id: created.id, input: {} }, { key }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  test('updateApiKey requires authentication and keys:write, and cannot touch another organization’s key', async ({ app, org, key }) => {
+    const created = (await execute(app.url, CreateApiKeyDocument, { input: newKey }, { key })).data!.createApiKey.apiKey;
+    expect(codes(await execute(app.url, UpdateApiKeyDocument, { id: created.id, input: { burstLimit: 5 } }))).toEqual(['UNAUTHENTICATED']);
+    const reader = (await app.createKey(org.id, ['keys:read'])).plaintext;
+    expect(codes(await execute(app.url, UpdateApiKeyDocument, { id: created.id, input: { burstLimit: 5 } }, { key: reader }))).toEqual(['FORBIDDEN']);
+    const other = await app.createOrganization();
+    const otherKey = (await app.createKey(other.id, ['*'])).plaintext;
+    expect(codes(await execute(app.url, UpdateApiKeyDocument, { id: created.id, input: { burstLimit: 5 } }, { key: otherKey }))).toEqual(['NOT_FOUND']);
+  });
+
+  test('over REST: POST /api/v1/keys and PATCH /api/v1/keys/{id}, with the same checks', async ({ app, key }) => {
+    const base = app.url.replace(/\/graphql$/, '/api/v1/keys');
+    const send = (method: string, url: string, body: unknown, credential?: string) =>
+      fetch(url, { method, headers: { 'content-type': 'application/json', ...(credential ? { authorization: `Bearer ${credential}` } : {}) }, body: JSON.stringify(body) });
+    const created = await send('POST', base, { name: 'rest key', scopes: ['keys:read'], burstLimit: 7 }, key);
+    expect(created.status).toBe(201);
+    const body = (await created.json()) as { apiKey: { id: string; burstLimit: number | null; rateLimit: number }; plaintextKey: string };
+    expect(body.apiKey).toMatchObject({ burstLimit: 7, rateLimit: 1000 });
+    expect(body.plaintextKey).toMatch(/^trk_live_/);
+
+    const patched = await send('PATCH', `${base}/${body.apiKey.id}`, { burstLimit: 9 }, key);
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({ apiKey: { id: body.apiKey.id, burstLimit: 9 } });
+
+    const invalid = await send('PATCH', `${base}/${body.apiKey.id}`, { burstLimit: 0 }, key);
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toMatchObject({ error: { code: 'BAD_USER_INPUT', field: 'burstLimit' } });
+    expect((await send('PATCH', `${base}/${body.apiKey.id}`, { burstLimit: 'many' }, key)).status).toBe(400);
+    expect((await send('PATCH', `${base}/${body.apiKey.id}`, { burstLimit: 5 })).status).toBe(401);
+    const other = await app.createOrganization();
+    const otherKey = (await app.createKey(other.id, ['*'])).plaintext;
+    expect((await send('PATCH', `${base}/${body.apiKey.id}`, { burstLimit: 5 }, otherKey)).status).toBe(404);
   });
 });

@@ -5,7 +5,7 @@ import { fieldRateLimit } from '../../platform/graphql/field-rate-limit.js';
 import { parseId } from '../../platform/graphql/ids.js';
 import { PageArgs, toConnection, toPage } from '../../platform/graphql/pagination.js';
 import { announceAudit } from '../audit/index.js';
-import { createApiKey, getApiKey, listApiKeys, regenerateApiKey, revokeApiKey } from './keys.service.js';
+import { createApiKey, getApiKey, listApiKeys, regenerateApiKey, revokeApiKey, updateApiKey } from './keys.service.js';
 import {
   ApiKey,
   ApiKeyConnection,
@@ -13,6 +13,7 @@ import {
   CreateApiKeyPayload,
   RegenerateApiKeyPayload,
   toApiKey,
+  UpdateApiKeyInput,
 } from './keys.types.js';
 import type { KeyVerifier } from './keys.verifier.js';
 
@@ -55,12 +56,32 @@ export class KeysResolver {
         scopes: input.scopes,
         environment: input.environment,
         rateLimit: input.rateLimit,
+        burstLimit: input.burstLimit,
         expiresAt: input.expiresAt,
       },
       this.deps.defaultRateLimit,
     );
     created.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
     return { apiKey: toApiKey(created.key), plaintextKey: created.plaintext };
+  }
+
+  @Authorized('keys:write')
+  @UseMiddleware(fieldRateLimit(KEY_WRITE_LIMIT))
+  @Mutation(() => ApiKey, { description: "Changes a key's name, hourly limit or burst limit; every server applies them within seconds." })
+  async updateApiKey(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateApiKeyInput) input: UpdateApiKeyInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ApiKey> {
+    const result = await updateApiKey(ctx.services.db, actorOf(ctx), ctx.principal!.organizationId, parseId(id), {
+      name: input.name ?? undefined,
+      rateLimit: input.rateLimit ?? undefined,
+      // An explicit null returns the key to the deployment's default.
+      burstLimit: input.burstLimit,
+    });
+    this.deps.verifier.forget(result.key.keyHash);
+    result.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
+    return toApiKey(result.key);
   }
 
   @Authorized('keys:write')

@@ -18,7 +18,36 @@ export interface CreateKeyInput {
   environment?: KeyEnvironment | undefined;
   /** Requests per hour; the configured default when omitted. */
   rateLimit?: number | null | undefined;
+  /** Requests per burst window (RATE_LIMIT_SPIKE_WINDOW_S); the deployment's RATE_LIMIT_SPIKE when omitted. */
+  burstLimit?: number | null | undefined;
   expiresAt?: Date | null | undefined;
+}
+
+/** What updateApiKey may change; an omitted field stays, a null burstLimit returns to the deployment's default. */
+export interface UpdateKeyInput {
+  name?: string | undefined;
+  rateLimit?: number | undefined;
+  burstLimit?: number | null | undefined;
+}
+
+export const MAX_RATE_LIMIT = 1_000_000;
+export const MAX_BURST_LIMIT = 1_000_000;
+
+function validateLimits(input: { rateLimit?: number | null | undefined; burstLimit?: number | null | undefined }): void {
+  const rate = input.rateLimit;
+  if (rate !== undefined && rate !== null && (!Number.isInteger(rate) || rate < 1 || rate > MAX_RATE_LIMIT)) {
+    throw new BadInputError(`rateLimit must be an integer from 1 to ${MAX_RATE_LIMIT} requests per hour`, { field: 'rateLimit' });
+  }
+  const burst = input.burstLimit;
+  if (burst !== undefined && burst !== null && (!Number.isInteger(burst) || burst < 1 || burst > MAX_BURST_LIMIT)) {
+    throw new BadInputError(`burstLimit must be an integer from 1 to ${MAX_BURST_LIMIT} requests per burst window`, { field: 'burstLimit' });
+  }
+}
+
+function validateName(raw: string): string {
+  const name = raw.trim();
+  if (!name || name.length > 255) throw new BadInputError('name must be 1 to 255 characters', { field: 'name' });
+  return name;
 }
 
 /** The scopes of whoever creates a key; null for the operator CLI, which may grant anything. */
@@ -49,8 +78,7 @@ function keySummary(key: ApiKeyRow) {
 const MAX_OVERLAP_SECONDS = 7 * 24 * 3600;
 
 function validateCreate(input: CreateKeyInput, grantor: GrantorScopes, defaultRateLimit: number): void {
-  const name = input.name.trim();
-  if (!name || name.length > 255) throw new BadInputError('name must be 1 to 255 characters', { field: 'name' });
+  validateName(input.name);
   if (input.scopes.length === 0) throw new BadInputError('scopes must list at least one scope', { field: 'scopes' });
   const unknown = input.scopes.filter((s) => !isScope(s));
   if (unknown.length) throw new InvalidScopesError(unknown);
@@ -58,10 +86,7 @@ function validateCreate(input: CreateKeyInput, grantor: GrantorScopes, defaultRa
     const escalated = scopesNotCovered(grantor, input.scopes);
     if (escalated.length) throw new ScopeEscalationError(escalated);
   }
-  const rate = input.rateLimit ?? defaultRateLimit;
-  if (!Number.isInteger(rate) || rate < 1 || rate > 1_000_000) {
-    throw new BadInputError('rateLimit must be an integer from 1 to 1000000 requests per hour', { field: 'rateLimit' });
-  }
+  validateLimits({ rateLimit: input.rateLimit ?? defaultRateLimit, burstLimit: input.burstLimit });
   if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
     throw new BadInputError('expiresAt must be in the future', { field: 'expiresAt' });
   }
@@ -83,6 +108,7 @@ async function insertKey(
     environment,
     scopes: [...new Set(input.scopes)],
     rateLimit: input.rateLimit ?? defaultRateLimit,
+    burstLimit: input.burstLimit ?? null,
     expiresAt: input.expiresAt ?? null,
     createdBy: actor.type === 'user' && actor.id ? Number(actor.id) : null,
     createdByKeyId: actor.type === 'api_key' && actor.id ? Number(actor.id) : null,
@@ -132,6 +158,42 @@ export async function listApiKeys(db: Db, organizationId: number, page: Page): P
     .where(and(eq(apiKeys.organizationId, organizationId), page.beforeId === null ? undefined : lt(apiKeys.id, page.beforeId)))
     .orderBy(desc(apiKeys.id))
     .limit(page.limit + 1);
+}
+
+/**
+ * Changes a key's name, hourly limit or burst limit, with an audit event, in one transaction.
+ * Processes that cached the key see the new limits within KEY_CACHE_TTL_MS.
+ */
+export async function updateApiKey(
+  db: Db,
+  actor: Actor,
+  organizationId: number,
+  id: number,
+  input: UpdateKeyInput,
+): Promise<{ key: ApiKeyRow; audit: AuditEventRow[] }> {
+  validateLimits(input);
+  const changes: Partial<Pick<ApiKeyRow, 'name' | 'rateLimit' | 'burstLimit'>> = {};
+  if (input.name !== undefined) changes.name = validateName(input.name);
+  if (input.rateLimit !== undefined) changes.rateLimit = input.rateLimit;
+  if (input.burstLimit !== undefined) changes.burstLimit = input.burstLimit;
+  if (Object.keys(changes).length === 0) throw new BadInputError('Nothing to update: pass name, rateLimit or burstLimit');
+  return db.transaction(async (tx) => {
+    const [current] = await tx
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.id, id), eq(apiKeys.organizationId, organizationId)))
+      .for('update');
+    if (!current) throw new ApiKeyNotFoundError(id);
+    await tx.update(apiKeys).set(changes).where(eq(apiKeys.id, id));
+    const audit = await recordAudit(tx, actor, {
+      organizationId,
+      action: 'api_key.updated',
+      targetType: 'api_key',
+      targetId: id,
+      metadata: { prefix: current.keyPrefix, ...changes },
+    });
+    return { key: { ...current, ...changes }, audit: [audit] };
+  });
 }
 
 /** Revokes a key at once. Revoking a revoked key is a no-op that returns it. */
@@ -197,6 +259,7 @@ export async function regenerateApiKey(
         scopes: current.scopes,
         environment: current.environment,
         rateLimit: current.rateLimit,
+        burstLimit: current.burstLimit,
         expiresAt: current.expiresAt,
       },
       current.rateLimit,

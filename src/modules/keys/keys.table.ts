@@ -20,6 +20,8 @@ export const apiKeys = mysqlTable(
     scopes: json('scopes').$type<string[]>().notNull(),
     /** Requests per hour. */
     rateLimit: int('rate_limit').notNull().default(1000),
+    /** Requests per burst window (RATE_LIMIT_SPIKE_WINDOW_S); null: the deployment's RATE_LIMIT_SPIKE. */
+    burstLimit: int('burst_limit'),
     lastUsedAt: time('last_used_at'),
     expiresAt: time('expires_at'),
     isActive: boolean('is_active').notNull().default(true),

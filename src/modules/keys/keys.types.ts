@@ -41,6 +41,9 @@ export class ApiKey {
   @Field(() => Int, { description: 'Requests per hour.' })
   rateLimit!: number;
 
+  @Field(() => Int, { nullable: true, description: "Requests per burst window (10 s by default); null: the deployment's default (100)." })
+  burstLimit!: number | null;
+
   @Field(() => ApiKeyStatus)
   status!: ApiKeyStatus;
 
@@ -98,8 +101,23 @@ export class CreateApiKeyInput {
   @Field(() => Int, { nullable: true, description: 'Requests per hour (default 1000).' })
   rateLimit?: number | null;
 
+  @Field(() => Int, { nullable: true, description: "Requests per burst window (10 s by default), 1 to 1000000; the deployment's default (100) when omitted." })
+  burstLimit?: number | null;
+
   @Field(() => GraphQLDateTime, { nullable: true })
   expiresAt?: Date | null;
+}
+
+@InputType({ description: 'What updateApiKey changes; omitted fields stay as they are.' })
+export class UpdateApiKeyInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Requests per hour, 1 to 1000000.' })
+  rateLimit?: number | null;
+
+  @Field(() => Int, { nullable: true, description: "Requests per burst window, 1 to 1000000; null returns to the deployment's default." })
+  burstLimit?: number | null;
 }
 
 export function toApiKey(row: ApiKeyRow): ApiKey {
@@ -110,6 +128,7 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
     environment: row.environment === 'test' ? KeyEnvironmentEnum.TEST : KeyEnvironmentEnum.LIVE,
     scopes: row.scopes,
     rateLimit: row.rateLimit,
+    burstLimit: row.burstLimit,
     status: keyState(row) as ApiKeyStatus,
     lastUsedAt: row.lastUsedAt,
     expiresAt: row.expiresAt,

@@ -15,6 +15,7 @@ interface CachedKey {
   keyPrefix: string;
   scopes: string[];
   rateLimit: number;
+  burstLimit: number | null;
   isActive: boolean;
   expiresAt: Date | null;
   replacedById: number | null;
@@ -75,6 +76,7 @@ export class KeyVerifier {
       label: key.keyPrefix,
       scopes: key.scopes,
       rateLimitPerHour: key.rateLimit,
+      burstLimit: key.burstLimit,
     };
   }
 
@@ -90,6 +92,7 @@ export class KeyVerifier {
         keyPrefix: apiKeys.keyPrefix,
         scopes: apiKeys.scopes,
         rateLimit: apiKeys.rateLimit,
+        burstLimit: apiKeys.burstLimit,
         isActive: apiKeys.isActive,
         expiresAt: apiKeys.expiresAt,
         replacedById: apiKeys.replacedById,

@@ -11,6 +11,8 @@ export interface Principal {
   scopes: readonly string[];
   /** Requests per hour, or null when the principal is not rate limited. */
   rateLimitPerHour: number | null;
+  /** Requests per burst window; absent or null: the deployment's default (RATE_LIMIT_SPIKE). */
+  burstLimit?: number | null;
 }
 
 /** Turns a request's headers into a principal; null when the request carries no credential. */

@@ -56,7 +56,7 @@ export function createRequestGate(options: GateOptions) {
       bucket = `${principal.kind}:${principal.id}`;
       rules = [
         { name: 'hour', limit: principal.rateLimitPerHour, windowSeconds: 3600 },
-        { name: 'burst', limit: options.spike.limit, windowSeconds: options.spike.windowSeconds },
+        { name: 'burst', limit: principal.burstLimit ?? options.spike.limit, windowSeconds: options.spike.windowSeconds },
       ];
     } else {
       bucket = `ip:${clientAddress}`;

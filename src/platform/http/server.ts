@@ -53,6 +53,9 @@ export interface HttpServerOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** A trestle (a beam on two splayed legs), 16 x 16, in the page's ink colour. */
+const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M1 4h14v2H1zM3 6h2l-2 9H1zM11 6h2l2 9h-2z" fill="#1f4e79"/></svg>`;
+
 function requestIdOf(header: string | string[] | undefined): string {
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
 }
@@ -143,7 +146,17 @@ export async function createHttpServer(options: HttpServerOptions) {
     },
   };
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: options.bodyLimitBytes });
+  // Upgrades are handed over here rather than by attaching ws to the HTTP server: attached, ws
+  // re-emits the HTTP server's own errors (EADDRINUSE from listen()) and graphql-ws prints each as
+  // an "internal error" with a stack, although listen() reports them plainly.
+  const wsServer = new WebSocketServer({ noServer: true, maxPayload: options.bodyLimitBytes });
+  httpServer.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/graphql') {
+      socket.destroy();
+      return;
+    }
+    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
+  });
   const wsCleanup = useServer<Record<string, unknown>, { gate?: Awaited<ReturnType<RequestGate>>; requestId?: string }>(
     {
       schema,
@@ -265,6 +278,11 @@ export async function createHttpServer(options: HttpServerOptions) {
       );
     });
     next();
+  });
+
+  // A browser asks every site for /favicon.ico; answered so its console shows no 404.
+  app.get('/favicon.ico', (_req, res) => {
+    res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').send(FAVICON_SVG);
   });
 
   app.get('/healthz', (_req, res) => {
