@@ -3,3 +3,5 @@ CREATE TABLE `browser_session_revocations` (
 	`revoked_before` bigint unsigned NOT NULL,
 	CONSTRAINT `browser_session_revocations_user_id` PRIMARY KEY(`user_id`)
 );
+--> statement-breakpoint
+ALTER TABLE `oauth_clients` ADD `web_origins` json DEFAULT ('[]') NOT NULL;

@@ -98,7 +98,12 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     interactions: { url: (_ctx, interaction) => `/oauth/interaction/${interaction.uid}` },
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-    clientBasedCORS: () => false,
+    // The token endpoint answers a browser app's cross-origin request only from the client's own web origins.
+    extraClientMetadata: { properties: ['web_origins'] },
+    clientBasedCORS: (_ctx, origin, client) => {
+      const origins = (client as unknown as { web_origins?: unknown }).web_origins;
+      return Array.isArray(origins) && origins.includes(origin);
+    },
     renderError: (ctx: KoaContextWithOIDC, out) => {
       ctx.type = 'html';
       ctx.set({ 'Content-Security-Policy': PAGE_CSP, 'X-Frame-Options': 'DENY' });

@@ -14,6 +14,7 @@ import type { Logger } from '../logging/logger.js';
 import type { GraphQLContext, Services } from '../graphql/context.js';
 import { createErrorFormatter, httpStatusFor, toGraphQLError } from '../graphql/errors.js';
 import { assertComplexity, depthAndAliasRules, type QueryLimits } from '../graphql/query-guard.js';
+import { bearerOf, corsMiddleware, isSameOrigin, type CorsPolicy } from './cors.js';
 import { graphiqlRouter } from './graphiql.js';
 import type { RequestGate } from './request-gate.js';
 
@@ -41,6 +42,8 @@ export interface HttpServerOptions {
   docsRouter?: express.Router;
   /** Largest file a GraphQL multipart request may carry. */
   maxUploadBytes: number;
+  /** Cross-origin access of browser apps to /graphql (HTTP and WebSocket) and REST; without it, none. */
+  cors?: CorsPolicy;
   /** Probes for /readyz: each resolves when its dependency answers. */
   readiness: Record<string, () => Promise<void>>;
   logger: Logger;
@@ -127,7 +130,28 @@ export async function createHttpServer(options: HttpServerOptions) {
     },
   };
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: options.bodyLimitBytes });
+  /** The Origin of a WebSocket opened by a page of another origin (admitted by verifyClient below). */
+  const crossOrigins = new WeakMap<http.IncomingMessage, string>();
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: options.bodyLimitBytes,
+    // Browsers send Origin with every WebSocket: a page of another origin connects only when an
+    // OAuth client registered that origin, and then authenticates with that client's token (onConnect).
+    verifyClient: (info, done) => {
+      const { cors } = options;
+      const origin = info.req.headers.origin;
+      if (!origin || (cors && isSameOrigin(origin, info.req, cors.ownOrigin()))) return done(true);
+      if (!cors) return done(false, 403, 'Cross-origin WebSocket refused');
+      cors.isWebOrigin(origin).then(
+        (allowed) => {
+          if (allowed) crossOrigins.set(info.req, origin);
+          done(allowed, 403, 'Cross-origin WebSocket refused');
+        },
+        () => done(false, 503),
+      );
+    },
+  });
   const wsCleanup = useServer<Record<string, unknown>, { gate?: Awaited<ReturnType<RequestGate>>; requestId?: string }>(
     {
       schema,
@@ -138,6 +162,12 @@ export async function createHttpServer(options: HttpServerOptions) {
         const params = ctx.connectionParams ?? {};
         const lower = Object.fromEntries(Object.entries(params).map(([k, v]) => [k.toLowerCase(), v]));
         const requestId = randomUUID();
+        const crossOrigin = crossOrigins.get(ctx.extra.request);
+        if (crossOrigin !== undefined) {
+          // Another origin's page: only a token of a client of that origin, never an API key.
+          const token = lower['x-api-key'] ? null : bearerOf(headerValue(lower['authorization']));
+          if (!token || !(await options.cors!.originsOfToken(token)).includes(crossOrigin)) return false;
+        }
         try {
           const result = await gate(
             { authorization: headerValue(lower['authorization']), apiKey: headerValue(lower['x-api-key']) },
@@ -263,6 +293,7 @@ export async function createHttpServer(options: HttpServerOptions) {
   });
 
   if (options.oauthRouter) app.use(options.oauthRouter);
+  if (options.cors) app.use(['/graphql', '/api/v1'], corsMiddleware(options.cors));
 
   app.use(graphiqlRouter({ assetsDir: options.graphiqlAssetsDir, endpoint: '/graphql' }));
 
