@@ -16,6 +16,7 @@ import { createErrorFormatter, httpStatusFor, toGraphQLError } from '../graphql/
 import { assertComplexity, depthAndAliasRules, type QueryLimits } from '../graphql/query-guard.js';
 import { bearerOf, corsMiddleware, isSameOrigin, type CorsPolicy } from './cors.js';
 import { graphiqlRouter } from './graphiql.js';
+import { pageSecurityHeaders } from './security-headers.js';
 import type { RequestGate } from './request-gate.js';
 
 export interface HttpServerOptions {
@@ -246,6 +247,8 @@ export async function createHttpServer(options: HttpServerOptions) {
     ],
   });
   await apollo.start();
+
+  app.use(pageSecurityHeaders());
 
   // One access-log line per request, with its id; never headers or bodies (they carry keys).
   app.use((req, res, next) => {
