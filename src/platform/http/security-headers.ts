@@ -29,13 +29,13 @@ export function applyPageHeaders(res: ServerResponse): void {
 /** Middleware: every HTML response of the app gets `applyPageHeaders` as its headers are written. */
 export function pageSecurityHeaders(): RequestHandler {
   return (_req, res, next) => {
-    const writeHead = res.writeHead;
+    const writeHead = res.writeHead.bind(res);
     // Node calls writeHead (explicitly, or through end()/write()) once, before any byte is sent:
     // the only moment every other handler, Koa's included, has set its Content-Type.
-    res.writeHead = function patchedWriteHead(this: typeof res, ...args: Parameters<typeof writeHead>) {
-      applyPageHeaders(this);
-      return writeHead.apply(this, args);
-    } as typeof writeHead;
+    res.writeHead = ((...args: Parameters<typeof writeHead>) => {
+      applyPageHeaders(res);
+      return writeHead(...args);
+    }) as typeof writeHead;
     next();
   };
 }
