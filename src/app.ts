@@ -18,7 +18,7 @@ import { credentialFrom, type Principal } from './platform/auth/principal.js';
 import { Router } from 'express';
 import { createFileStore } from './platform/storage/create-file-store.js';
 import { isWellFormedKey, KeyVerifier, keysRouter } from './modules/keys/index.js';
-import { endOAuthSessions, looksLikeAccessToken, OAuthServer, pruneExpiredArtifacts, verifyAccessToken, type FindSsoLogin } from './modules/oauth/index.js';
+import { endOAuthSessions, isRegisteredWebOrigin, looksLikeAccessToken, OAuthServer, webOriginsOfToken, pruneExpiredArtifacts, verifyAccessToken, type FindSsoLogin } from './modules/oauth/index.js';
 import { filesRouter, pruneDownloadLinks } from './modules/files/index.js';
 import { importsRouter, startImportWorker } from './modules/imports/index.js';
 import { exportsRouter, startExportWorker } from './modules/exports/index.js';
@@ -237,6 +237,12 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
           rateLimit: { limiter, perTokenPerMinute: config.SCIM_RATE_LIMIT_PER_MINUTE, anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE },
         }),
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
+        // Browser apps on other origins: only with a token of a client that registered the origin.
+        cors: {
+          ownOrigin: () => new URL(publicUrl()).origin,
+          isWebOrigin: (origin) => isRegisteredWebOrigin(mysql.db, origin),
+          originsOfToken: (token) => webOriginsOfToken(mysql.db, token),
+        },
         schema,
         services,
         gate,

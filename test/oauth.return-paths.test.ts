@@ -154,4 +154,34 @@ describe('the redirects themselves', () => {
     const interaction = form.action.replace(/\/login$/, '');
     expect(res.headers.get('location')).toBe(`/sso/${saml.id}/login?returnTo=${encodeURIComponent(interaction)}`);
   });
+
+  it('after SSO the authorization continues: consent, then the code at the app', async () => {
+    const org = await app.createOrganization();
+    const registered = await registerClient(app, org.id, { scopes: ['records:read'] });
+    const config = await discover(app, registered.clientId, registered.secret);
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'records:read', state: 'sso', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+    const browser = new FakeBrowser(base);
+    const form = formOf((await browser.request(url.href)).body);
+    // The sign-in page hands the address to SSO; the browser ends at the IdP with our AuthnRequest.
+    const atIdp = await browser.request(new URL(form.action, base).href, { method: 'POST', form: { ...form.fields, email: `sso.person@${saml.domain}`, password: '' } });
+    expect(atIdp.location).toMatch(new RegExp(`^${IDP_URL}/sso\\?`));
+    const query = Object.fromEntries(new URL(atIdp.location!).searchParams);
+    expect(query['RelayState']).toBe(form.action.replace(/\/login$/, ''));
+    const requestId = await idp.parseRequest(saml.sp, query);
+    // The IdP posts its answer back; the browser returns to the interaction and sees the consent page.
+    const consent = await browser.request(`${base}/sso/saml/${saml.id}/acs`, {
+      method: 'POST',
+      form: { SAMLResponse: await idp.response(saml.sp, `sso.person@${saml.domain}`, { InResponseTo: requestId }), RelayState: query['RelayState']! },
+    });
+    expect(consent.status).toBe(200);
+    expect(new URL(consent.url).pathname).toMatch(/^\/oauth\/interaction\/[\w-]+$/);
+    const confirm = formOf(consent.body);
+    expect(confirm.action).toMatch(/\/confirm$/);
+    const done = await browser.request(new URL(confirm.action, base).href, { method: 'POST', form: { ...confirm.fields, decision: 'approve' } });
+    const callback = new URL(done.location!);
+    expect(callback.origin + callback.pathname).toBe(REDIRECT_URI);
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 'sso' });
+    expect(tokens.access_token).toBeTruthy();
+  });
 });

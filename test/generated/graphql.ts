@@ -99,6 +99,8 @@ export type CreateOAuthClientInput = {
   redirectUris: Array<string>;
   /** Scopes the client may request; never more than the caller holds. */
   scopes: Array<string>;
+  /** Origins of browser apps allowed cross-origin calls with its tokens: scheme, host and port only; https (http only for localhost). Omitted: none. */
+  webOrigins?: Array<string> | null | undefined;
 };
 
 export type CreateProjectInput = {
@@ -379,6 +381,8 @@ export type UpdateOAuthClientInput = {
   redirectUris?: Array<string> | null | undefined;
   /** Narrowing the scopes narrows the client's existing tokens at once. */
   scopes?: Array<string> | null | undefined;
+  /** Replaces the web origins; an empty list allows none. */
+  webOrigins?: Array<string> | null | undefined;
 };
 
 /** Omitted fields stay as they are. The protocol cannot change. */

@@ -16,9 +16,15 @@ export function docsRouter(): Router {
     res.json(document);
   });
   const assets = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+  // Only the bundle: the package's stock pages (index.html, oauth2-redirect.html) are not served.
+  router.use('/api/docs/assets', (req, res, next) => (/\.html?$/i.test(req.path) ? res.status(404).type('text/plain').send('Not found') : next()));
   router.use('/api/docs/assets', express.static(assets, { index: false, maxAge: '1h' }));
   router.get('/api/docs', (_req, res) => {
-    res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'");
+    res.setHeader(
+      'Content-Security-Policy',
+      "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    res.setHeader('Cache-Control', 'no-cache');
     res.type('html').send(`<!doctype html>
 <html lang="en">
   <head>

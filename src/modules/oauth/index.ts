@@ -13,3 +13,4 @@ export type { FindSsoLogin } from './oauth.interactions.js';
 export { OAUTH_ROUTES } from './oauth.provider.js';
 export { oauthErrorSchema, oauthOpenApiPaths } from './oauth.openapi.js';
 export { endOAuthSessions } from './oauth.sign-out.js';
+export { isRegisteredWebOrigin, webOriginsOfToken } from './oauth.cors.js';

@@ -11,6 +11,8 @@ export const oauthClients = mysqlTable(
     clientId: varchar('client_id', { length: 100 }).notNull(),
     clientSecret: varchar('client_secret', { length: 255 }).notNull(),
     redirectUris: json('redirect_uris').$type<string[]>().notNull(),
+    /** Origins (scheme://host[:port]) of browser apps allowed to call /oauth/token, /graphql and REST with the client's tokens (CORS). */
+    webOrigins: json('web_origins').$type<string[]>().notNull().default([]),
     scopes: json('scopes').$type<string[]>().notNull(),
     isConfidential: boolean('is_confidential').notNull().default(true),
     /** Requests per hour for the client's tokens (per client, or per grant for user tokens); null: RATE_LIMIT_PER_HOUR. */

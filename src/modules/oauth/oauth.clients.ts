@@ -45,6 +45,7 @@ export function clientMetadata(row: OAuthClientRow): Record<string, unknown> {
     client_name: row.name,
     application_type: 'web',
     redirect_uris: row.redirectUris,
+    web_origins: row.webOrigins,
     response_types: interactive ? ['code'] : [],
     grant_types: grantTypes,
     scope: [...PROTOCOL_SCOPES, ...row.scopes].join(' '),

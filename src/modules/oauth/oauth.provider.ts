@@ -98,9 +98,15 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     interactions: { url: (_ctx, interaction) => `/oauth/interaction/${interaction.uid}` },
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-    // Browsers send Origin on every POST, same-origin ones too: the web console (/console, a
-    // public client on this very origin) redeems its code here. Any other origin stays refused.
-    clientBasedCORS: (_ctx, origin) => origin === new URL(options.issuer).origin,
+    // The token endpoint answers a browser app's cross-origin request only from the client's own
+    // web origins. Browsers send Origin on every POST, same-origin ones too: the web console
+    // (/console, a public client on this very origin) redeems its code here.
+    extraClientMetadata: { properties: ['web_origins'] },
+    clientBasedCORS: (_ctx, origin, client) => {
+      if (origin === new URL(options.issuer).origin) return true;
+      const origins = (client as unknown as { web_origins?: unknown }).web_origins;
+      return Array.isArray(origins) && origins.includes(origin);
+    },
     renderError: (ctx: KoaContextWithOIDC, out) => {
       ctx.type = 'html';
       ctx.set({ 'Content-Security-Policy': PAGE_CSP, 'X-Frame-Options': 'DENY' });

@@ -40,6 +40,7 @@ export class OAuthClientsResolver {
       scopes: input.scopes,
       isConfidential: input.isConfidential ?? true,
       rateLimit: input.rateLimit ?? null,
+      webOrigins: input.webOrigins ?? undefined,
     });
     created.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
     return { client: toOAuthClient(created.client), clientSecret: created.secret };
@@ -58,6 +59,7 @@ export class OAuthClientsResolver {
       name: input.name ?? undefined,
       redirectUris: input.redirectUris ?? undefined,
       scopes: input.scopes ?? undefined,
+      webOrigins: input.webOrigins ?? undefined,
       rateLimit: input.rateLimit == null ? undefined : input.rateLimit === 0 ? null : input.rateLimit,
     });
     updated.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));

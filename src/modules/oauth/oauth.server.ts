@@ -3,6 +3,7 @@ import type { errors, KoaContextWithOIDC, default as Provider } from 'oidc-provi
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/mysql.js';
 import type { BrowserSessions } from '../../platform/http/browser-session.js';
+import { DEFAULT_PAGE_CSP } from '../../platform/http/security-headers.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { WindowLimiter } from '../../platform/rate-limit/window-limiter.js';
 import { interactionsRouter, type FindSsoLogin, type LoginThrottle } from './oauth.interactions.js';
@@ -131,6 +132,8 @@ export class OAuthServer {
     );
     router.use('/oauth', async (req, res, next) => {
       try {
+        // Set before the provider renders: its form_post page adds its script's hash to script-src.
+        res.setHeader('Content-Security-Policy', DEFAULT_PAGE_CSP);
         const handle = await this.handler();
         void handle(req, res);
       } catch (error) {

@@ -18,6 +18,8 @@ export interface OAuthClientInput {
   isConfidential: boolean;
   /** Requests per hour; null or omitted: the configured default. */
   rateLimit?: number | null | undefined;
+  /** Origins of browser apps allowed to call the API with the client's tokens (CORS); omitted: none. */
+  webOrigins?: string[] | undefined;
 }
 
 const MAX_REDIRECT_URIS = 20;
@@ -52,6 +54,32 @@ function validateRedirectUris(uris: string[]): string[] {
     if (!secure) throw new OAuthClientInputError('redirectUris', `must use https (http only for localhost): ${uri}`);
   }
   return [...new Set(uris)];
+}
+
+const MAX_WEB_ORIGINS = 20;
+
+/**
+ * Web origins as a browser sends them in `Origin`: scheme and host (and port), nothing else;
+ * https (http only on loopback), as for redirect URIs. Returned in their serialised form.
+ */
+export function validateWebOrigins(origins: string[]): string[] {
+  if (origins.length > MAX_WEB_ORIGINS) throw new OAuthClientInputError('webOrigins', `must list at most ${MAX_WEB_ORIGINS} origins`);
+  const valid = origins.map((origin) => {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new OAuthClientInputError('webOrigins', `contains an invalid origin: ${origin.slice(0, 200)}`);
+    }
+    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+    if (!secure) throw new OAuthClientInputError('webOrigins', `must use https (http only for localhost): ${origin.slice(0, 200)}`);
+    // Only what a browser's Origin header holds: no credentials, path, query or fragment, no wildcard.
+    if (url.origin !== origin.replace(/\/$/, '') || origin.includes('*')) {
+      throw new OAuthClientInputError('webOrigins', `must be a scheme, host and port only (like https://app.example.com): ${origin.slice(0, 200)}`);
+    }
+    return url.origin;
+  });
+  return [...new Set(valid)];
 }
 
 function validateScopes(scopes: string[], grantor: GrantorScopes): string[] {
@@ -92,6 +120,7 @@ export async function createOAuthClient(db: Db, actor: Actor, grantor: GrantorSc
   const redirectUris = validateRedirectUris(input.redirectUris);
   const scopes = validateScopes(input.scopes, grantor);
   const rateLimit = validateRateLimit(input.rateLimit);
+  const webOrigins = validateWebOrigins(input.webOrigins ?? []);
   if (!input.isConfidential && redirectUris.length === 0) {
     throw new OAuthClientInputError('redirectUris', 'must list at least one URI for a public client (public clients use the authorization code flow)');
   }
@@ -106,6 +135,7 @@ export async function createOAuthClient(db: Db, actor: Actor, grantor: GrantorSc
       scopes,
       isConfidential: input.isConfidential,
       rateLimit,
+      webOrigins,
     });
     const [client] = await tx.select().from(oauthClients).where(eq(oauthClients.id, result.insertId));
     if (!client) throw new Error('inserted OAuth client not found');
@@ -114,7 +144,7 @@ export async function createOAuthClient(db: Db, actor: Actor, grantor: GrantorSc
       action: 'oauth_client.created',
       targetType: 'oauth_client',
       targetId: client.id,
-      metadata: { name, clientId: client.clientId, scopes, redirectUris, isConfidential: input.isConfidential },
+      metadata: { name, clientId: client.clientId, scopes, redirectUris, webOrigins, isConfidential: input.isConfidential },
     });
     return { client, secret: secret?.plaintext ?? null, audit: [audit] };
   });
@@ -126,9 +156,10 @@ export async function updateOAuthClient(
   grantor: GrantorScopes,
   organizationId: number,
   id: number,
-  input: { name?: string | undefined; redirectUris?: string[] | undefined; scopes?: string[] | undefined; rateLimit?: number | null | undefined },
+  input: { name?: string | undefined; redirectUris?: string[] | undefined; scopes?: string[] | undefined; rateLimit?: number | null | undefined; webOrigins?: string[] | undefined },
 ): Promise<{ client: OAuthClientRow; audit: AuditEventRow[] }> {
-  const changes: Partial<Pick<OAuthClientRow, 'name' | 'redirectUris' | 'scopes' | 'rateLimit'>> = {};
+  const changes: Partial<Pick<OAuthClientRow, 'name' | 'redirectUris' | 'scopes' | 'rateLimit' | 'webOrigins'>> = {};
+  if (input.webOrigins !== undefined) changes.webOrigins = validateWebOrigins(input.webOrigins);
   if (input.name !== undefined) changes.name = validateName(input.name);
   if (input.redirectUris !== undefined) changes.redirectUris = validateRedirectUris(input.redirectUris);
   if (input.scopes !== undefined) changes.scopes = validateScopes(input.scopes, grantor);

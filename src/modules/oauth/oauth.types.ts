@@ -20,6 +20,9 @@ export class OAuthClient {
   @Field(() => [String], { description: 'The most the client may ask for; a token never carries other scopes.' })
   scopes!: string[];
 
+  @Field(() => [String], { description: "Origins of browser apps (https://app.example.com) that may call /oauth/token, /graphql and REST with the client's tokens (CORS). API keys never get CORS." })
+  webOrigins!: string[];
+
   @Field(() => Boolean, { description: 'Confidential clients authenticate with a secret and may use client_credentials; public clients use PKCE alone.' })
   isConfidential!: boolean;
 
@@ -61,6 +64,9 @@ export class CreateOAuthClientInput {
 
   @Field(() => Int, { nullable: true, description: 'Requests per hour, 1 to 1000000; omitted: the server default.' })
   rateLimit?: number | null;
+
+  @Field(() => [String], { nullable: true, description: 'Origins of browser apps allowed cross-origin calls with its tokens: scheme, host and port only; https (http only for localhost). Omitted: none.' })
+  webOrigins?: string[] | null;
 }
 
 @InputType()
@@ -76,6 +82,9 @@ export class UpdateOAuthClientInput {
 
   @Field(() => Int, { nullable: true, description: 'Requests per hour; 0 returns to the server default.' })
   rateLimit?: number | null;
+
+  @Field(() => [String], { nullable: true, description: 'Replaces the web origins; an empty list allows none.' })
+  webOrigins?: string[] | null;
 }
 
 export function toOAuthClient(row: OAuthClientRow): OAuthClient {
@@ -85,6 +94,7 @@ export function toOAuthClient(row: OAuthClientRow): OAuthClient {
     clientId: row.clientId,
     redirectUris: row.redirectUris,
     scopes: row.scopes,
+    webOrigins: row.webOrigins,
     isConfidential: row.isConfidential,
     rateLimit: row.rateLimit,
     createdAt: row.createdAt,

@@ -15,7 +15,9 @@ import { unavailableFrom } from '../db/errors.js';
 import type { GraphQLContext, Services } from '../graphql/context.js';
 import { createErrorFormatter, httpStatusFor, toGraphQLError } from '../graphql/errors.js';
 import { assertComplexity, assertQuerySize, depthAndAliasRules, usesIntrospection, type QueryLimits } from '../graphql/query-guard.js';
+import { bearerOf, corsMiddleware, isSameOrigin, type CorsPolicy } from './cors.js';
 import { graphiqlRouter } from './graphiql.js';
+import { pageSecurityHeaders } from './security-headers.js';
 import type { RequestGate } from './request-gate.js';
 
 export interface HttpServerOptions {
@@ -46,6 +48,8 @@ export interface HttpServerOptions {
   docsRouter?: express.Router;
   /** Largest file a GraphQL multipart request may carry. */
   maxUploadBytes: number;
+  /** Cross-origin access of browser apps to /graphql (HTTP and WebSocket) and REST; without it, none. */
+  cors?: CorsPolicy;
   /** Probes for /readyz: each resolves when its dependency answers. */
   readiness: Record<string, () => Promise<void>>;
   logger: Logger;
@@ -146,10 +150,30 @@ export async function createHttpServer(options: HttpServerOptions) {
     },
   };
 
+  /** The Origin of a WebSocket opened by a page of another origin (admitted by verifyClient below). */
+  const crossOrigins = new WeakMap<http.IncomingMessage, string>();
   // Upgrades are handed over here rather than by attaching ws to the HTTP server: attached, ws
   // re-emits the HTTP server's own errors (EADDRINUSE from listen()) and graphql-ws prints each as
   // an "internal error" with a stack, although listen() reports them plainly.
-  const wsServer = new WebSocketServer({ noServer: true, maxPayload: options.bodyLimitBytes });
+  const wsServer = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.bodyLimitBytes,
+    // Browsers send Origin with every WebSocket: a page of another origin connects only when an
+    // OAuth client registered that origin, and then authenticates with that client's token (onConnect).
+    verifyClient: (info, done) => {
+      const { cors } = options;
+      const origin = info.req.headers.origin;
+      if (!origin || (cors && isSameOrigin(origin, info.req, cors.ownOrigin()))) return done(true);
+      if (!cors) return done(false, 403, 'Cross-origin WebSocket refused');
+      cors.isWebOrigin(origin).then(
+        (allowed) => {
+          if (allowed) crossOrigins.set(info.req, origin);
+          done(allowed, 403, 'Cross-origin WebSocket refused');
+        },
+        () => done(false, 503),
+      );
+    },
+  });
   httpServer.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/graphql') {
       socket.destroy();
@@ -167,6 +191,12 @@ export async function createHttpServer(options: HttpServerOptions) {
         const params = ctx.connectionParams ?? {};
         const lower = Object.fromEntries(Object.entries(params).map(([k, v]) => [k.toLowerCase(), v]));
         const requestId = randomUUID();
+        const crossOrigin = crossOrigins.get(ctx.extra.request);
+        if (crossOrigin !== undefined) {
+          // Another origin's page: only a token of a client of that origin, never an API key.
+          const token = lower['x-api-key'] ? null : bearerOf(headerValue(lower['authorization']));
+          if (!token || !(await options.cors!.originsOfToken(token)).includes(crossOrigin)) return false;
+        }
         try {
           const result = await gate(
             { authorization: headerValue(lower['authorization']), apiKey: headerValue(lower['x-api-key']) },
@@ -256,6 +286,8 @@ export async function createHttpServer(options: HttpServerOptions) {
   });
   await apollo.start();
 
+  app.use(pageSecurityHeaders());
+
   // One access-log line per request, with its id; never headers or bodies (they carry keys).
   app.use((req, res, next) => {
     const id = requestIdOf(req.headers['x-request-id']);
@@ -307,6 +339,7 @@ export async function createHttpServer(options: HttpServerOptions) {
   });
 
   if (options.oauthRouter) app.use(options.oauthRouter);
+  if (options.cors) app.use(['/graphql', '/api/v1'], corsMiddleware(options.cors));
 
   app.use(graphiqlRouter({ assetsDir: options.graphiqlAssetsDir, endpoint: '/graphql' }));
 
