@@ -2,12 +2,13 @@ import { and, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import type { PgBoss } from 'pg-boss';
 import type { Db, DbOrTx } from '../../platform/db/mysql.js';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
-import { BadInputError } from '../../platform/errors/app-error.js';
+import { BadInputError, NotFoundError } from '../../platform/errors/app-error.js';
 import { emitEvent } from '../../platform/events/outbox.js';
 import { outboxEvents } from '../../platform/events/outbox-events.table.js';
 import { urlProblem } from '../../platform/http/outbound.js';
 import type { Page } from '../../platform/graphql/pagination.js';
 import { recordAudit, type Actor, type AuditEventRow } from '../audit/index.js';
+import { projects } from '../organizations/index.js';
 import { webhookDeliveries, type WebhookDeliveryRow } from './webhook-deliveries.table.js';
 import { webhookLogs, type WebhookLogRow } from './webhook-logs.table.js';
 import { webhooks, type WebhookRow } from './webhooks.table.js';
@@ -67,6 +68,20 @@ function checkInput(input: WebhookInput, settings: WebhookSettings): void {
   }
 }
 
+/**
+ * A project the endpoint may be scoped to: one of the organization's, else NOT_FOUND (the same
+ * answer for another organization's project as for none, so ids of others are not confirmed).
+ * (Projects are archived, never deleted, so the check holds when the caller's transaction commits.)
+ */
+async function checkProject(tx: DbOrTx, organizationId: number, projectId: number | null | undefined): Promise<void> {
+  if (projectId === null || projectId === undefined) return;
+  const [row] = await tx
+    .select({ id: projects.id })
+    .from(projects)
+    .where(and(eq(projects.id, projectId), eq(projects.organizationId, organizationId)));
+  if (!row) throw new NotFoundError('Project', projectId);
+}
+
 async function owned(db: DbOrTx, organizationId: number, id: number, forUpdate = false): Promise<WebhookRow> {
   const query = db.select().from(webhooks).where(and(eq(webhooks.id, id), eq(webhooks.organizationId, organizationId)));
   const [row] = forUpdate ? await query.for('update') : await query;
@@ -100,6 +115,7 @@ export async function createWebhook(
   checkInput(input, deps.settings);
   const secret = newSealedSecret(deps.secrets);
   return deps.db.transaction(async (tx) => {
+    await checkProject(tx, organizationId, input.projectId);
     const [result] = await tx.insert(webhooks).values({
       organizationId,
       projectId: input.projectId ?? null,
@@ -119,6 +135,7 @@ export async function updateWebhook(deps: WebhookDeps, actor: Actor, organizatio
   checkInput(input, deps.settings);
   return deps.db.transaction(async (tx) => {
     const current = await owned(tx, organizationId, id, true);
+    await checkProject(tx, organizationId, input.projectId);
     const changes: Partial<WebhookRow> = {};
     if (input.name !== undefined) changes.name = input.name.trim();
     if (input.url !== undefined) changes.url = input.url;
