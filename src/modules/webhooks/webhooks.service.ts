@@ -11,7 +11,7 @@ import { recordAudit, type Actor, type AuditEventRow } from '../audit/index.js';
 import { projects } from '../organizations/index.js';
 import { webhookDeliveries, type WebhookDeliveryRow } from './webhook-deliveries.table.js';
 import { webhookLogs, type WebhookLogRow } from './webhook-logs.table.js';
-import { webhooks, type WebhookRow } from './webhooks.table.js';
+import { RECORD_EVENT_MODES, webhooks, type RecordEventMode, type WebhookRow } from './webhooks.table.js';
 import { subscribed, unknownSubscriptions } from './webhooks.catalog.js';
 import { attemptOnce, newSealedSecret } from './webhooks.delivery.js';
 import { webhookTest } from './webhooks.events.js';
@@ -41,6 +41,7 @@ export interface WebhookInput {
   isActive?: boolean | undefined;
   /** null clears the limit. */
   maxPerSecond?: number | null | undefined;
+  recordEvents?: RecordEventMode | undefined;
 }
 
 const MAX_OVERLAP_SECONDS = 7 * 24 * 3600;
@@ -58,6 +59,9 @@ function checkInput(input: WebhookInput, settings: WebhookSettings): void {
   }
   if (input.maxPerSecond !== undefined && input.maxPerSecond !== null && (!Number.isInteger(input.maxPerSecond) || input.maxPerSecond < 1 || input.maxPerSecond > 10_000)) {
     throw new BadInputError('maxDeliveriesPerSecond must be an integer from 1 to 10000, or null for no limit', { field: 'maxDeliveriesPerSecond' });
+  }
+  if (input.recordEvents !== undefined && !RECORD_EVENT_MODES.includes(input.recordEvents)) {
+    throw new BadInputError(`recordEvents must be one of ${RECORD_EVENT_MODES.join(', ')}`, { field: 'recordEvents' });
   }
   if (input.events !== undefined) {
     if (input.events.length === 0 || input.events.length > MAX_EVENTS) {
@@ -110,7 +114,7 @@ export async function createWebhook(
   deps: WebhookDeps,
   actor: Actor,
   organizationId: number,
-  input: { name: string; url: string; events: string[]; projectId?: number | null | undefined; maxPerSecond?: number | null | undefined },
+  input: { name: string; url: string; events: string[]; projectId?: number | null | undefined; maxPerSecond?: number | null | undefined; recordEvents?: RecordEventMode | undefined },
 ): Promise<WebhookWithSecret> {
   checkInput(input, deps.settings);
   const secret = newSealedSecret(deps.secrets);
@@ -124,9 +128,10 @@ export async function createWebhook(
       events: [...new Set(input.events)],
       secret: secret.sealed,
       maxPerSecond: input.maxPerSecond ?? null,
+      recordEvents: input.recordEvents ?? 'batch',
     });
     const [webhook] = await tx.select().from(webhooks).where(eq(webhooks.id, result.insertId));
-    const audit = await recordAudit(tx, actor, { organizationId, action: 'webhook.created', targetType: 'webhook', targetId: String(result.insertId), metadata: { url: input.url, events: input.events } });
+    const audit = await recordAudit(tx, actor, { organizationId, action: 'webhook.created', targetType: 'webhook', targetId: String(result.insertId), metadata: { url: input.url, events: input.events, recordEvents: input.recordEvents ?? 'batch' } });
     return { webhook: webhook!, secret: secret.plain, audit: [audit] };
   });
 }
@@ -142,6 +147,7 @@ export async function updateWebhook(deps: WebhookDeps, actor: Actor, organizatio
     if (input.events !== undefined) changes.events = [...new Set(input.events)];
     if (input.projectId !== undefined) changes.projectId = input.projectId;
     if (input.maxPerSecond !== undefined) changes.maxPerSecond = input.maxPerSecond;
+    if (input.recordEvents !== undefined) changes.recordEvents = input.recordEvents;
     if (input.isActive !== undefined && input.isActive !== current.isActive) {
       changes.isActive = input.isActive;
       // Enabling starts afresh: the failure run that disabled it is over.

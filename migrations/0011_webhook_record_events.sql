@@ -1,0 +1,1 @@
+ALTER TABLE `webhooks` ADD `record_events` enum('each','batch','summary') DEFAULT 'batch' NOT NULL;
