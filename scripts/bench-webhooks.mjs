@@ -246,7 +246,8 @@ async function main() {
   for (const row of hookRows) if (healthy.some((r) => r.url === row.url)) healthyIds.add(Number(row.id));
   async function healthyBacklog() {
     const [[deliveries]] = await conn.pool.query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status IN ('pending', 'delivering') AND webhook_id IN (?)", [[...healthyIds]]);
-    const [[events]] = await conn.pool.query('SELECT COUNT(*) AS n FROM outbox_events WHERE dispatched_at IS NULL');
+    // Only the events the healthy endpoints subscribe to (the bulk write's go to the record subscriber).
+    const [[events]] = await conn.pool.query("SELECT COUNT(*) AS n FROM outbox_events WHERE dispatched_at IS NULL AND event_type LIKE 'import.%'");
     return Number(deliveries.n) + Number(events.n) * healthy.length;
   }
   const arrivedAtHealthy = () => healthy.reduce((sum, r) => sum + r.arrivals.size, 0);
@@ -266,16 +267,20 @@ async function main() {
     await bulk;
     const stepMs = performance.now() - start;
     const endBacklog = await healthyBacklog();
-    const delivered = arrivedAtHealthy() - before;
+    const stepDelivered = arrivedAtHealthy() - before;
     // Deliveries produced: events written x every receiver.
     const produced = Math.max(1, Math.round(eventsPerSecond / 10)) * STEP_S * 10 * RECEIVERS;
     // Drain what is left before the next step, so each step starts from an empty backlog.
     const drainStart = performance.now();
     while ((await healthyBacklog()) > 0 && performance.now() - drainStart < 120_000) await sleep(200);
+    // Throughput over the step and its drain: everything produced for the healthy endpoints, delivered.
+    const delivered = arrivedAtHealthy() - before;
+    const totalMs = performance.now() - start;
     return {
       rate,
       producedPerSecond: perSecond(produced, stepMs),
-      healthyDeliveredPerSecond: perSecond(delivered, stepMs),
+      healthyDeliveredPerSecond: perSecond(delivered, totalMs),
+      healthyDeliveredInStep: perSecond(stepDelivered, stepMs),
       healthyProducedPerSecond: perSecond((produced / RECEIVERS) * healthy.length, stepMs),
       maxBacklog,
       endBacklog,
@@ -327,7 +332,7 @@ async function main() {
   console.log(`\nTCP connections accepted by the receivers in all phases: ${connections} (keep-alive reuses them)`);
   console.log(`\nMixed load, median of ${MIXED_RUNS} runs, ${STEP_S} s a step (${BULK_ROWS} vendor.created events written in one statement during each step, to a BATCH subscriber):`);
   printTable(
-    ['step', 'produced/s (all)', 'produced/s (healthy)', 'delivered/s (healthy)', 'max backlog', 'backlog at end', 'drain after', 'kept up', 'bulk-write messages'],
+    ['step', 'produced/s (all)', 'produced/s (healthy)', 'delivered/s (healthy, step+drain)', 'max backlog', 'backlog at end', 'drain after', 'kept up', 'bulk-write messages'],
     mixedRows,
     [1, 2, 3, 4, 5, 6, 7, 8],
   );
