@@ -13,16 +13,24 @@
 //              arrival at the receiver, p50 and p99;
 //   failing    the same with 30 % of the receivers answering 500: latency at the healthy ones
 //              (isolation: a failing endpoint must not delay the others) and attempts/s in all.
+//   mixed      30 % of the receivers still failing, events produced for STEP_S seconds at each
+//              of MIXED_RATES deliveries/s (events/s x receivers), while a bulk write of
+//              BULK_ROWS vendor.created events goes to a record subscriber in the default
+//              recordEvents mode (BATCH): the backlog of the healthy endpoints is sampled every
+//              second; it keeps up when the backlog at the end of a step is under two seconds of
+//              production. Run MIXED_RUNS times; the median of the runs is printed.
 //
 // Goals (2 cores): >= 1,000 deliveries/s, p50 < 1 s.
 //
 // Env: BENCH_WEBHOOK_EVENTS (1000), BENCH_WEBHOOK_RECEIVERS (10), BENCH_WEBHOOK_RATE (50 events/s),
 //      BENCH_WORKER_POOL (the worker's DB_POOL_SIZE), BENCH_WORKER_PROF (a folder: CPU profile of the worker),
-//      BENCH_WEBHOOK_STEADY_S (10), DATABASE_URL / QUEUE_DATABASE_URL.
+//      BENCH_WEBHOOK_STEADY_S (10), BENCH_WEBHOOK_MIXED_RATES (250,500,1000), BENCH_WEBHOOK_STEP_S (8),
+//      BENCH_WEBHOOK_MIXED_RUNS (3), BENCH_WEBHOOK_BULK_ROWS (5000), DATABASE_URL / QUEUE_DATABASE_URL.
 // Everything created (a MariaDB database, a PostgreSQL schema, the worker) is removed at the end.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import {
   dropQueueSchemas,
@@ -44,6 +52,10 @@ const EVENTS = positiveInt('BENCH_WEBHOOK_EVENTS', 1000);
 const RECEIVERS = positiveInt('BENCH_WEBHOOK_RECEIVERS', 10);
 const RATE = positiveInt('BENCH_WEBHOOK_RATE', 50);
 const STEADY_S = positiveInt('BENCH_WEBHOOK_STEADY_S', 10);
+const MIXED_RATES = (process.env.BENCH_WEBHOOK_MIXED_RATES ?? '250,500,1000').split(',').map(Number);
+const STEP_S = positiveInt('BENCH_WEBHOOK_STEP_S', 8);
+const MIXED_RUNS = positiveInt('BENCH_WEBHOOK_MIXED_RUNS', 3);
+const BULK_ROWS = positiveInt('BENCH_WEBHOOK_BULK_ROWS', 5000);
 const GOAL_RPS = 1000;
 const GOAL_P50_MS = 1000;
 const SYSTEM = { type: 'system', id: 'bench' };
@@ -89,7 +101,8 @@ function startWorker(env) {
 }
 
 async function main() {
-  const [{ connectMySql }, { runMigrations }, { createOrganization }, { createWebhook }, { webhookSettings }, { SecretBox }, { emitEvent }, { importCompleted }, { loadConfig }, { postOnce }, { signedHeaders }] =
+  const loadStart = os.loadavg();
+  const [{ connectMySql }, { runMigrations }, { createOrganization }, { createWebhook }, { webhookSettings }, { SecretBox }, { emitEvent, emitEvents }, { importCompleted }, { loadConfig }, { postOnce }, { signedHeaders }, { recordEvent }] =
     await loadDist(
       'platform/db/mysql.js',
       'platform/db/migrate.js',
@@ -102,6 +115,7 @@ async function main() {
       'platform/config.js',
       'platform/http/outbound.js',
       'modules/webhooks/webhooks.signing.js',
+      'modules/records/index.js',
     );
   console.log(`bench:webhooks — ${machineInfo()}`);
   console.log(`${EVENTS} events x ${RECEIVERS} receivers; steady phases at ${RATE} events/s for ${STEADY_S} s\n`);
@@ -224,6 +238,80 @@ async function main() {
   const failLat = latencies(failIds, healthy);
   const attempts = receivers.reduce((s, r) => s + r.requests, 0) - requestsBefore;
 
+  // Mixed: 30 % failing, rising production, a bulk write to a record subscriber (BATCH).
+  const bulkReceiver = await startReceiver();
+  await createWebhook(deps, SYSTEM, org.id, { name: 'records', url: bulkReceiver.url, events: ['vendor.created'] });
+  const healthyIds = new Set();
+  const [hookRows] = await conn.pool.query('SELECT id, url FROM webhooks WHERE organization_id = ?', [org.id]);
+  for (const row of hookRows) if (healthy.some((r) => r.url === row.url)) healthyIds.add(Number(row.id));
+  async function healthyBacklog() {
+    const [[deliveries]] = await conn.pool.query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status IN ('pending', 'delivering') AND webhook_id IN (?)", [[...healthyIds]]);
+    // Only the events the healthy endpoints subscribe to (the bulk write's go to the record subscriber).
+    const [[events]] = await conn.pool.query("SELECT COUNT(*) AS n FROM outbox_events WHERE dispatched_at IS NULL AND event_type LIKE 'import.%'");
+    return Number(deliveries.n) + Number(events.n) * healthy.length;
+  }
+  const arrivedAtHealthy = () => healthy.reduce((sum, r) => sum + r.arrivals.size, 0);
+  async function mixedStep(rate) {
+    const eventsPerSecond = Math.max(1, Math.round(rate / RECEIVERS));
+    const before = arrivedAtHealthy();
+    const bulkBefore = bulkReceiver.requests;
+    let maxBacklog = 0;
+    const start = performance.now();
+    const bulk = emitEvents(conn.db, recordEvent('vendors', 'created'), Array.from({ length: BULK_ROWS }, (_, i) => ({ data: { id: String(i + 1), originId: `ERP-${i}`, projectId: null, record: { code: `V${i}`, name: `Vendor ${i}` } }, organizationId: org.id })));
+    for (let s = 0; s < STEP_S * 10; s += 1) {
+      await emit(Math.max(1, Math.round(eventsPerSecond / 10)), 100);
+      if (s % 10 === 9) maxBacklog = Math.max(maxBacklog, await healthyBacklog());
+      const wait = start + (s + 1) * 100 - performance.now();
+      if (wait > 0) await sleep(wait);
+    }
+    await bulk;
+    const stepMs = performance.now() - start;
+    const endBacklog = await healthyBacklog();
+    const stepDelivered = arrivedAtHealthy() - before;
+    // Deliveries produced: events written x every receiver.
+    const produced = Math.max(1, Math.round(eventsPerSecond / 10)) * STEP_S * 10 * RECEIVERS;
+    // Drain what is left before the next step, so each step starts from an empty backlog.
+    const drainStart = performance.now();
+    while ((await healthyBacklog()) > 0 && performance.now() - drainStart < 120_000) await sleep(200);
+    // Throughput over the step and its drain: everything produced for the healthy endpoints, delivered.
+    const delivered = arrivedAtHealthy() - before;
+    const totalMs = performance.now() - start;
+    return {
+      rate,
+      producedPerSecond: perSecond(produced, stepMs),
+      healthyDeliveredPerSecond: perSecond(delivered, totalMs),
+      healthyDeliveredInStep: perSecond(stepDelivered, stepMs),
+      healthyProducedPerSecond: perSecond((produced / RECEIVERS) * healthy.length, stepMs),
+      maxBacklog,
+      endBacklog,
+      keptUp: endBacklog <= 2 * (produced / RECEIVERS) * (healthy.length / STEP_S),
+      drainMs: performance.now() - drainStart,
+      bulkMessages: bulkReceiver.requests - bulkBefore,
+    };
+  }
+  const runs = [];
+  for (let run = 0; run < MIXED_RUNS; run += 1) {
+    const steps = [];
+    for (const rate of MIXED_RATES) steps.push(await mixedStep(rate));
+    runs.push(steps);
+  }
+  const median = (values) => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const mixedRows = MIXED_RATES.map((rate, i) => {
+    const of = (field) => median(runs.map((steps) => Number(steps[i][field])));
+    const kept = runs.filter((steps) => steps[i].keptUp).length;
+    return [
+      `mixed ${rate}/s, 30 % failing`,
+      String(of('producedPerSecond')),
+      String(of('healthyProducedPerSecond')),
+      String(of('healthyDeliveredPerSecond')),
+      String(of('maxBacklog')),
+      String(of('endBacklog')),
+      `${(of('drainMs') / 1000).toFixed(1)} s`,
+      `${kept}/${runs.length}`,
+      String(of('bulkMessages')),
+    ];
+  });
+
   const burstRps = perSecond(total, burstMs);
   const connections = receivers.reduce((s, r) => s + r.connections, 0);
   const refRps = perSecond(total, refMs);
@@ -242,6 +330,16 @@ async function main() {
     [1, 2, 3, 4, 5],
   );
   console.log(`\nTCP connections accepted by the receivers in all phases: ${connections} (keep-alive reuses them)`);
+  console.log(`\nMixed load, median of ${MIXED_RUNS} runs, ${STEP_S} s a step (${BULK_ROWS} vendor.created events written in one statement during each step, to a BATCH subscriber):`);
+  printTable(
+    ['step', 'produced/s (all)', 'produced/s (healthy)', 'delivered/s (healthy, step+drain)', 'max backlog', 'backlog at end', 'drain after', 'kept up', 'bulk-write messages'],
+    mixedRows,
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  );
+  const healthyRates = mixedRows.map((row) => Number(row[3]));
+  console.log(`healthy delivered/s / reference signed POSTs/s (${refRps}/s): ${healthyRates.map((r) => (r / refRps).toFixed(3)).join(', ')}`);
+  const loadEnd = os.loadavg();
+  console.log(`load average at start ${loadStart.map((l) => l.toFixed(2)).join(' ')}, at end ${loadEnd.map((l) => l.toFixed(2)).join(' ')}`);
   return 0;
 }
 

@@ -2,12 +2,18 @@ import type mysql from 'mysql2/promise';
 import type { PgBoss } from 'pg-boss';
 import { withConnectionTransaction } from '../../platform/db/mysql.js';
 import type { Logger } from '../../platform/logging/logger.js';
-import { subscribed } from './webhooks.catalog.js';
+import { newMessageId } from '../../platform/events/outbox.js';
+import { RECORD_EVENTS } from '../records/index.js';
+import { matchesSubscription, subscribed } from './webhooks.catalog.js';
+import type { RecordEventMode } from './webhooks.table.js';
 import { deliverWebhookJob, deliveryJobKey, deliveryJobOptions } from './webhooks.jobs.js';
 import type { WebhookSettings } from './webhooks.settings.js';
 
 /** Events fanned out per transaction. */
 const BATCH = 500;
+
+const RECORD_EVENT_NAMES = RECORD_EVENTS.map((e) => e.name);
+const RECORD_EVENT_SET = new Set(RECORD_EVENT_NAMES);
 
 interface PendingEvent {
   id: number;
@@ -16,6 +22,7 @@ interface PendingEvent {
   eventType: string;
   targetWebhookId: number | null;
   occurredAt: Date;
+  payload: unknown;
 }
 
 interface Endpoint {
@@ -24,13 +31,37 @@ interface Endpoint {
   projectId: number | null;
   events: string[];
   createdAt: Date;
+  recordEvents: RecordEventMode;
 }
 
-/** One delivery row per subscribed endpoint of each event, and the events stamped dispatched. */
-async function fanOut(conn: mysql.PoolConnection, events: PendingEvent[]): Promise<void> {
+/** Records in one `<event>.batch` message (about 300 bytes each: messages stay under ~100 KB). */
+export const RECORDS_PER_BATCH = 250;
+
+/** The events that end an import: what an endpoint in `summary` mode receives instead of records. */
+const IMPORT_SUMMARIES = new Set(['import.completed', 'import.failed']);
+
+/** Whether an endpoint takes an event, as its subscription, project and creation time say. */
+function wants(endpoint: Endpoint, event: PendingEvent): boolean {
+  if (event.targetWebhookId !== null) return endpoint.id === event.targetWebhookId;
+  // An endpoint gets the events that happened after it was created, not a backlog.
+  if (endpoint.createdAt > event.occurredAt) return false;
+  if (endpoint.projectId !== null && endpoint.projectId !== event.projectId) return false;
+  if (subscribed(endpoint.events, event.eventType)) return true;
+  // `summary`: an endpoint that subscribes to record events gets the end of every import.
+  return endpoint.recordEvents === 'summary' && IMPORT_SUMMARIES.has(event.eventType) && endpoint.events.some((p) => RECORD_EVENT_NAMES.some((name) => matchesSubscription(p, name)));
+}
+
+/**
+ * One delivery row per subscribed endpoint of each event, and the events stamped dispatched.
+ * Record events go one by one to `each` endpoints; for `batch` endpoints the record events of
+ * one bulk write (same organization, project, type and statement: one `occurred_at`) become
+ * `<event>.batch` messages, written to the outbox here, already dispatched. Returns the ids of
+ * those messages, whose deliveries are new too.
+ */
+async function fanOut(conn: mysql.PoolConnection, events: PendingEvent[]): Promise<number[]> {
   const orgIds = [...new Set(events.map((e) => e.organizationId))];
   const [hookRows] = await conn.query<mysql.RowDataPacket[]>(
-    'SELECT id, organization_id, project_id, events, created_at FROM webhooks WHERE organization_id IN (?) AND is_active = 1',
+    'SELECT id, organization_id, project_id, events, created_at, record_events FROM webhooks WHERE organization_id IN (?) AND is_active = 1',
     [orgIds],
   );
   const byOrg = new Map<number, Endpoint[]>();
@@ -41,30 +72,49 @@ async function fanOut(conn: mysql.PoolConnection, events: PendingEvent[]): Promi
       projectId: r['project_id'] == null ? null : Number(r['project_id']),
       events: (typeof r['events'] === 'string' ? JSON.parse(r['events']) : r['events']) as string[],
       createdAt: r['created_at'] as Date,
+      recordEvents: r['record_events'] as RecordEventMode,
     };
     byOrg.set(endpoint.organizationId, [...(byOrg.get(endpoint.organizationId) ?? []), endpoint]);
   }
-  const values: Array<[number, number, number, string, number]> = [];
+  const values: Array<[number, number, number]> = [];
+  /** Record events of one bulk write, and the `batch` endpoints that take them. */
+  const writes = new Map<string, { events: PendingEvent[]; endpoints: Set<number> }>();
   for (const event of events) {
+    const isRecord = event.targetWebhookId === null && RECORD_EVENT_SET.has(event.eventType);
     for (const endpoint of byOrg.get(event.organizationId) ?? []) {
-      const wanted =
-        event.targetWebhookId !== null
-          ? endpoint.id === event.targetWebhookId
-          : // An endpoint gets the events that happened after it was created, not a backlog.
-            endpoint.createdAt <= event.occurredAt &&
-            (endpoint.projectId === null || endpoint.projectId === event.projectId) &&
-            subscribed(endpoint.events, event.eventType);
-      if (wanted) values.push([event.organizationId, endpoint.id, event.id, 'pending', 0]);
+      if (!wants(endpoint, event)) continue;
+      if (!isRecord || endpoint.recordEvents === 'each') values.push([event.organizationId, endpoint.id, event.id]);
+      else if (endpoint.recordEvents === 'batch') {
+        const key = `${event.organizationId}|${event.projectId ?? ''}|${event.eventType}|${event.occurredAt.getTime()}`;
+        const write = writes.get(key) ?? { events: [], endpoints: new Set<number>() };
+        if (write.events.at(-1) !== event) write.events.push(event);
+        write.endpoints.add(endpoint.id);
+        writes.set(key, write);
+      }
+    }
+  }
+  const batchIds: number[] = [];
+  for (const { events: written, endpoints } of writes.values()) {
+    for (let i = 0; i < written.length; i += RECORDS_PER_BATCH) {
+      const slice = written.slice(i, i + RECORDS_PER_BATCH);
+      const first = slice[0]!;
+      const [inserted] = await conn.query<mysql.ResultSetHeader>(
+        'INSERT INTO outbox_events (organization_id, project_id, message_id, event_type, payload, occurred_at, dispatched_at) VALUES (?, ?, ?, ?, ?, ?, NOW(3))',
+        [first.organizationId, first.projectId, newMessageId(), `${first.eventType}.batch`, JSON.stringify({ count: slice.length, records: slice.map((e) => e.payload) }), first.occurredAt],
+      );
+      batchIds.push(inserted.insertId);
+      for (const webhookId of endpoints) values.push([first.organizationId, webhookId, inserted.insertId]);
     }
   }
   if (values.length) {
     await conn.query(
       'INSERT IGNORE INTO webhook_deliveries (organization_id, webhook_id, event_id, status, attempt_count, next_attempt_at) VALUES ' +
-        values.map(() => '(?, ?, ?, ?, ?, NOW(3))').join(', '),
+        values.map(() => "(?, ?, ?, 'pending', 0, NOW(3))").join(', '),
       values.flat(),
     );
   }
   await conn.query('UPDATE outbox_events SET dispatched_at = NOW(3) WHERE id IN (?)', [events.map((e) => e.id)]);
+  return batchIds;
 }
 
 /**
@@ -81,7 +131,7 @@ export async function relayOnce(pool: mysql.Pool, boss: PgBoss): Promise<number>
     pool,
     async (conn) => {
       const [rows] = await conn.query<mysql.RowDataPacket[]>(
-        `SELECT id, organization_id, project_id, event_type, target_webhook_id, occurred_at FROM outbox_events
+        `SELECT id, organization_id, project_id, event_type, target_webhook_id, occurred_at, payload FROM outbox_events
          WHERE dispatched_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
         [BATCH],
       );
@@ -92,20 +142,21 @@ export async function relayOnce(pool: mysql.Pool, boss: PgBoss): Promise<number>
         eventType: String(r['event_type']),
         targetWebhookId: r['target_webhook_id'] == null ? null : Number(r['target_webhook_id']),
         occurredAt: r['occurred_at'] as Date,
+        payload: (typeof r['payload'] === 'string' ? JSON.parse(r['payload']) : r['payload']) as unknown,
       }));
-      if (batch.length) await fanOut(conn, batch);
-      return batch;
+      const batchIds = batch.length ? await fanOut(conn, batch) : [];
+      return { batch, eventIds: [...batch.map((e) => e.id), ...batchIds] };
     },
     { readCommitted: true },
   );
-  if (events.length === 0) return 0;
+  if (events.batch.length === 0) return 0;
 
   const [deliveries] = await pool.query<mysql.RowDataPacket[]>(
     "SELECT id, webhook_id FROM webhook_deliveries WHERE event_id IN (?) AND status = 'pending' AND attempt_count = 0",
-    [events.map((e) => e.id)],
+    [events.eventIds],
   );
   await sendDeliveries(boss, deliveries.map((d) => ({ deliveryId: Number(d['id']), webhookId: Number(d['webhook_id']), attempt: 0 })));
-  return events.length;
+  return events.batch.length;
 }
 
 /** Hands deliveries to the queue, one job each, keyed by attempt, in their endpoint's concurrency group. */

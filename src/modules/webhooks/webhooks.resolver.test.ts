@@ -4,8 +4,10 @@ import { appFixtures, describe, expect } from '../../../test/support/fixtures.js
 import { codes, execute } from '../../../test/support/test-app.js';
 import { WebhookReceiver } from '../../../test/support/webhook-receiver.js';
 import { eventually, executeWithFile } from '../../../test/support/upload.js';
+import { createProject } from '../organizations/index.js';
 import {
   CreateApiKeyDocument,
+  CreateProjectDocument,
   CreateExportDocument,
   CreateImportDocument,
   ExecuteImportDocument,
@@ -21,6 +23,7 @@ import {
   WebhookEventTypesDocument,
   WebhookLogsDocument,
   WebhooksDocument,
+  type WebhookRecordEvents,
 } from '../../../test/generated/graphql.js';
 
 // Loopback receivers are allowed here (never by default); retries come after 1 s instead of
@@ -42,8 +45,8 @@ afterAll(async () => {
 
 type TestCtx = { app: { url: string }; key: string };
 
-async function subscribe(ctx: TestCtx, events: string[], url = receiver.url) {
-  const res = await execute(ctx.app.url, CreateWebhookDocument, { input: { name: 'ERP sync', url, events } }, { key: ctx.key });
+async function subscribe(ctx: TestCtx, events: string[], url = receiver.url, extra: { recordEvents?: WebhookRecordEvents } = {}) {
+  const res = await execute(ctx.app.url, CreateWebhookDocument, { input: { name: 'ERP sync', url, events, ...extra } }, { key: ctx.key });
   expect(res.errors).toBeUndefined();
   return res.data!.createWebhook;
 }
@@ -119,6 +122,45 @@ describe('createWebhook', () => {
     const denied = await execute(app.url, CreateWebhookDocument, { input }, { key: reader.plaintext });
     expect(denied.status).toBe(403);
     expect(codes(denied)).toEqual(['FORBIDDEN']);
+  });
+});
+
+describe('projectId of createWebhook and updateWebhook', () => {
+  test('scopes the endpoint to a project of the organization', async ({ app, key }) => {
+    const project = await execute(app.url, CreateProjectDocument, { input: { name: 'Tower A', code: `TA-${Date.now()}` } }, { key });
+    const projectId = project.data!.createProject.id;
+    const created = await execute(app.url, CreateWebhookDocument, { input: { name: 'scoped', url: receiver.url, events: ['import.*'], projectId } }, { key });
+    expect(created.data!.createWebhook.webhook.projectId).toBe(projectId);
+    const other = await execute(app.url, CreateProjectDocument, { input: { name: 'Tower B', code: `TB-${Date.now()}` } }, { key });
+    const moved = await execute(app.url, UpdateWebhookDocument, { id: created.data!.createWebhook.webhook.id, input: { projectId: other.data!.createProject.id } }, { key });
+    expect(moved.data!.updateWebhook.projectId).toBe(other.data!.createProject.id);
+  });
+
+  test("refuses another organization's project and one that does not exist with NOT_FOUND, changing nothing", async ({ app, key }) => {
+    const stranger = await app.createOrganization();
+    const foreign = await createProject(app.app.services.db, { type: 'system', id: 'test' }, { organizationId: stranger.id, name: 'Theirs', code: 'THEIRS' });
+    const foreignId = String(foreign.project.id);
+    for (const projectId of [foreignId, '987654321']) {
+      const res = await execute(app.url, CreateWebhookDocument, { input: { name: 'not mine', url: receiver.url, events: ['import.*'], projectId } }, { key });
+      expect(codes(res), projectId).toEqual(['NOT_FOUND']);
+    }
+    const [rows] = await app.app.services.pool.query('SELECT COUNT(*) AS n FROM webhooks WHERE name = ?', ['not mine']);
+    expect(rows).toEqual([{ n: 0 }]);
+    const { webhook } = await subscribe({ app, key }, ['import.*']);
+    for (const projectId of [foreignId, '987654321']) {
+      const res = await execute(app.url, UpdateWebhookDocument, { id: webhook.id, input: { projectId, name: 'renamed' } }, { key });
+      expect(codes(res), projectId).toEqual(['NOT_FOUND']);
+    }
+    const read = await execute(app.url, WebhookDocument, { id: webhook.id }, { key });
+    expect(read.data!.webhook).toMatchObject({ projectId: null, name: 'ERP sync' });
+  });
+
+  test('rejects a malformed projectId and an unauthenticated change', async ({ app, key }) => {
+    const { webhook } = await subscribe({ app, key }, ['import.*']);
+    const bad = await execute(app.url, UpdateWebhookDocument, { id: webhook.id, input: { projectId: 'abc' } }, { key });
+    expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+    const anonymous = await execute(app.url, UpdateWebhookDocument, { id: webhook.id, input: { projectId: '1' } });
+    expect(anonymous.status).toBe(401);
   });
 });
 
@@ -209,7 +251,11 @@ describe('deliveries', () => {
       const ids = new Set(flaky.received.map((d) => d.headers['webhook-id']));
       expect(ids.size).toBe(1);
       for (const d of flaky.received) expect(() => new Verifier(secret).verify(d.body, d.headers)).not.toThrow();
-      const logs = await execute(app.url, WebhookLogsDocument, { webhookId: webhook.id, first: 10 }, { key });
+      // The fourth attempt is logged once its answer is recorded, just after it arrived.
+      const logs = await eventually(async () => {
+        const read = await execute(app.url, WebhookLogsDocument, { webhookId: webhook.id, first: 10 }, { key });
+        return read.data!.webhookLogs.nodes.length >= 4 && read;
+      });
       const attempts = logs.data!.webhookLogs.nodes.slice().reverse();
       expect(attempts.map((a) => [a.attempt, a.success, a.responseStatus])).toEqual([
         [1, false, 500],
@@ -406,7 +452,7 @@ describe('deliveries', () => {
       await run('Origin ID,Vendor Code,Name\nERP-0,V0,Zero\n', 'none.csv');
       expect(await countEvents()).toBe(0);
 
-      await subscribe({ app, key }, ['vendor.*'], records.url);
+      await subscribe({ app, key }, ['vendor.*'], records.url, { recordEvents: 'EACH' });
       await run('Origin ID,Vendor Code,Name\nERP-1,V1,Acme\nERP-2,V2,Beta\nERP-3,V3,\n', 'first.csv');
       await records.waitFor(() => records.ofType('vendor.created').length === 2, 30_000);
       const createdEvents = records.ofType('vendor.created').map((d) => d.json.data);
@@ -420,6 +466,58 @@ describe('deliveries', () => {
     } finally {
       await records.close();
     }
+  });
+
+  test('recordEvents BATCH (the default) sends an import chunk as one message, SUMMARY only the end of the import', async ({ app, key }) => {
+    const batched = await WebhookReceiver.start();
+    const summary = await WebhookReceiver.start();
+    try {
+      const byDefault = await subscribe({ app, key }, ['vendor.created'], batched.url);
+      expect(byDefault.webhook.recordEvents).toBe('BATCH');
+      const summarised = await subscribe({ app, key }, ['vendor.*'], summary.url, { recordEvents: 'SUMMARY' });
+      expect(summarised.webhook.recordEvents).toBe('SUMMARY');
+      const rows = Array.from({ length: 30 }, (_, i) => `B-${i},BV${i},Vendor ${i}`).join('\n');
+      const created = await executeWithFile(app.url, CreateImportDocument, { input: { type: 'VENDORS' } as never }, { name: 'batch.csv', content: `Origin ID,Vendor Code,Name\n${rows}\n` }, { key });
+      const importId = created.data!.createImport.importJob.id;
+      await execute(app.url, ExecuteImportDocument, { id: importId }, { key });
+      await summary.waitFor(() => summary.ofType('import.completed').length === 1, 30_000);
+      await batched.waitFor(() => batched.ofType('vendor.created.batch').reduce((n, d) => n + Number(d.json.data['count']), 0) === 30, 30_000);
+      const messages = batched.ofType('vendor.created.batch');
+      expect(messages).toHaveLength(1);
+      expect(new Verifier(byDefault.secret).verify(messages[0]!.body, messages[0]!.headers)).toMatchObject({ type: 'vendor.created.batch' });
+      const records = messages[0]!.json.data['records'] as Array<{ originId: string; record: { code: string } }>;
+      expect(records.map((r) => r.originId).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `B-${i}`).sort());
+      expect(records.find((r) => r.originId === 'B-7')!.record.code).toBe('BV7');
+      expect(batched.ofType('vendor.created')).toHaveLength(0);
+      expect(summary.ofType('import.completed')[0]!.json.data).toMatchObject({ importJobId: importId, insertedRows: 30 });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(summary.received).toHaveLength(1);
+      // The logged attempt keeps the batch's data, and the message can be sent again.
+      const logs = await execute(app.url, WebhookLogsDocument, { webhookId: byDefault.webhook.id }, { key });
+      expect(logs.data!.webhookLogs.nodes[0]).toMatchObject({ eventType: 'vendor.created.batch', success: true, payload: { count: 30 } });
+    } finally {
+      await batched.close();
+      await summary.close();
+    }
+  });
+
+  test('recordEvents: changed by updateWebhook; bad values, no credentials and other organizations refused', async ({ app, key }) => {
+    const { webhook } = await subscribe({ app, key }, ['vendor.*']);
+    const changed = await execute(app.url, UpdateWebhookDocument, { id: webhook.id, input: { recordEvents: 'EACH' } }, { key });
+    expect(changed.data!.updateWebhook.recordEvents).toBe('EACH');
+    const bad = await execute(app.url, UpdateWebhookDocument, { id: webhook.id, input: { recordEvents: 'ALL' as WebhookRecordEvents } }, { key });
+    expect(bad.errors?.length).toBeGreaterThan(0);
+    expect(bad.data ?? null).toBeNull();
+    const badCreate = await execute(app.url, CreateWebhookDocument, { input: { name: 'x', url: receiver.url, events: ['vendor.*'], recordEvents: 'ALL' as WebhookRecordEvents } }, { key });
+    expect(badCreate.errors?.length).toBeGreaterThan(0);
+    const anonymous = await execute(app.url, UpdateWebhookDocument, { id: webhook.id, input: { recordEvents: 'SUMMARY' } });
+    expect(anonymous.status).toBe(401);
+    const other = await app.createOrganization();
+    const otherKey = (await app.createKey(other.id)).plaintext;
+    const foreign = await execute(app.url, UpdateWebhookDocument, { id: webhook.id, input: { recordEvents: 'SUMMARY' } }, { key: otherKey });
+    expect(codes(foreign)).toEqual(['NOT_FOUND']);
+    const read = await execute(app.url, WebhookDocument, { id: webhook.id }, { key });
+    expect(read.data!.webhook.recordEvents).toBe('EACH');
   });
 
   test('maxDeliveriesPerSecond spreads an endpoint\'s deliveries over time and loses none', async ({ app, key }) => {

@@ -99,6 +99,7 @@ export class WebhooksResolver {
       events: input.events,
       projectId: optionalId(input.projectId, 'projectId'),
       maxPerSecond: input.maxDeliveriesPerSecond ?? null,
+      recordEvents: input.recordEvents ?? undefined,
     });
     created.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
     return { webhook: toWebhook(created.webhook), secret: created.secret };
@@ -119,6 +120,7 @@ export class WebhooksResolver {
       projectId: optionalId(input.projectId, 'projectId'),
       isActive: input.isActive ?? undefined,
       maxPerSecond: input.maxDeliveriesPerSecond == null ? undefined : input.maxDeliveriesPerSecond === 0 ? null : input.maxDeliveriesPerSecond,
+      recordEvents: input.recordEvents ?? undefined,
     });
     updated.audit.forEach((event) => announceAudit(ctx.services.pubsub, event));
     return toWebhook(updated.webhook);

@@ -2,15 +2,16 @@ import { and, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import type { PgBoss } from 'pg-boss';
 import type { Db, DbOrTx } from '../../platform/db/mysql.js';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
-import { BadInputError } from '../../platform/errors/app-error.js';
+import { BadInputError, NotFoundError } from '../../platform/errors/app-error.js';
 import { emitEvent } from '../../platform/events/outbox.js';
 import { outboxEvents } from '../../platform/events/outbox-events.table.js';
 import { urlProblem } from '../../platform/http/outbound.js';
 import type { Page } from '../../platform/graphql/pagination.js';
 import { recordAudit, type Actor, type AuditEventRow } from '../audit/index.js';
+import { projects } from '../organizations/index.js';
 import { webhookDeliveries, type WebhookDeliveryRow } from './webhook-deliveries.table.js';
 import { webhookLogs, type WebhookLogRow } from './webhook-logs.table.js';
-import { webhooks, type WebhookRow } from './webhooks.table.js';
+import { RECORD_EVENT_MODES, webhooks, type RecordEventMode, type WebhookRow } from './webhooks.table.js';
 import { subscribed, unknownSubscriptions } from './webhooks.catalog.js';
 import { attemptOnce, newSealedSecret } from './webhooks.delivery.js';
 import { webhookTest } from './webhooks.events.js';
@@ -40,6 +41,7 @@ export interface WebhookInput {
   isActive?: boolean | undefined;
   /** null clears the limit. */
   maxPerSecond?: number | null | undefined;
+  recordEvents?: RecordEventMode | undefined;
 }
 
 const MAX_OVERLAP_SECONDS = 7 * 24 * 3600;
@@ -58,6 +60,9 @@ function checkInput(input: WebhookInput, settings: WebhookSettings): void {
   if (input.maxPerSecond !== undefined && input.maxPerSecond !== null && (!Number.isInteger(input.maxPerSecond) || input.maxPerSecond < 1 || input.maxPerSecond > 10_000)) {
     throw new BadInputError('maxDeliveriesPerSecond must be an integer from 1 to 10000, or null for no limit', { field: 'maxDeliveriesPerSecond' });
   }
+  if (input.recordEvents !== undefined && !RECORD_EVENT_MODES.includes(input.recordEvents)) {
+    throw new BadInputError(`recordEvents must be one of ${RECORD_EVENT_MODES.join(', ')}`, { field: 'recordEvents' });
+  }
   if (input.events !== undefined) {
     if (input.events.length === 0 || input.events.length > MAX_EVENTS) {
       throw new BadInputError(`events must list 1 to ${MAX_EVENTS} event types or patterns`, { field: 'events' });
@@ -65,6 +70,20 @@ function checkInput(input: WebhookInput, settings: WebhookSettings): void {
     const unknown = unknownSubscriptions(input.events);
     if (unknown.length) throw new UnknownEventTypesError(unknown);
   }
+}
+
+/**
+ * A project the endpoint may be scoped to: one of the organization's, else NOT_FOUND (the same
+ * answer for another organization's project as for none, so ids of others are not confirmed).
+ * (Projects are archived, never deleted, so the check holds when the caller's transaction commits.)
+ */
+async function checkProject(tx: DbOrTx, organizationId: number, projectId: number | null | undefined): Promise<void> {
+  if (projectId === null || projectId === undefined) return;
+  const [row] = await tx
+    .select({ id: projects.id })
+    .from(projects)
+    .where(and(eq(projects.id, projectId), eq(projects.organizationId, organizationId)));
+  if (!row) throw new NotFoundError('Project', projectId);
 }
 
 async function owned(db: DbOrTx, organizationId: number, id: number, forUpdate = false): Promise<WebhookRow> {
@@ -95,11 +114,12 @@ export async function createWebhook(
   deps: WebhookDeps,
   actor: Actor,
   organizationId: number,
-  input: { name: string; url: string; events: string[]; projectId?: number | null | undefined; maxPerSecond?: number | null | undefined },
+  input: { name: string; url: string; events: string[]; projectId?: number | null | undefined; maxPerSecond?: number | null | undefined; recordEvents?: RecordEventMode | undefined },
 ): Promise<WebhookWithSecret> {
   checkInput(input, deps.settings);
   const secret = newSealedSecret(deps.secrets);
   return deps.db.transaction(async (tx) => {
+    await checkProject(tx, organizationId, input.projectId);
     const [result] = await tx.insert(webhooks).values({
       organizationId,
       projectId: input.projectId ?? null,
@@ -108,9 +128,10 @@ export async function createWebhook(
       events: [...new Set(input.events)],
       secret: secret.sealed,
       maxPerSecond: input.maxPerSecond ?? null,
+      recordEvents: input.recordEvents ?? 'batch',
     });
     const [webhook] = await tx.select().from(webhooks).where(eq(webhooks.id, result.insertId));
-    const audit = await recordAudit(tx, actor, { organizationId, action: 'webhook.created', targetType: 'webhook', targetId: String(result.insertId), metadata: { url: input.url, events: input.events } });
+    const audit = await recordAudit(tx, actor, { organizationId, action: 'webhook.created', targetType: 'webhook', targetId: String(result.insertId), metadata: { url: input.url, events: input.events, recordEvents: input.recordEvents ?? 'batch' } });
     return { webhook: webhook!, secret: secret.plain, audit: [audit] };
   });
 }
@@ -119,12 +140,14 @@ export async function updateWebhook(deps: WebhookDeps, actor: Actor, organizatio
   checkInput(input, deps.settings);
   return deps.db.transaction(async (tx) => {
     const current = await owned(tx, organizationId, id, true);
+    await checkProject(tx, organizationId, input.projectId);
     const changes: Partial<WebhookRow> = {};
     if (input.name !== undefined) changes.name = input.name.trim();
     if (input.url !== undefined) changes.url = input.url;
     if (input.events !== undefined) changes.events = [...new Set(input.events)];
     if (input.projectId !== undefined) changes.projectId = input.projectId;
     if (input.maxPerSecond !== undefined) changes.maxPerSecond = input.maxPerSecond;
+    if (input.recordEvents !== undefined) changes.recordEvents = input.recordEvents;
     if (input.isActive !== undefined && input.isActive !== current.isActive) {
       changes.isActive = input.isActive;
       // Enabling starts afresh: the failure run that disabled it is over.

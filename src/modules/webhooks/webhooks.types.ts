@@ -18,6 +18,25 @@ registerEnumType(WebhookStatus, {
   },
 });
 
+export enum WebhookRecordEvents {
+  EACH = 'each',
+  BATCH = 'batch',
+  SUMMARY = 'summary',
+}
+registerEnumType(WebhookRecordEvents, {
+  name: 'WebhookRecordEvents',
+  description:
+    'How the endpoint receives the record events (vendor.created, cost_code.updated, …) of bulk writes such as an import, which writes one per row. Default BATCH.',
+  valuesConfig: {
+    EACH: { description: 'One message per record: a 50,000-row import sends 50,000 messages.' },
+    BATCH: {
+      description:
+        'One message per written chunk, of type <event>.batch (vendor.created.batch) with data { count, records: [the data of each record event] }, up to 250 records a message: a 50,000-row import sends about 200.',
+    },
+    SUMMARY: { description: 'No record messages; the endpoint receives import.completed or import.failed (with the counts) at the end of each import instead.' },
+  },
+});
+
 export enum WebhookDeliveryStatus {
   PENDING = 'pending',
   DELIVERING = 'delivering',
@@ -62,6 +81,9 @@ export class Webhook {
   @Field(() => Int, { nullable: true, description: 'At most this many deliveries a second to the endpoint (across all workers); null: no limit.' })
   maxDeliveriesPerSecond!: number | null;
 
+  @Field(() => WebhookRecordEvents)
+  recordEvents!: WebhookRecordEvents;
+
   @Field(() => String, { nullable: true })
   disabledReason!: string | null;
 
@@ -96,6 +118,7 @@ export function toWebhook(row: WebhookRow): Webhook {
     projectId: row.projectId === null ? null : String(row.projectId),
     status: row.isActive ? WebhookStatus.ACTIVE : row.disabledAt ? WebhookStatus.DISABLED : WebhookStatus.PAUSED,
     maxDeliveriesPerSecond: row.maxPerSecond,
+    recordEvents: row.recordEvents as WebhookRecordEvents,
     disabledReason: row.disabledReason,
     disabledAt: row.disabledAt,
     failureCount: row.failureCount,
@@ -222,6 +245,9 @@ export class CreateWebhookInput {
 
   @Field(() => Int, { nullable: true, description: 'At most this many deliveries a second (1 to 10000); omit for no limit.' })
   maxDeliveriesPerSecond?: number | null;
+
+  @Field(() => WebhookRecordEvents, { nullable: true, description: 'How record events of bulk writes arrive; default BATCH.' })
+  recordEvents?: WebhookRecordEvents | null;
 }
 
 @InputType()
@@ -243,6 +269,9 @@ export class UpdateWebhookInput {
 
   @Field(() => Int, { nullable: true, description: 'At most this many deliveries a second (1 to 10000); 0 removes the limit.' })
   maxDeliveriesPerSecond?: number | null;
+
+  @Field(() => WebhookRecordEvents, { nullable: true, description: 'How record events of bulk writes arrive (applies to events written from now on).' })
+  recordEvents?: WebhookRecordEvents | null;
 }
 
 @ArgsType()
