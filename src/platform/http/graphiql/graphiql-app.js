@@ -2,7 +2,7 @@
 // esbuild only: plain JS (no JSX) so that neither tsc nor the build needs a JSX setup.
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
-import { createElement, useMemo, useState } from 'react';
+import { createElement, useMemo, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { headerFreeStorage, scrubExisting } from './graphiql-storage.js';
 // Not 'graphiql/style.css': that file is meant for CDN use and also carries all of
@@ -87,8 +87,14 @@ const storage = headerFreeStorage(localStorage);
 // Introspection needs a credential (unless the server sets INTROSPECTION_PUBLIC). With none
 // entered, GraphiQL is given no schema and does not introspect; each time the credential changes
 // it gets a new fetcher, and GraphiQL introspects again with the headers now in the editor.
+// The headers editor closes quotes and braces as one types, so the text is valid JSON after nearly
+// every keystroke: the credential is taken once typing pauses, or each partial key would be
+// introspected with (401), and an answer arriving late could leave GraphiQL with the error.
+const CREDENTIAL_SETTLE_MS = 400;
+
 function App() {
   const [credential, setCredential] = useState('');
+  const settle = useRef(undefined);
   const fetcher = useMemo(
     () => (params, options) => toolkitFetcher(params, options && { ...options, headers: withoutPlaceholderKey(options.headers) }),
     [credential],
@@ -97,8 +103,11 @@ function App() {
     fetcher,
     schema: credential ? undefined : null,
     onEditHeaders: (text) => {
-      const next = credentialIn(text);
-      if (next !== undefined) setCredential(next);
+      clearTimeout(settle.current);
+      settle.current = setTimeout(() => {
+        const next = credentialIn(text);
+        if (next !== undefined) setCredential(next);
+      }, CREDENTIAL_SETTLE_MS);
     },
     defaultQuery: DEFAULT_QUERY,
     defaultHeaders: DEFAULT_HEADERS,
