@@ -92,6 +92,17 @@ describe('operator CLI', () => {
     const short = cli('user', 'create', '--org', org.stdout, '--email', 'x@example.com', '--password', 'short', '--role', 'admin');
     expect(short.code).toBe(1);
     expect(short.stderr).toContain('password must be at least');
+    // Long enough but common, repeated, or built on the e-mail address (NIST SP 800-63B).
+    for (const [password, reason] of [
+      ['password1234', 'common'],
+      ['aaaaaaaaaaaa', 'repeats characters'],
+      ['site.manager.2026', 'e-mail address'],
+    ] as const) {
+      const weak = cli('user', 'create', '--org', org.stdout, '--email', 'site.manager@example.com', '--password', password, '--role', 'viewer');
+      expect(weak.code).toBe(1);
+      expect(weak.stderr).toContain('password is too easy to guess');
+      expect(weak.stderr).toContain(reason);
+    }
 
     const first = cli('oauth', 'rotate-keys');
     const second = cli('oauth', 'rotate-keys', '--retire-after', '60');

@@ -4,6 +4,7 @@ import { AppError, BadInputError } from '../../platform/errors/app-error.js';
 import { recordAudit, type Actor } from '../audit/index.js';
 import { MEMBERSHIP_ROLES, memberships, users, type MembershipRole } from '../organizations/index.js';
 import { hashPassword } from './oauth.passwords.js';
+import { passwordWeakness } from './oauth.password-strength.js';
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 export const MIN_PASSWORD_LENGTH = 12;
@@ -20,6 +21,8 @@ export async function createLocalUser(
   const email = input.email.trim().toLowerCase();
   if (!EMAIL.test(email)) throw new BadInputError('email is not a valid e-mail address', { field: 'email' });
   if (input.password.length < MIN_PASSWORD_LENGTH) throw new BadInputError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`, { field: 'password' });
+  const weakness = passwordWeakness(input.password, [email, input.name]);
+  if (weakness) throw new BadInputError(weakness, { field: 'password' });
   if (!(MEMBERSHIP_ROLES as readonly string[]).includes(input.role)) {
     throw new BadInputError(`role must be one of ${MEMBERSHIP_ROLES.join(', ')}`, { field: 'role' });
   }
