@@ -44,7 +44,7 @@ export interface AppOptions {
   http: boolean;
   /** Run queue workers in this process. */
   worker: boolean;
-  /** The OAuth sign-in page's SSO hand-off (issue 5's SSO module): a URL to send the browser to, or null. */
+  /** The OAuth sign-in page's SSO hand-off: a URL to send the browser to, or null. */
   findSsoLogin?: FindSsoLogin;
 }
 
@@ -86,7 +86,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     let listenedPort = config.PORT;
     const publicUrl = () => (config.PUBLIC_URL ?? `http://localhost:${listenedPort}`).replace(/\/+$/, '');
     const sessions = new BrowserSessions(secrets.deriveKey('browser-session'), { secure: config.PUBLIC_URL?.startsWith('https:') ?? false, db: mysql.db });
-    // Integrations (issue 6): every connector this deployment offers (src/connectors.ts).
+    // Integrations: every connector this deployment offers (src/connectors.ts).
     const connectors = buildConnectorRegistry(config);
     const integrations = integrationSettings(config);
     const jobRetry = { limit: config.JOB_RETRY_LIMIT, delaySeconds: config.JOB_RETRY_DELAY_S };
@@ -148,7 +148,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     }
 
     let server: Awaited<ReturnType<typeof createHttpServer>> | undefined;
-    // OAuth 2.0 authorization server (issue 5). Its issuer is PUBLIC_URL/oauth, or
+    // OAuth 2.0 authorization server. Its issuer is PUBLIC_URL/oauth, or
     // http://localhost:<port listened on>/oauth: the provider is built on the first request.
     const oauth = new OAuthServer({
       db: mysql.db,

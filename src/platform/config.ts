@@ -238,7 +238,7 @@ const ConfigSchema = z.object({
     .default('')
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^(?:\[[0-9a-fA-F:.]+\]|[0-9a-zA-Z.:-]+)(?::\d{1,5})?$/, 'a DNS server is host or host:port'))),
-  // ── Integrations (issue 6): the sync framework and the QuickBooks Online connector ──
+  // ── Integrations: the sync framework and the QuickBooks Online connector ──
   /** Consecutive failed syncs of a connection after which integration.error goes out and its organization's admins are alerted. */
   INTEGRATION_FAILURE_ALERT_THRESHOLD: int(1, 1000).default(3),
   /** Seconds an OAuth authorization started by connectIntegration may take before its state expires. */

@@ -255,7 +255,7 @@ export interface CallbackContext {
   changes: EntityChange[];
 }
 
-/** Follow-up work for a provider's callbacks (issue 6: the connectors' sync). */
+/** Follow-up work for a provider's callbacks (the connectors' sync). */
 export type CallbackHandler = (context: CallbackContext) => Promise<void>;
 
 /**
