@@ -5,6 +5,7 @@ import express from 'express';
 import type { Request, Response, Router } from 'express';
 import type { Db } from '../../platform/db/mysql.js';
 import { oauthClients } from '../oauth/index.js';
+import { parseManifest, type Manifest } from '../../platform/http/graphiql.js';
 
 /*
  * The web console at /console: one HTML page plus the bundle scripts/build-console.mjs wrote to
@@ -25,11 +26,6 @@ export interface ConsoleRouterOptions {
 }
 
 /** Entry files of the bundle, written by the build next to the hashed assets. */
-interface Manifest {
-  script: string;
-  stylesheet: string;
-}
-
 export const CONSOLE_PATH = '/console';
 const ASSETS_PATH = `${CONSOLE_PATH}/assets`;
 /** Where /oauth sends the browser back with the code; register it on the console's client. */
@@ -127,18 +123,6 @@ async function consoleClient(db: Db, clientId: string | undefined): Promise<{ cl
     .where(and(eq(oauthClients.clientId, clientId), eq(oauthClients.isConfidential, false)));
   if (!row || !row.redirectUris.some((uri) => new URL(uri).pathname === CONSOLE_CALLBACK_PATH)) return null;
   return { clientId: row.clientId, scopes: row.scopes };
-}
-
-function parseManifest(json: string): Manifest | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { script, stylesheet } = value as Record<string, unknown>;
-  return typeof script === 'string' && typeof stylesheet === 'string' ? { script, stylesheet } : undefined;
 }
 
 // No inline script (the CSP forbids it): the app reads its settings from data- attributes.

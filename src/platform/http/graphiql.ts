@@ -10,8 +10,8 @@ export interface GraphiqlRouterOptions {
   endpoint: string;
 }
 
-/** Entry files of the bundle, written by the build next to the hashed assets. */
-interface Manifest {
+/** Entry files of a bundle (GraphiQL's, the console's), written by the build next to the hashed assets. */
+export interface Manifest {
   script: string;
   stylesheet: string;
 }
@@ -103,7 +103,7 @@ export function graphiqlRouter({ assetsDir, endpoint }: GraphiqlRouterOptions): 
   return router;
 }
 
-function parseManifest(json: string): Manifest | undefined {
+export function parseManifest(json: string): Manifest | undefined {
   let value: unknown;
   try {
     value = JSON.parse(json);
